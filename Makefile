@@ -1,0 +1,57 @@
+# Scan station — set-up, tests, demo. `make demo` and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSSTAMP := .sysdeps-ok
+
+# Debian/Ubuntu packages the station needs: SANE (driver + headers for python-sane), a software
+# PKCS#11 token and its tools, PDF tools for independent checks, fonts with Vietnamese glyphs,
+# an sRGB ICC profile, Qt's runtime libraries, and Xvfb for screenshots.
+APT_PACKAGES := libsane-dev sane-utils softhsm2 opensc poppler-utils qpdf \
+	fonts-noto-core fonts-liberation2 fonts-dejavu-core icc-profiles-free \
+	libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb \
+	python3-venv gcc python3-dev
+
+.PHONY: all demo test run lint bench sysdeps venv clean
+all: test
+
+$(SYSSTAMP): Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "Missing system packages. Run this once, then re-run make:"; \
+	    echo "  sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi; touch $@
+sysdeps: $(SYSSTAMP)
+
+$(STAMP): pyproject.toml $(SYSSTAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[sane,dev]'
+	@touch $@
+venv: $(STAMP)
+
+demo: $(STAMP)
+	SCANSTATION_HOME=$${SCANSTATION_HOME:-$(CURDIR)/demo-home} $(PY) -m scanstation demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check scanstation tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+run: $(STAMP)
+	$(PY) -m scanstation gui
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(SYSSTAMP) demo-home build *.egg-info

@@ -1,0 +1,174 @@
+"""Foundation commands: demo, dossier, audit, settings, id."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from scanstation import paths
+from scanstation.cli import EXIT_ERROR, EXIT_FINDINGS, emit
+from scanstation.config import OPTIONS, Settings
+from scanstation.dossier_io import load_dossier_file
+from scanstation.identifiers import check_identifier
+from scanstation.model import IdType
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the whole flow headless on the embedded defaults")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("gui", help="start the counter application (default)")
+    p.add_argument("--demo", action="store_true", help="virtual scanner, demo token, local simulator")
+    p.add_argument("--screenshots", type=Path, help="walk every screen and write one PNG each here")
+    p.set_defaults(func=cmd_gui)
+
+    d = sub.add_parser("dossier", help="dossiers on this station").add_subparsers(dest="sub", required=True)
+    p = d.add_parser("new", help="take in a dossier from a JSON file (format: README)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dossier_new)
+    p = d.add_parser("list", help="list dossiers")
+    p.add_argument("--unfinished", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dossier_list)
+    p = d.add_parser("recover", help="list unfinished dossiers and what their page journals hold")
+    p.add_argument("--restore", metavar="ID", help="restore this dossier (all journaled pages)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dossier_recover)
+
+    a = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(dest="sub", required=True)
+    p = a.add_parser("verify", help="detect edited, removed or reordered events")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit_verify)
+    p = a.add_parser("list", help="print events")
+    p.add_argument("--dossier")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit_list)
+
+    s = sub.add_parser("settings", help="station settings").add_subparsers(dest="sub", required=True)
+    p = s.add_parser("show", help="effective settings with their source and lock")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_settings_show)
+    p = s.add_parser("set", help="set a value (clerk layer, or --station for IT staff)")
+    p.add_argument("key", choices=sorted(OPTIONS))
+    p.add_argument("value")
+    p.add_argument("--station", action="store_true", help="write the station layer (IT staff)")
+    p.add_argument("--lock", action="store_true", help="also lock it for clerks (implies --station)")
+    p.set_defaults(func=cmd_settings_set)
+    p = s.add_parser("unlock", help="let clerks change a value again")
+    p.add_argument("key", choices=sorted(OPTIONS))
+    p.set_defaults(func=cmd_settings_unlock)
+
+    p = sub.add_parser("id", help="check an identifier (CCCD, CMND, tax code, organisation code, passport)")
+    p.add_argument("type", choices=[t.value for t in IdType if t != IdType.NONE])
+    p.add_argument("value")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_id)
+
+
+def _station():
+    from scanstation.workflow import Station
+
+    return Station()
+
+
+def cmd_demo(args) -> int:
+    from scanstation.demo import run_demo
+
+    report = run_demo(_station())
+    lines = [f"Scan station demo — home: {paths.home()}"]
+    for r in report:
+        extra = {k: v for k, v in r.items() if k not in ("stage", "status")}
+        lines.append(f"  {r['stage']:<9} {r['status']:<14} {json.dumps(extra, ensure_ascii=False) if extra else ''}")
+    emit(report, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_gui(args) -> int:
+    import importlib
+
+    # Loaded by name so that only scanstation.ui imports Qt (the CLI stays Qt-free).
+    return importlib.import_module("scanstation.ui.app").run(demo=args.demo, screenshots=args.screenshots)
+
+
+def cmd_dossier_new(args) -> int:
+    dossier, _ = load_dossier_file(args.file)   # validates everything before anything is written
+    wa = _station().create_dossier(dossier)
+    emit({"id": dossier.id, "receipt_code": dossier.receipt_code, "workdir": str(wa.root)}, args.json,
+         f"dossier {dossier.receipt_code} created: {dossier.id}")
+    return 0
+
+
+def cmd_dossier_list(args) -> int:
+    rows = _station().list_dossiers(unfinished_only=args.unfinished)
+    data = [{"id": r.id, "receipt_code": r.receipt_code, "status": r.status, "updated_at": r.updated_at} for r in rows]
+    emit(data, args.json, "\n".join(f"{r['receipt_code']:<32} {r['status']:<10} {r['id']}" for r in data) or
+         "no dossiers")
+    return 0
+
+
+def cmd_dossier_recover(args) -> int:
+    st = _station()
+    if args.restore:
+        d = st.restore(args.restore)
+        data = {"id": d.id, "receipt_code": d.receipt_code,
+                "components": [{"id": c.id, "name": c.name, "pages": len(c.pages)} for c in d.components]}
+        emit(data, args.json, f"restored {d.receipt_code}: " +
+             ", ".join(f"{c['name']}: {c['pages']} pages" for c in data["components"]))
+        return 0
+    items = st.unfinished()
+    data = [vars(u) for u in items]
+    emit(data, args.json, "\n".join(f"{u.receipt_code:<32} {u.status:<10} {u.pages} pages"
+                                    f"{' DAMAGED: ' + ', '.join(u.damaged) if u.damaged else ''}  {u.dossier_id}"
+                                    for u in items) or "nothing to recover")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    rep = _station().audit.verify()
+    data = {"ok": rep.ok, "events": rep.events, "problems": rep.problems}
+    text = (f"audit log intact: {rep.events} events" if rep.ok else
+            "AUDIT LOG TAMPERED:\n" + "\n".join(f"  event {p['seq']}: {p['detail']}" for p in rep.problems))
+    emit(data, args.json, text)
+    return 0 if rep.ok else EXIT_FINDINGS
+
+
+def cmd_audit_list(args) -> int:
+    evs = _station().audit.events(args.dossier)
+    data = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "dossier": e.dossier, "page": e.page,
+             "file": e.file, "details": e.details} for e in evs]
+    emit(data, args.json, "\n".join(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<16} {e.action:<20} "
+                                    f"{e.dossier or ''}" for e in evs))
+    return 0
+
+
+def cmd_settings_show(args) -> int:
+    eff = Settings().effective()
+    emit(eff, args.json, "\n".join(f"{k:<24} {json.dumps(v['value'], ensure_ascii=False):<30} {v['source']}"
+                                   f"{' (locked)' if v['locked'] else ''}" for k, v in eff.items()))
+    return 0
+
+
+def cmd_settings_set(args) -> int:
+    s = Settings()
+    s.set(args.key, args.value, layer="station" if (args.station or args.lock) else "clerk")
+    if args.lock:
+        s.lock(args.key)
+    return 0
+
+
+def cmd_settings_unlock(args) -> int:
+    Settings().lock(args.key, False)
+    return 0
+
+
+def cmd_id(args) -> int:
+    res = check_identifier(args.type, args.value)
+    data = {"type": res.id_type.value, "value": res.value, "ok": res.ok,
+            "errors": [vars(n) for n in res.errors], "hints": [vars(n) for n in res.hints]}
+    text = "\n".join([f"{res.value}: {'valid' if res.ok else 'INVALID'}"] +
+                     [f"  error: {n.en}" for n in res.errors] + [f"  hint: {n.en}" for n in res.hints])
+    emit(data, args.json, text)
+    return 0 if res.ok else EXIT_ERROR

@@ -1,0 +1,199 @@
+"""Layered, versioned settings: built-in defaults < station (IT staff, lockable) < clerk preferences."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanstation import paths
+from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
+from scanstation.errors import SettingLockedError, SettingsError
+from scanstation.fsio import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    type: type
+    default: Any
+    doc: str
+    clerk_may_set: bool = True       # False: only IT staff (station layer) may set it at all
+    choices: tuple[Any, ...] = ()
+    validate: Callable[[Any], None] | None = None
+
+
+def _check_profile(v: str) -> None:
+    get_profile(v)
+
+
+OPTIONS: dict[str, Option] = {o.key: o for o in (
+    Option("station.id", str, "STATION-01", "Station identifier shown in the audit log", clerk_may_set=False),
+    Option("station.name", str, "Bộ phận Một cửa", "Office name shown in the window title", clerk_may_set=False),
+    Option("station.org_name", str, "UBND xã Mẫu", "Organisation name for the certified-copy text (SAO Y)",
+           clerk_may_set=False),
+    Option("station.org_code", str, "", "Organisation code (mã định danh cơ quan)", clerk_may_set=False),
+    Option("compliance.profile", str, DEFAULT_PROFILE_ID, "Compliance profile id", clerk_may_set=False,
+           validate=_check_profile),
+    Option("db.url", str, "", "Database URL (empty: SQLite in the station home; postgresql://... for a "
+           "multi-counter centre)", clerk_may_set=False),
+    Option("storage.min_free_mb", int, 500, "Refuse to start a capture below this much free disk (MB)",
+           clerk_may_set=False),
+    Option("ui.language", str, "vi", "User interface language", choices=("vi", "en")),
+    Option("clerk.name", str, "", "Clerk's name for the stamp (empty: from the certificate)"),
+    Option("scanner.device", str, "virtual:demo", "Scanner device id"),
+    Option("scanner.profile", str, "default", "Scanner profile (preset) name"),
+    Option("scanner.profiles", dict, {}, "Saved scanner presets by name", clerk_may_set=False),
+    Option("token.module", str, "", "PKCS#11 module path (empty: search the known modules)", clerk_may_set=False),
+    Option("token.label", str, "", "Preferred token label (remembered per clerk)"),
+    Option("token.key_id", str, "", "Preferred key id in hex (remembered per clerk)"),
+    Option("signing.trust_roots", list, [], "PEM files of the trusted certification authorities",
+           clerk_may_set=False),
+    Option("signing.tsa_url", str, "", "RFC 3161 timestamp authority URL (empty: sign offline)",
+           clerk_may_set=False),
+    Option("provincial.endpoint", str, "", "Base URL of the provincial system upload API", clerk_may_set=False),
+    Option("provincial.token_url", str, "", "OAuth2 client-credentials token URL (empty: <endpoint>/oauth/token)",
+           clerk_may_set=False),
+    Option("provincial.client_id", str, "", "Client id; the secret lives in the OS keyring", clerk_may_set=False),
+    Option("provincial.ca_bundle", str, "", "Extra CA bundle for TLS verification (never disables it)",
+           clerk_may_set=False),
+    Option("sync.concurrency", int, 2, "Parallel uploads", clerk_may_set=False),
+    Option("sync.bandwidth_kbps", int, 0, "Upload bandwidth limit in kB/s (0: none)", clerk_may_set=False),
+    Option("sync.window", str, "", "Upload window HH:MM-HH:MM (empty: any time)", clerk_may_set=False),
+    Option("sync.retention_days", int, 30, "Days to keep local files after the server confirmed them",
+           clerk_may_set=False),
+)}
+
+
+def _migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Upgrade a settings file written by an older station. Register steps by version here."""
+    version = data.get("version", 0)
+    if version > SETTINGS_VERSION:
+        raise SettingsError(f"{path} was written by a newer station (settings version {version})",
+                            f"Tệp cấu hình {path} do phiên bản mới hơn tạo ra (phiên bản {version})")
+    if version == 0:  # unversioned: a flat {key: value} mapping
+        data = {"version": 1, "values": {k: v for k, v in data.items() if k != "version"}, "locked": []}
+    return data
+
+
+def _coerce(opt: Option, value: Any, layer: str) -> Any:
+    if opt.type is int and isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise SettingsError(f"{opt.key}: '{value}' is not a whole number",
+                                f"{opt.key}: '{value}' không phải số nguyên", field=opt.key) from None
+    if opt.type in (dict, list) and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise SettingsError(f"{opt.key}: '{value}' is not valid JSON",
+                                f"{opt.key}: '{value}' không phải JSON hợp lệ", field=opt.key) from None
+    if not isinstance(value, opt.type) or (opt.type is int and isinstance(value, bool)):
+        raise SettingsError(f"{opt.key} ({layer}): expected {opt.type.__name__}, got {type(value).__name__}",
+                            f"{opt.key} ({layer}): sai kiểu giá trị", field=opt.key)
+    if opt.choices and value not in opt.choices:
+        raise SettingsError(f"{opt.key}: '{value}' is not one of {', '.join(map(str, opt.choices))}",
+                            f"{opt.key}: '{value}' không thuộc {', '.join(map(str, opt.choices))}", field=opt.key)
+    if opt.validate:
+        opt.validate(value)
+    return value
+
+
+class Settings:
+    """Effective settings of this station. Writes are atomic; locks are enforced on every clerk write."""
+
+    def __init__(self, settings_dir: Path | None = None) -> None:
+        self.dir = settings_dir or paths.settings_dir()
+        self.station_path = self.dir / "station.json"
+        self.clerk_path = self.dir / "clerk.json"
+        self.station = self._load(self.station_path)
+        self.clerk = self._load(self.clerk_path)
+
+    def _load(self, path: Path) -> dict[str, Any]:
+        if not path.exists():
+            return {"version": SETTINGS_VERSION, "values": {}, "locked": []}
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise SettingsError(f"Settings file {path} is not valid JSON: {e}",
+                                f"Tệp cấu hình {path} bị hỏng (không phải JSON hợp lệ)") from e
+        if not isinstance(data, dict):
+            raise SettingsError(f"Settings file {path} must hold a JSON object",
+                                f"Tệp cấu hình {path} không đúng định dạng")
+        data = _migrate(data, path)
+        for key, value in list(data["values"].items()):
+            opt = OPTIONS.get(key)
+            if opt is None:
+                log.warning("ignoring unknown setting %s in %s", key, path)
+                del data["values"][key]
+            else:
+                data["values"][key] = _coerce(opt, value, path.name)
+        return data
+
+    @property
+    def locked(self) -> set[str]:
+        return set(self.station.get("locked", []))
+
+    def get(self, key: str) -> Any:
+        opt = self._option(key)
+        if key in self.clerk["values"] and key not in self.locked and opt.clerk_may_set:
+            return self.clerk["values"][key]
+        if key in self.station["values"]:
+            return self.station["values"][key]
+        return opt.default
+
+    def source(self, key: str) -> str:
+        opt = self._option(key)
+        if key in self.clerk["values"] and key not in self.locked and opt.clerk_may_set:
+            return "clerk"
+        return "station" if key in self.station["values"] else "default"
+
+    def is_locked_for_clerk(self, key: str) -> bool:
+        return key in self.locked or not self._option(key).clerk_may_set
+
+    def set(self, key: str, value: Any, *, layer: str = "clerk") -> None:
+        opt = self._option(key)
+        value = _coerce(opt, value, layer)
+        if layer == "clerk":
+            if self.is_locked_for_clerk(key):
+                raise SettingLockedError(f"Setting {key} is locked by IT staff",
+                                         f"Thiết lập {key} đã được cán bộ CNTT khóa", field=key)
+            self.clerk["values"][key] = value
+            atomic_write_text(self.clerk_path, json.dumps(self.clerk, ensure_ascii=False, indent=2))
+        elif layer == "station":
+            self.station["values"][key] = value
+            self._save_station()
+        else:
+            raise SettingsError(f"Unknown settings layer {layer}", f"Không có tầng cấu hình {layer}")
+
+    def lock(self, key: str, locked: bool = True) -> None:
+        self._option(key)
+        keys = self.locked
+        (keys.add if locked else keys.discard)(key)
+        self.station["locked"] = sorted(keys)
+        self._save_station()
+
+    def _save_station(self) -> None:
+        atomic_write_text(self.station_path, json.dumps(self.station, ensure_ascii=False, indent=2))
+
+    def _option(self, key: str) -> Option:
+        try:
+            return OPTIONS[key]
+        except KeyError:
+            raise SettingsError(f"Unknown setting '{key}'", f"Không có thiết lập '{key}'", field=key) from None
+
+    def effective(self) -> dict[str, dict[str, Any]]:
+        return {k: {"value": self.get(k), "source": self.source(k), "locked": self.is_locked_for_clerk(k),
+                    "doc": o.doc} for k, o in OPTIONS.items()}
+
+    @property
+    def profile(self):
+        return get_profile(self.get("compliance.profile"))

@@ -1,0 +1,1 @@
+"""Image quality control: per-page and per-component checks, plain functions with progress/cancel."""

@@ -1,0 +1,1 @@
+"""The offline upload queue and the link to the provincial system (adapter and simulator)."""

@@ -1,0 +1,224 @@
+"""A dossier's work folder: page images written atomically and a page journal that survives crashes.
+
+Layout of ``<home>/work/<dossier id>/``::
+
+    dossier.json        the dossier as last saved (atomic)
+    journal.jsonl       one JSON line per event, fsync'd: page captured, excluded, restored, ...
+    pages/<component>/  page images, named <seq>_s<sheet>_<side>_<variant>.<ext>
+    out/                assembled and signed PDFs
+
+The order is the guarantee: a page file is complete on disk (fsync + rename) before its journal
+line is written, and the journal line is on disk before the scanner is asked for the next page.
+A crash can therefore leave at most a torn last journal line (ignored) or an image without a
+line (adopted on recovery from its file name), never a journal entry without its image.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanstation import paths
+from scanstation.errors import JournalError, StorageError
+from scanstation.fsio import atomic_write_bytes, atomic_write_text, fsync_dir, require_free_space, sha256_file
+from scanstation.model import Page, PageVariant, Side, to_plain
+
+JOURNAL_VERSION = 1
+_NAME = re.compile(r"^(?P<seq>\d{5})_s(?P<sheet>\d{3,})_(?P<side>front|back)_(?P<variant>[a-z_]+)\.(?P<ext>\w+)$")
+
+
+def page_from_plain(d: dict[str, Any]) -> Page:
+    return Page(
+        sheet=int(d["sheet"]), side=Side(d["side"]), file=d["file"], sha256=d["sha256"], id=d["id"],
+        variant=PageVariant(d.get("variant", "normal")), device=d.get("device", ""),
+        dpi=tuple(d.get("dpi") or (0, 0)), mode=d.get("mode", ""), width=d.get("width", 0),
+        height=d.get("height", 0),
+        captured_at=datetime.fromisoformat(d["captured_at"]) if d.get("captured_at") else None,
+        kept=d.get("kept", True), excluded_reason=d.get("excluded_reason"), qc=d.get("qc"),
+    )
+
+
+@dataclass
+class Recovered:
+    """What replaying a journal gave back."""
+
+    pages: dict[str, list[Page]] = field(default_factory=dict)     # component id -> pages in order
+    damaged: list[str] = field(default_factory=list)               # files whose hash no longer matches
+    adopted: list[str] = field(default_factory=list)               # images found without a journal line
+    torn_lines: int = 0
+
+
+class WorkArea:
+    """The work folder of one dossier. Thread-safe: one lock around the journal."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.pages_dir = self.root / "pages"
+        self.out_dir = self.root / "out"
+        self.journal_path = self.root / "journal.jsonl"
+        self._lock = threading.Lock()
+        self._seq: dict[str, int] = {}
+
+    @classmethod
+    def for_dossier(cls, dossier_id: str, base: Path | None = None) -> WorkArea:
+        wa = cls((base or paths.work_dir()) / dossier_id)
+        wa.root.mkdir(parents=True, exist_ok=True)
+        return wa
+
+    # --- capture --------------------------------------------------------------------------------
+    def check_space(self, min_free_mb: float) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        require_free_space(self.root, min_free_mb)
+
+    def next_seq(self, component_id: str) -> int:
+        if component_id not in self._seq:
+            d = self.pages_dir / component_id
+            existing = [int(m["seq"]) for p in d.glob("*") if (m := _NAME.match(p.name))] if d.exists() else []
+            self._seq[component_id] = max(existing, default=0)
+        self._seq[component_id] += 1
+        return self._seq[component_id]
+
+    def add_page(self, component_id: str, data: bytes, *, ext: str, sheet: int, side: Side | str,
+                 variant: PageVariant | str = PageVariant.NORMAL, **facts: Any) -> Page:
+        """Write one captured image and journal it. Returns when both are durable on disk."""
+        side, variant = Side(side), PageVariant(variant)
+        with self._lock:
+            seq = self.next_seq(component_id)
+            rel = f"pages/{component_id}/{seq:05d}_s{sheet:03d}_{side.value}_{variant.value}.{ext.lstrip('.')}"
+            sha = atomic_write_bytes(self.root / rel, data)
+            page = Page(sheet=sheet, side=side, file=rel, sha256=sha, variant=variant,
+                        captured_at=facts.pop("captured_at", None) or datetime.now(UTC), **facts)
+            self._append({"op": "page", "component": component_id, "page": to_plain(page)})
+        return page
+
+    def adopt_page_file(self, component_id: str, tmp_file: Path, *, ext: str, sheet: int, side: Side | str,
+                        variant: PageVariant | str = PageVariant.NORMAL, **facts: Any) -> Page:
+        """Move an image a driver already wrote (in this work area) into place, then journal it."""
+        side, variant = Side(side), PageVariant(variant)
+        with self._lock:
+            seq = self.next_seq(component_id)
+            rel = f"pages/{component_id}/{seq:05d}_s{sheet:03d}_{side.value}_{variant.value}.{ext.lstrip('.')}"
+            dst = self.root / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp_file, "rb+") as f:
+                os.fsync(f.fileno())
+            sha = sha256_file(tmp_file)
+            os.replace(tmp_file, dst)
+            fsync_dir(dst.parent)
+            page = Page(sheet=sheet, side=side, file=rel, sha256=sha, variant=variant,
+                        captured_at=facts.pop("captured_at", None) or datetime.now(UTC), **facts)
+            self._append({"op": "page", "component": component_id, "page": to_plain(page)})
+        return page
+
+    def record(self, op: str, **fields: Any) -> None:
+        """Journal a clerk's decision: exclude, restore, remove, replace, order, rotate, qc."""
+        with self._lock:
+            self._append({"op": op, **fields})
+
+    def _append(self, rec: dict[str, Any]) -> None:
+        rec = {"v": JOURNAL_VERSION, "at": datetime.now(UTC).isoformat(), **rec}
+        line = (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        try:
+            new = not self.journal_path.exists()
+            fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if new:
+                fsync_dir(self.root)
+        except OSError as e:
+            raise JournalError(f"Cannot write the page journal {self.journal_path}: {e.strerror}",
+                               f"Không ghi được nhật ký trang {self.journal_path}: {e.strerror}") from e
+
+    # --- recovery -------------------------------------------------------------------------------
+    def replay(self, *, verify: bool = True) -> Recovered:
+        """Rebuild every component's pages from the journal (and adopt unjournaled images)."""
+        rec = Recovered()
+        by_id: dict[str, tuple[str, Page]] = {}
+        known_files: set[str] = set()
+        lines = self.journal_path.read_bytes().split(b"\n") if self.journal_path.exists() else []
+        for i, raw in enumerate(lines):
+            if not raw.strip():
+                continue
+            try:
+                r = json.loads(raw)
+            except json.JSONDecodeError:
+                if i >= len(lines) - 2:      # torn last line from a crash mid-write
+                    rec.torn_lines += 1
+                    continue
+                raise JournalError(f"Journal {self.journal_path} line {i + 1} is corrupt",
+                                   f"Nhật ký {self.journal_path} bị hỏng ở dòng {i + 1}") from None
+            self._apply(r, rec, by_id, known_files)
+        self._adopt_orphans(rec, known_files)
+        if verify:
+            for pages in rec.pages.values():
+                for p in pages:
+                    f = self.root / p.file
+                    if not f.exists() or sha256_file(f) != p.sha256:
+                        rec.damaged.append(p.file)
+        return rec
+
+    def _apply(self, r, rec: Recovered, by_id, known_files) -> None:
+        op = r.get("op")
+        if op == "page":
+            p = page_from_plain(r["page"])
+            rec.pages.setdefault(r["component"], []).append(p)
+            by_id[p.id] = (r["component"], p)
+            known_files.add(p.file)
+        elif op in ("exclude", "restore", "remove", "rotate", "qc") and r.get("page") in by_id:
+            _, p = by_id[r["page"]]
+            if op == "exclude":
+                p.kept, p.excluded_reason = False, r.get("reason", "")
+            elif op == "restore":
+                p.kept, p.excluded_reason = True, None
+            elif op == "remove":
+                comp = by_id[r["page"]][0]
+                rec.pages[comp] = [q for q in rec.pages[comp] if q.id != p.id]
+            elif op == "qc":
+                p.qc = r.get("result")
+        elif op == "replace" and r.get("page") in by_id and r.get("by") in by_id:
+            comp, old = by_id[r["page"]]
+            _, new = by_id[r["by"]]
+            lst = [q for q in rec.pages[comp] if q.id != new.id]
+            lst[[q.id for q in lst].index(old.id)] = new
+            rec.pages[comp] = lst
+        elif op == "order" and r.get("component") in rec.pages:
+            comp = r["component"]
+            pos = {pid: i for i, pid in enumerate(r["pages"])}
+            rec.pages[comp].sort(key=lambda q: pos.get(q.id, len(pos)))
+
+    def _adopt_orphans(self, rec: Recovered, known_files: set[str]) -> None:
+        if not self.pages_dir.exists():
+            return
+        for comp_dir in sorted(self.pages_dir.iterdir()):
+            if not comp_dir.is_dir():
+                continue
+            for f in sorted(comp_dir.iterdir()):
+                rel = f"pages/{comp_dir.name}/{f.name}"
+                m = _NAME.match(f.name)
+                if rel in known_files or not m:
+                    continue  # journaled, or a temp file of an interrupted write (never complete)
+                page = Page(sheet=int(m["sheet"]), side=Side(m["side"]), file=rel, sha256=sha256_file(f),
+                            variant=PageVariant(m["variant"]))
+                rec.pages.setdefault(comp_dir.name, []).append(page)
+                rec.adopted.append(rel)
+                self.record("page", component=comp_dir.name, page=to_plain(page), adopted=True)
+
+    # --- dossier document -------------------------------------------------------------------------
+    def save_dossier_json(self, plain: dict[str, Any]) -> None:
+        atomic_write_text(self.root / "dossier.json", json.dumps(plain, ensure_ascii=False, indent=2))
+
+    def load_dossier_json(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.root / "dossier.json").read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise StorageError(f"Cannot read {self.root / 'dossier.json'}: {e}",
+                               f"Không đọc được hồ sơ đang làm dở tại {self.root}") from e

@@ -1,0 +1,143 @@
+"""Where devices, QC, PDF, signing and sync meet: the station's use cases, passing plain data between them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from scanstation import paths
+from scanstation.audit import AuditLog
+from scanstation.config import Settings
+from scanstation.errors import StorageError, ValidationError
+from scanstation.model import Component, Dossier, DossierStatus, Page, to_plain
+from scanstation.store.db import Store, open_store
+from scanstation.store.tables import DossierRow, PageRow
+from scanstation.workarea import WorkArea
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Unfinished:
+    dossier_id: str
+    receipt_code: str
+    status: str
+    pages: int
+    damaged: list[str]
+    adopted: list[str]
+    updated_at: datetime | None
+
+
+class Station:
+    """One station: its settings, database, audit log and work areas."""
+
+    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+        self.settings = settings or Settings()
+        self.store = store or open_store(self.settings.get("db.url") or None)
+        self.audit = AuditLog(self.store)
+        self.actor = self.settings.get("clerk.name") or "clerk"
+
+    # --- dossiers ---------------------------------------------------------------------------------
+    def create_dossier(self, dossier: Dossier) -> WorkArea:
+        """Record a new dossier at intake: database row, work folder, dossier.json, audit event."""
+        dossier.station = dossier.station or self.settings.get("station.id")
+        dossier.profile_id = dossier.profile_id or self.settings.get("compliance.profile")
+        dossier.received_at = dossier.received_at or datetime.now(UTC)
+        wa = WorkArea.for_dossier(dossier.id)
+        now = datetime.now(UTC)
+        with self.store.session() as s:
+            if s.scalar(select(DossierRow.id).where(DossierRow.receipt_code == dossier.receipt_code)):
+                raise ValidationError(f"A dossier with receipt code {dossier.receipt_code} already exists",
+                                      f"Đã có hồ sơ mã {dossier.receipt_code} trên trạm này", field="receipt_code")
+            s.add(DossierRow(id=dossier.id, receipt_code=dossier.receipt_code, status=dossier.status.value,
+                             profile_id=dossier.profile_id, clerk=dossier.clerk, station=dossier.station,
+                             workdir=str(wa.root), data=json.dumps(to_plain(dossier), ensure_ascii=False),
+                             created_at=now, updated_at=now))
+            self.audit.append(self.actor, "dossier.created", dossier=dossier.receipt_code,
+                              details={"components": len(dossier.components), "profile": dossier.profile_id},
+                              session=s)
+            wa.save_dossier_json(to_plain(dossier))
+        return wa
+
+    def save_dossier(self, dossier: Dossier) -> None:
+        wa = WorkArea.for_dossier(dossier.id)
+        wa.save_dossier_json(to_plain(dossier))
+        with self.store.session() as s:
+            row = s.get(DossierRow, dossier.id)
+            if row is None:
+                raise StorageError(f"Dossier {dossier.receipt_code} is not in the database",
+                                   f"Không tìm thấy hồ sơ {dossier.receipt_code}")
+            row.status = dossier.status.value
+            row.data = json.dumps(to_plain(dossier), ensure_ascii=False)
+            row.updated_at = datetime.now(UTC)
+
+    def set_status(self, dossier: Dossier, status: DossierStatus) -> None:
+        dossier.status = status
+        self.save_dossier(dossier)
+        self.audit.append(self.actor, f"dossier.{status.value}", dossier=dossier.receipt_code)
+
+    def begin_capture(self, dossier: Dossier) -> WorkArea:
+        """Check there is room on disk before the scanner starts; refuse with a clear message if not."""
+        wa = WorkArea.for_dossier(dossier.id)
+        wa.check_space(self.settings.get("storage.min_free_mb"))
+        if dossier.status == DossierStatus.INTAKE:
+            self.set_status(dossier, DossierStatus.CAPTURING)
+        return wa
+
+    def record_pages(self, dossier: Dossier, component: Component, pages: list[Page]) -> None:
+        """Mirror journaled pages into the database (the journal stays the source of truth on a crash)."""
+        with self.store.session() as s:
+            for i, p in enumerate(pages):
+                s.merge(PageRow(id=p.id, dossier_id=dossier.id, component_id=component.id, seq=i, sheet=p.sheet,
+                                side=p.side.value, variant=p.variant.value, file=p.file, sha256=p.sha256,
+                                kept=p.kept, excluded_reason=p.excluded_reason, captured_at=p.captured_at,
+                                data=json.dumps(to_plain(p), ensure_ascii=False)))
+
+    def list_dossiers(self, *, unfinished_only: bool = False, limit: int = 200) -> list[DossierRow]:
+        with self.store.session() as s:
+            q = select(DossierRow).order_by(DossierRow.updated_at.desc()).limit(limit)
+            rows = list(s.scalars(q))
+        if unfinished_only:
+            rows = [r for r in rows if not DossierStatus(r.status).finished]
+        return rows
+
+    # --- crash recovery ---------------------------------------------------------------------------
+    def unfinished(self) -> list[Unfinished]:
+        """Dossiers left unfinished (by a crash or a closed window), with what their journals hold."""
+        out = []
+        for row in self.list_dossiers(unfinished_only=True, limit=10000):
+            wa = WorkArea(Path(row.workdir))
+            rec = wa.replay()
+            out.append(Unfinished(row.id, row.receipt_code, row.status, sum(len(v) for v in rec.pages.values()),
+                                  rec.damaged, rec.adopted, row.updated_at))
+        return out
+
+    def restore(self, dossier_id: str) -> Dossier:
+        """Bring back a dossier and every journaled page, exactly as captured."""
+        from scanstation.dossier_restore import dossier_from_plain
+
+        with self.store.session() as s:
+            row = s.get(DossierRow, dossier_id)
+            if row is None:
+                raise StorageError(f"No dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
+            workdir = Path(row.workdir)
+        wa = WorkArea(workdir)
+        dossier = dossier_from_plain(wa.load_dossier_json())
+        rec = wa.replay()
+        for comp in dossier.components:
+            comp.pages = rec.pages.get(comp.id, [])
+        for comp in dossier.components:
+            self.record_pages(dossier, comp, comp.pages)
+        self.audit.append(self.actor, "dossier.restored", dossier=dossier.receipt_code,
+                          details={"pages": sum(len(c.pages) for c in dossier.components),
+                                   "damaged": rec.damaged, "adopted": rec.adopted})
+        return dossier
+
+
+def station_home() -> Path:
+    return paths.home()

@@ -1,0 +1,22 @@
+"""Shared fixtures: every test runs against its own station home, never a clerk's real data."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def station_home(tmp_path, monkeypatch):
+    home = tmp_path / "station-home"
+    home.mkdir()
+    monkeypatch.setenv("SCANSTATION_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def station(station_home):
+    from scanstation.workflow import Station
+
+    st = Station()
+    yield st
+    st.store.dispose()
