@@ -1,0 +1,55 @@
+"""What every screen shares: the station, the task helper, and the dossier being worked on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from scanstation.model import Dossier
+from scanstation.ui.heartbeat import Heartbeat
+from scanstation.ui.tasks import TaskManager
+from scanstation.workarea import WorkArea
+from scanstation.workflow import Station
+
+
+class AppContext(QObject):
+    """Holds plain domain objects (never QObjects themselves) and announces changes to them."""
+
+    dossier_changed = Signal()          # another dossier was opened, or its header/state changed
+    pages_changed = Signal(str)         # component id whose pages changed
+    findings_changed = Signal()         # QC findings recomputed
+    message = Signal(str, str)          # text, level: shown in the window's message bar
+    navigate = Signal(str)              # screen key
+    health_changed = Signal(dict)
+    settings_changed = Signal(list)     # keys that changed
+
+    def __init__(self, station: Station, tasks: TaskManager, heartbeat: Heartbeat, *, demo: bool = False) -> None:
+        super().__init__()
+        self.station = station
+        self.settings = station.settings
+        self.tasks = tasks
+        self.heartbeat = heartbeat
+        self.demo = demo
+        self.dossier: Dossier | None = None
+        self.workarea: WorkArea | None = None
+        self.it_mode = False
+        self.health: dict = {}
+        self.services = None   # scanstation.ui.services.Services, set by the window
+
+    def open_dossier(self, dossier: Dossier, workarea: WorkArea) -> None:
+        self.dossier = dossier
+        self.workarea = workarea
+        self.dossier_changed.emit()
+
+    def close_dossier(self) -> None:
+        self.dossier = None
+        self.workarea = None
+        self.dossier_changed.emit()
+
+    def info(self, text: str) -> None:
+        self.message.emit(text, "info")
+
+    def warn(self, text: str) -> None:
+        self.message.emit(text, "warn")
+
+    def error(self, text: str) -> None:
+        self.message.emit(text, "error")

@@ -1,0 +1,192 @@
+"""The main window: navigation between screens, the message bar, health lights and task progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scanstation.ui import services
+from scanstation.ui.context import AppContext
+from scanstation.ui.health import describe as describe_health
+from scanstation.ui.i18n import current_language, describe_error, set_language
+from scanstation.ui.screens.base import Screen, status_text
+from scanstation.ui.tasks import Task
+from scanstation.ui.widgets import HealthLight, MessageBar, ProgressPanel
+
+HEALTH_INTERVAL_MS = 15_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        central = QWidget(self)
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(8, 8, 8, 8)
+        head = QHBoxLayout()
+        self.heading = QLabel(central)
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: 700;")
+        self.dossier_label = QLabel(central)
+        self.dossier_label.setStyleSheet("font-size: 11pt; color: #3c4043;")
+        self.dossier_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.heading)
+        head.addWidget(self.dossier_label, 1)
+        outer.addLayout(head)
+        self.message_bar = MessageBar(central)
+        outer.addWidget(self.message_bar)
+        body = QHBoxLayout()
+        self.nav = QListWidget(central)
+        self.nav.setFixedWidth(190)
+        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 8px 6px; }")
+        self.stack = QStackedWidget(central)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+
+        sb = self.statusBar()
+        self.scanner_light, self.token_light, self.queue_light = HealthLight(), HealthLight(), HealthLight()
+        for light in (self.scanner_light, self.token_light, self.queue_light):
+            sb.addWidget(light)
+        self.progress = ProgressPanel()
+        sb.addPermanentWidget(self.progress)
+
+        self.screens: dict[str, Screen] = {}
+        from scanstation.ui.screens import registry
+        for cls in registry.SCREENS:
+            self.add_screen(cls(ctx, self.stack))
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        ctx.navigate.connect(self.show_screen)
+        ctx.message.connect(self.show_message)
+        ctx.dossier_changed.connect(self._dossier_changed)
+        ctx.health_changed.connect(self._health_changed)
+        ctx.settings_changed.connect(lambda _keys: self.retranslate())
+        ctx.tasks.started.connect(self._task_started)
+        ctx.tasks.finished.connect(self.progress.finished)
+        ctx.tasks.failed.connect(self._task_failed)
+
+        for i in range(len(self.screens)):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
+        QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.show_screen("intake"))
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.toggle_language)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
+        self.esc = QShortcut(QKeySequence("Escape"), self, self._escape)
+        self.esc.setContext(Qt.ShortcutContext.WindowShortcut)
+
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(HEALTH_INTERVAL_MS)
+        self._health_timer.timeout.connect(self.probe_health)
+        self._health_timer.start()
+        self.retranslate()
+        self.resize(1280, 800)
+        self.nav.setCurrentRow(0)
+        QTimer.singleShot(0, self.probe_health)
+
+    # --- screens ---------------------------------------------------------------------------------
+    def add_screen(self, screen: Screen) -> None:
+        self.screens[screen.key] = screen
+        self.stack.addWidget(screen)
+        item = QListWidgetItem(self.nav)
+        item.setData(Qt.ItemDataRole.UserRole, screen.key)
+
+    def show_screen(self, key: str) -> None:
+        keys = list(self.screens)
+        if key in keys:
+            self.nav.setCurrentRow(keys.index(key))
+
+    def current_screen(self) -> Screen:
+        return self.stack.currentWidget()
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        screen = list(self.screens.values())[row]
+        self.stack.setCurrentWidget(screen)
+        screen.activated()
+
+    # --- language ----------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Scan station — {0}").format(self.ctx.settings.get("station.name")))
+        self.heading.setText(self.ctx.settings.get("station.name"))
+        for i, screen in enumerate(self.screens.values()):
+            self.nav.item(i).setText(f"{i + 1}. {screen.title()}")
+            self.nav.item(i).setToolTip(f"Ctrl+{i + 1}")
+        self.progress.retranslate()
+        self._dossier_changed()
+        self._health_changed(self.ctx.health)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def toggle_language(self) -> None:
+        lang = "en" if current_language() == "vi" else "vi"
+        set_language(lang)
+
+        def save() -> None:
+            if not self.ctx.settings.is_locked_for_clerk("ui.language"):
+                self.ctx.settings.set("ui.language", lang)
+
+        self.ctx.tasks.run(save)
+
+    # --- messages, tasks, health -------------------------------------------------------------------
+    def show_message(self, text: str, level: str) -> None:
+        self.message_bar.show_message(text, level, timeout_ms=8000 if level == "info" else 0)
+
+    def _task_started(self, task: Task) -> None:
+        if task.progress is not None:
+            self.progress.track(task)
+
+    def _task_failed(self, task: Task, exc: BaseException) -> None:
+        self.show_message(describe_error(exc), "error")
+
+    def _escape(self) -> None:
+        screen = self.current_screen()
+        if hasattr(screen, "escape") and screen.escape():
+            return
+        if self.progress.task is not None:
+            self.progress.task.cancel()
+        elif self.message_bar.isVisible():
+            self.message_bar.hide()
+
+    def _dossier_changed(self) -> None:
+        d = self.ctx.dossier
+        if d is None:
+            self.dossier_label.setText(self.tr("No dossier open"))
+        else:
+            self.dossier_label.setText(self.tr("Dossier {0} · {1} · {2}").format(
+                d.receipt_code, d.applicant.name, status_text(d.status)))
+
+    def probe_health(self) -> None:
+        self.ctx.tasks.run(lambda: services.health(self.ctx), on_done=self._set_health, on_error=lambda e: None)
+
+    def _set_health(self, raw: dict) -> None:
+        self.ctx.health = raw
+        self.ctx.health_changed.emit(raw)
+
+    def _health_changed(self, raw: dict) -> None:
+        d = describe_health(raw)
+        self.scanner_light.set_state(d["scanner"][0], self.tr("Scanner"), d["scanner"][1])
+        self.token_light.set_state(d["token"][0], self.tr("Token"), d["token"][1])
+        self.queue_light.set_state(d["queue"][0], self.tr("Network"), d["queue"][1])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._health_timer.stop()
+        for screen in self.screens.values():
+            if hasattr(screen, "shutdown"):
+                screen.shutdown()
+        self.ctx.tasks.shutdown()
+        super().closeEvent(event)

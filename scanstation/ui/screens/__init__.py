@@ -1,0 +1,1 @@
+"""The screens of the counter application, one module each."""

@@ -1,0 +1,476 @@
+"""Intake: receipt code, procedure, applicant and authorising party, components to digitise."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scanstation.dossier_io import load_dossier_file, parse_dossier
+from scanstation.errors import ScanStationError
+from scanstation.identifiers import check_identifier
+from scanstation.model import DigitisationClass, Dossier, IdType, Party, PartyKind, new_id
+from scanstation.resources import resource
+from scanstation.ui import services
+from scanstation.ui.context import AppContext
+from scanstation.ui.i18n import describe_error, pick
+from scanstation.ui.screens.base import Screen
+from scanstation.ui.widgets import COLOURS
+
+ID_TYPES_BY_KIND = {
+    PartyKind.CITIZEN: (IdType.CCCD, IdType.CMND, IdType.PASSPORT, IdType.NONE),
+    PartyKind.FOREIGNER: (IdType.PASSPORT, IdType.NONE),
+    PartyKind.ORGANISATION: (IdType.TAX_CODE, IdType.ORG_CODE, IdType.NONE),
+}
+
+
+class PartyEditor(QGroupBox):
+    """One party: kind, identifier (checked as typed), name, birth date or founding year."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        self.kind = QComboBox(self)
+        self.id_type = QComboBox(self)
+        self.number = QLineEdit(self)
+        self.check = QLabel(self)
+        self.check.setWordWrap(True)
+        self.name = QLineEdit(self)
+        self.birth = QDateEdit(self)
+        self.birth.setDisplayFormat("dd/MM/yyyy")
+        self.birth.setCalendarPopup(True)
+        self.birth.setDate(QDate(1990, 1, 1))
+        self.founding = QSpinBox(self)
+        self.founding.setRange(1800, date.today().year)
+        self.founding.setValue(2000)
+        self.lab_kind, self.lab_type, self.lab_number = QLabel(self), QLabel(self), QLabel(self)
+        self.lab_name, self.lab_birth, self.lab_founding = QLabel(self), QLabel(self), QLabel(self)
+        for lab, w in ((self.lab_kind, self.kind), (self.lab_type, self.id_type), (self.lab_number, self.number),
+                       (None, self.check), (self.lab_name, self.name), (self.lab_birth, self.birth),
+                       (self.lab_founding, self.founding)):
+            if lab is None:
+                form.addRow("", w)
+            else:
+                lab.setBuddy(w)
+                form.addRow(lab, w)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.id_type.currentIndexChanged.connect(self._type_changed)
+        self.number.textChanged.connect(self.validate_number)
+        self.retranslate()
+        self._kind_changed()
+
+    def retranslate(self) -> None:
+        self.lab_kind.setText(self.tr("&Kind"))
+        self.lab_type.setText(self.tr("Identifier &type"))
+        self.lab_number.setText(self.tr("Identifier &number"))
+        self.lab_name.setText(self.tr("Full &name"))
+        self.lab_birth.setText(self.tr("&Birth date"))
+        self.lab_founding.setText(self.tr("&Founding year"))
+        kinds = {PartyKind.CITIZEN: self.tr("Vietnamese citizen"), PartyKind.FOREIGNER: self.tr("Foreigner"),
+                 PartyKind.ORGANISATION: self.tr("Organisation")}
+        cur = self.kind.currentData()
+        self.kind.blockSignals(True)
+        self.kind.clear()
+        for k, text in kinds.items():
+            self.kind.addItem(text, k)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(cur)))
+        self.kind.blockSignals(False)
+        self._fill_types()
+        self.validate_number()
+
+    def type_names(self) -> dict[IdType, str]:
+        return {IdType.CCCD: self.tr("Personal identification number (CCCD, 12 digits)"),
+                IdType.CMND: self.tr("Old ID card (CMND)"), IdType.PASSPORT: self.tr("Passport"),
+                IdType.TAX_CODE: self.tr("Tax code"), IdType.ORG_CODE: self.tr("Organisation code"),
+                IdType.NONE: self.tr("No identifier")}
+
+    def _fill_types(self) -> None:
+        kind = self.kind.currentData() or PartyKind.CITIZEN
+        cur = self.id_type.currentData()
+        names = self.type_names()
+        self.id_type.blockSignals(True)
+        self.id_type.clear()
+        for t in ID_TYPES_BY_KIND[kind]:
+            self.id_type.addItem(names[t], t)
+        idx = self.id_type.findData(cur)
+        self.id_type.setCurrentIndex(idx if idx >= 0 else 0)
+        self.id_type.blockSignals(False)
+        self._type_changed()
+
+    def _kind_changed(self) -> None:
+        self._fill_types()
+
+    def _type_changed(self) -> None:
+        none = self.id_type.currentData() == IdType.NONE
+        org = self.kind.currentData() == PartyKind.ORGANISATION
+        for w in (self.number, self.lab_number, self.check):
+            w.setVisible(not none)
+        for w in (self.birth, self.lab_birth):
+            w.setVisible(none and not org)
+        for w in (self.founding, self.lab_founding):
+            w.setVisible(none and org)
+        self.validate_number()
+        self.changed.emit()
+
+    def validate_number(self) -> bool:
+        """Check the identifier as typed: red for an error, amber for a structural hint, green when fine."""
+        id_type = self.id_type.currentData() or IdType.NONE
+        if id_type == IdType.NONE:
+            self.check.setText("")
+            return True
+        text = self.number.text()
+        if not text.strip():
+            self.check.setText(f"<span style='color:{COLOURS['off']}'>{self.tr('Type the number as printed')}</span>")
+            return False
+        res = check_identifier(id_type, text)
+        lines = [f"<span style='color:{COLOURS['error']}'>✗ {pick(n.vi, n.en)}</span>" for n in res.errors]
+        lines += [f"<span style='color:{COLOURS['warn']}'>⚠ {pick(n.vi, n.en)}</span>" for n in res.hints]
+        if res.ok and not res.hints:
+            lines.append(f"<span style='color:{COLOURS['ok']}'>✓ {self.tr('Looks right')}</span>")
+        self.check.setText("<br>".join(lines))
+        self.number.setProperty("invalid", not res.ok)
+        self.number.setStyleSheet("" if res.ok else f"border: 2px solid {COLOURS['error']};")
+        return res.ok
+
+    def to_plain(self) -> dict[str, Any]:
+        id_type = self.id_type.currentData() or IdType.NONE
+        kind = self.kind.currentData() or PartyKind.CITIZEN
+        d: dict[str, Any] = {"kind": kind.value, "name": self.name.text().strip(), "id_type": id_type.value}
+        if id_type != IdType.NONE:
+            d["id_number"] = self.number.text()
+        elif kind == PartyKind.ORGANISATION:
+            d["founding_year"] = self.founding.value()
+        else:
+            d["birth_date"] = self.birth.date().toPython().isoformat()
+        return d
+
+    def set_party(self, p: Party) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(p.kind))
+        self._fill_types()
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(p.id_type)))
+        self.number.setText(p.id_number)
+        self.name.setText(p.name)
+        if p.birth_date:
+            self.birth.setDate(QDate(p.birth_date.year, p.birth_date.month, p.birth_date.day))
+        if p.founding_year:
+            self.founding.setValue(p.founding_year)
+
+    def focus_field(self, name: str) -> None:
+        {"id_number": self.number, "name": self.name, "birth_date": self.birth,
+         "founding_year": self.founding, "kind": self.kind, "id_type": self.id_type}.get(name, self.name).setFocus()
+
+
+class ComponentRow(QFrame):
+    """One component: name, document type code, digitisation class (+ reason), sheets, simplex/duplex."""
+
+    remove_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.component_id = new_id()
+        self.metadata: dict[str, Any] | None = None
+        lay = QGridLayout(self)
+        lay.setContentsMargins(0, 2, 0, 2)
+        self.name = QLineEdit(self)
+        self.code = QLineEdit(self)
+        self.code.setMaximumWidth(110)
+        self.cls = QComboBox(self)
+        self.reason = QLineEdit(self)
+        self.sheets = QSpinBox(self)
+        self.sheets.setRange(0, 10000)
+        self.sheets.setMinimumWidth(70)
+        self.duplex = QCheckBox(self)
+        self.duplex.setChecked(True)
+        self.remove = QPushButton("✕", self)
+        self.remove.setMaximumWidth(32)
+        self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
+        lay.addWidget(self.name, 0, 0)
+        lay.addWidget(self.code, 0, 1)
+        lay.addWidget(self.cls, 0, 2)
+        lay.addWidget(self.sheets, 0, 3)
+        lay.addWidget(self.duplex, 0, 4)
+        lay.addWidget(self.remove, 0, 5)
+        lay.addWidget(self.reason, 1, 0, 1, 5)
+        lay.setColumnStretch(0, 3)
+        lay.setColumnStretch(2, 2)
+        self.cls.currentIndexChanged.connect(self._cls_changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.name.setPlaceholderText(self.tr("Paper name, e.g. Giấy chứng sinh"))
+        self.code.setPlaceholderText(self.tr("Type code"))
+        self.reason.setPlaceholderText(self.tr("Why it is not digitised (required)"))
+        self.duplex.setText(self.tr("Two-sided"))
+        self.sheets.setToolTip(self.tr("Number of sheets the applicant handed in"))
+        self.sheets.setSuffix(self.tr(" sheets"))
+        self.remove.setToolTip(self.tr("Remove this component"))
+        cur = self.cls.currentData()
+        self.cls.blockSignals(True)
+        self.cls.clear()
+        self.cls.addItem(self.tr("Must digitise"), DigitisationClass.MUST)
+        self.cls.addItem(self.tr("Digitise on request (fee)"), DigitisationClass.ON_REQUEST)
+        self.cls.addItem(self.tr("Not digitised"), DigitisationClass.NOT_DIGITISED)
+        self.cls.setCurrentIndex(max(0, self.cls.findData(cur)))
+        self.cls.blockSignals(False)
+        self._cls_changed()
+
+    def _cls_changed(self) -> None:
+        nd = self.cls.currentData() == DigitisationClass.NOT_DIGITISED
+        self.reason.setVisible(nd)
+        self.duplex.setEnabled(not nd)
+
+    def to_plain(self) -> dict[str, Any]:
+        cls = self.cls.currentData() or DigitisationClass.MUST
+        d: dict[str, Any] = {"name": self.name.text().strip(), "document_type_code": self.code.text().strip(),
+                             "class": cls.value, "sheets": self.sheets.value(), "duplex": self.duplex.isChecked()}
+        if cls == DigitisationClass.NOT_DIGITISED:
+            d["not_digitised_reason"] = self.reason.text().strip()
+        if self.metadata:
+            d["metadata"] = self.metadata
+        return d
+
+    def focus_field(self, name: str) -> None:
+        {"name": self.name, "document_type_code": self.code, "class": self.cls, "sheets": self.sheets,
+         "duplex": self.duplex, "not_digitised_reason": self.reason}.get(name, self.name).setFocus()
+
+
+class IntakeScreen(Screen):
+    key = "intake"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        lay = QVBoxLayout(body)
+
+        self.dossier_box = QGroupBox(body)
+        form = QFormLayout(self.dossier_box)
+        self.receipt = QLineEdit(self.dossier_box)
+        self.proc_code = QLineEdit(self.dossier_box)
+        self.proc_name = QLineEdit(self.dossier_box)
+        self.lab_receipt, self.lab_proc_code, self.lab_proc_name = QLabel(body), QLabel(body), QLabel(body)
+        for lab, w in ((self.lab_receipt, self.receipt), (self.lab_proc_code, self.proc_code),
+                       (self.lab_proc_name, self.proc_name)):
+            lab.setBuddy(w)
+            form.addRow(lab, w)
+        lay.addWidget(self.dossier_box)
+
+        parties = QHBoxLayout()
+        self.applicant = PartyEditor(body)
+        self.authorised = QCheckBox(body)
+        self.authority = PartyEditor(body)
+        right = QVBoxLayout()
+        right.addWidget(self.authorised)
+        right.addWidget(self.authority)
+        right.addStretch(1)
+        parties.addWidget(self.applicant, 1)
+        parties.addLayout(right, 1)
+        lay.addLayout(parties)
+        self.authorised.toggled.connect(self.authority.setEnabled)
+        self.authority.setEnabled(False)
+
+        self.comp_box = QGroupBox(body)
+        cl = QVBoxLayout(self.comp_box)
+        self.comp_header = QLabel(self.comp_box)
+        self.comp_header.setStyleSheet("color: #5f6368;")
+        cl.addWidget(self.comp_header)
+        self.comp_list = QVBoxLayout()
+        cl.addLayout(self.comp_list)
+        self.add_btn = QPushButton(self.comp_box)
+        self.add_btn.clicked.connect(lambda: self.add_component(focus=True))
+        cl.addWidget(self.add_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.comp_box)
+        lay.addStretch(1)
+
+        buttons = QHBoxLayout()
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {COLOURS['error']}; font-weight: 600;")
+        self.sample_btn = QPushButton(self)
+        self.sample_btn.clicked.connect(self.load_sample)
+        self.sample_btn.setVisible(ctx.demo)
+        self.clear_btn = QPushButton(self)
+        self.clear_btn.clicked.connect(self.clear)
+        self.save_btn = QPushButton(self)
+        self.save_btn.setDefault(True)
+        self.save_btn.clicked.connect(self.submit)
+        buttons.addWidget(self.error, 1)
+        buttons.addWidget(self.sample_btn)
+        buttons.addWidget(self.clear_btn)
+        buttons.addWidget(self.save_btn)
+        outer.addLayout(buttons)
+
+        self.rows: list[ComponentRow] = []
+        self.shortcut("Ctrl+Return", self.submit)
+        self.shortcut("Ctrl+Enter", self.submit)
+        self.shortcut("Ctrl+Shift+A", lambda: self.add_component(focus=True))
+        self.shortcut("Ctrl+L", self.load_sample)
+        self.retranslate()
+        self.clear()
+
+    def title(self) -> str:
+        return self.tr("Intake")
+
+    def retranslate(self) -> None:
+        self.dossier_box.setTitle(self.tr("Dossier"))
+        self.lab_receipt.setText(self.tr("&Receipt code"))
+        self.receipt.setPlaceholderText(self.tr("As printed on the receipt, e.g. H49.64.33-261121-0001"))
+        self.lab_proc_code.setText(self.tr("&Procedure code"))
+        self.lab_proc_name.setText(self.tr("Procedure &name"))
+        self.applicant.setTitle(self.tr("Applicant"))
+        self.authorised.setText(self.tr("The applicant acts for someone else (authorisation)"))
+        self.authority.setTitle(self.tr("Authorising party (results go to this account)"))
+        self.comp_box.setTitle(self.tr("Components of the dossier"))
+        self.comp_header.setText(self.tr("Paper name · type code · digitisation · sheets handed in · two-sided"))
+        self.add_btn.setText(self.tr("Add component (Ctrl+Shift+A)"))
+        self.sample_btn.setText(self.tr("Load sample dossier (Ctrl+L)"))
+        self.clear_btn.setText(self.tr("Clear"))
+        self.save_btn.setText(self.tr("Save and scan (Ctrl+Enter)"))
+        for w in (self.applicant, self.authority, *self.rows):
+            w.retranslate()
+
+    def activated(self) -> None:
+        if not self.receipt.text():
+            self.receipt.setFocus()
+
+    # --- components --------------------------------------------------------------------------------
+    def add_component(self, focus: bool = False) -> ComponentRow:
+        row = ComponentRow(self.comp_box)
+        row.remove_requested.connect(self.remove_component)
+        self.rows.append(row)
+        self.comp_list.addWidget(row)
+        if focus:
+            row.name.setFocus()
+        return row
+
+    def remove_component(self, row: ComponentRow) -> None:
+        if len(self.rows) <= 1:
+            return
+        self.rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self.rows[-1].name.setFocus()
+
+    def clear(self) -> None:
+        for w in (self.receipt, self.proc_code, self.proc_name, self.applicant.number, self.applicant.name,
+                  self.authority.number, self.authority.name):
+            w.clear()
+        self.authorised.setChecked(False)
+        for row in list(self.rows):
+            self.rows.remove(row)
+            row.setParent(None)
+            row.deleteLater()
+        self.add_component()
+        self.error.clear()
+
+    # --- loading and saving ------------------------------------------------------------------------
+    def fill(self, d: Dossier) -> None:
+        self.clear()
+        self.receipt.setText(d.receipt_code)
+        self.proc_code.setText(d.procedure_code)
+        self.proc_name.setText(d.procedure_name)
+        self.applicant.set_party(d.applicant)
+        self.authorised.setChecked(d.authorising_party is not None)
+        if d.authorising_party:
+            self.authority.set_party(d.authorising_party)
+        for i, c in enumerate(d.components):
+            row = self.rows[0] if i == 0 else self.add_component()
+            row.name.setText(c.name)
+            row.code.setText(c.document_type_code)
+            row.cls.setCurrentIndex(row.cls.findData(c.digitisation_class))
+            row.reason.setText(c.not_digitised_reason)
+            row.sheets.setValue(c.declared_sheets)
+            row.duplex.setChecked(c.duplex)
+            from scanstation.model import to_plain
+            row.metadata = to_plain(c.metadata)
+
+    def load_sample(self) -> None:
+        d, _ = load_dossier_file(resource("demo", "dossier.json"))
+        d.receipt_code = f"{d.receipt_code}-{new_id()[:4].upper()}"
+        self.fill(d)
+        self.receipt.setFocus()
+
+    def to_plain(self) -> dict[str, Any]:
+        return {
+            "version": 1, "receipt_code": self.receipt.text().strip(),
+            "procedure": {"code": self.proc_code.text().strip(), "name": self.proc_name.text().strip()},
+            "applicant": self.applicant.to_plain(),
+            "authorising_party": self.authority.to_plain() if self.authorised.isChecked() else None,
+            "clerk": self.ctx.settings.get("clerk.name") or self.ctx.station.actor,
+            "profile": self.ctx.settings.get("compliance.profile"),
+            "components": [r.to_plain() for r in self.rows],
+        }
+
+    def build(self) -> Dossier:
+        """The dossier the form describes; raises a ScanStationError naming the wrong field."""
+        dossier, _ = parse_dossier(self.to_plain())
+        for comp, row in zip(dossier.components, self.rows):
+            comp.id = row.component_id
+        return dossier
+
+    def submit(self) -> None:
+        self.error.clear()
+        try:
+            dossier = self.build()
+        except ScanStationError as e:
+            self.show_field_error(e)
+            return
+
+        def created(wa) -> None:
+            self.ctx.open_dossier(dossier, wa)
+            self.ctx.info(self.tr("Dossier {0} saved. Put the first component in the feeder and press F5.")
+                          .format(dossier.receipt_code))
+            self.clear()
+            self.ctx.navigate.emit("capture")
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ScanStationError):
+                self.show_field_error(exc)
+            else:
+                self.error.setText(describe_error(exc))
+
+        self.ctx.tasks.run(lambda: services.create_dossier(self.ctx.station, dossier), on_done=created,
+                           on_error=failed, label=self.tr("Saving the dossier"))
+
+    def show_field_error(self, e: ScanStationError) -> None:
+        """Show the core's message and put the cursor in the field it names."""
+        self.error.setText(describe_error(e))
+        field = e.field or ""
+        head, _, rest = field.partition(".")
+        if field == "receipt_code":
+            self.receipt.setFocus()
+        elif head == "procedure":
+            (self.proc_code if rest == "code" else self.proc_name).setFocus()
+        elif head == "applicant":
+            self.applicant.focus_field(rest)
+        elif head == "authorising_party":
+            self.authority.focus_field(rest)
+        elif head.startswith("components["):
+            i = int(head[len("components["):-1])
+            if i < len(self.rows):
+                self.rows[i].focus_field(rest)
