@@ -31,6 +31,9 @@ def ensure_app() -> QApplication:
 def build_window(*, demo: bool = False, station: Station | None = None) -> MainWindow:
     """The window with its context, ready to show (tests build it through here too)."""
     ensure_app()
+    if demo and station is None:
+        from scanstation.ui import demo_setup
+        demo_setup.use_demo_home()
     station = station or Station()
     set_language(station.settings.get("ui.language"))
     tasks = TaskManager()

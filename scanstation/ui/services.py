@@ -6,15 +6,18 @@ network, so the window only ever calls them through :class:`scanstation.ui.tasks
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from scanstation.dossier_restore import dossier_from_plain
-from scanstation.errors import StorageError
-from scanstation.model import Dossier, DossierStatus
+from scanstation.errors import ScanStationError, StorageError, ValidationError
+from scanstation.identifiers import check_identifier
+from scanstation.model import Component, Dossier, DossierStatus, IdType, Page, PageVariant
 from scanstation.store.tables import DossierRow
 from scanstation.workarea import WorkArea
 from scanstation.workflow import Station
@@ -94,3 +97,581 @@ def health(ctx: Any) -> dict[str, dict[str, Any]]:
     out["token"] = {"state": "unavailable"}
     out["queue"] = {"state": "unavailable"}
     return out
+
+
+# --- capabilities not on this station yet --------------------------------------------------------------
+class CapabilityMissing(ScanStationError):
+    """A part of the station (scanners, QC, PDF/signing, queue) is not installed in this build."""
+
+    code = "NOT_INSTALLED"
+
+
+def _missing(part_en: str, part_vi: str) -> CapabilityMissing:
+    return CapabilityMissing(f"{part_en} is not installed on this station yet",
+                             f"Trạm này chưa cài đặt chức năng {part_vi}")
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+def find_page(c: Component, page_id: str) -> Page | None:
+    return next((p for p in c.pages if p.id == page_id), None)
+
+
+def index_of(c: Component, page_id: str) -> int | None:
+    return next((i for i, p in enumerate(c.pages) if p.id == page_id), None)
+
+
+def page_at(c: Component, index: int) -> Page | None:
+    return c.pages[index] if 0 <= index < len(c.pages) else None
+
+
+def sheets_captured(c: Component) -> int:
+    return len({p.sheet for p in c.pages if p.variant != PageVariant.NOTE_REMOVED})
+
+
+def expected_images(c: Component) -> int:
+    notes = sum(1 for p in c.pages if _notes(p) and p.variant != PageVariant.NOTE_REMOVED)
+    return c.declared_sheets * (2 if c.duplex else 1) + notes
+
+
+def _notes(p: Page) -> list[dict[str, Any]]:
+    return list((p.qc or {}).get("sticky_notes") or [])
+
+
+def page_severity(p: Page) -> str | None:
+    sev = {f.get("severity") for f in (p.qc or {}).get("findings", []) if not f.get("override")}
+    return "block" if "block" in sev else "warn" if "warn" in sev else None
+
+
+def unpaired_note(c: Component) -> Page | None:
+    """The first page with a sticky note not yet followed by its scan with the note removed."""
+    for i, p in enumerate(c.pages):
+        if p.variant == PageVariant.NOTE_REMOVED or not _notes(p) or not p.kept:
+            continue
+        nxt = c.pages[i + 1] if i + 1 < len(c.pages) else None
+        if nxt is None or nxt.variant != PageVariant.NOTE_REMOVED:
+            return p
+    return None
+
+
+NOTE_COLOURS = {"yellow": "#f9ab00", "pink": "#e52592", "green": "#1e8e3e", "blue": "#1a73e8", "orange": "#e8710a"}
+
+
+def page_regions(p: Page, note_label: str, highlight_all: bool = False) -> list[tuple[int, int, int, int, str, str]]:
+    """Rectangles to outline on the preview: sticky notes (and, for a finding, the whole page)."""
+    out = [(int(n["x"]), int(n["y"]), int(n["w"]), int(n["h"]), NOTE_COLOURS.get(n.get("color", ""), "#f9ab00"),
+            note_label) for n in _notes(p)]
+    if highlight_all and not out and p.width and p.height and page_severity(p):
+        out.append((0, 0, p.width, p.height, "#c5221f", ""))
+    return out
+
+
+def _persist_pages(ctx: Any, d: Dossier, c: Component) -> None:
+    ctx.station.record_pages(d, c, c.pages)
+    ctx.station.save_dossier(d)
+
+
+def remove_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
+    """Take pages out of the component (the journal records it; the image files stay on disk)."""
+    for pid in page_ids:
+        if find_page(c, pid) is not None:
+            wa.record("remove", page=pid, component=c.id)
+            ctx.station.audit.append(ctx.station.actor, "page.removed", dossier=d.receipt_code, page=pid)
+    c.pages = [p for p in c.pages if p.id not in set(page_ids)]
+    _persist_pages(ctx, d, c)
+
+
+def restore_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
+    for pid in page_ids:
+        p = find_page(c, pid)
+        if p is not None and not p.kept:
+            wa.record("restore", page=pid)
+            p.kept, p.excluded_reason = True, None
+            ctx.station.audit.append(ctx.station.actor, "page.restored", dossier=d.receipt_code, page=pid)
+    _persist_pages(ctx, d, c)
+
+
+def toggle_exclude(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_id: str, reason: str) -> None:
+    p = find_page(c, page_id)
+    if p is None:
+        return
+    if p.kept:
+        wa.record("exclude", page=page_id, reason=reason)
+        p.kept, p.excluded_reason = False, reason
+        ctx.station.audit.append(ctx.station.actor, "page.excluded", dossier=d.receipt_code, page=page_id,
+                                 details={"reason": reason})
+        _persist_pages(ctx, d, c)
+    else:
+        restore_pages(ctx, d, wa, c, [page_id])
+
+
+def reorder(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
+    pos = {pid: i for i, pid in enumerate(page_ids)}
+    c.pages.sort(key=lambda q: pos.get(q.id, len(pos)))
+    wa.record("order", component=c.id, pages=[p.id for p in c.pages])
+    ctx.station.audit.append(ctx.station.actor, "pages.reordered", dossier=d.receipt_code,
+                             details={"component": c.id})
+    _persist_pages(ctx, d, c)
+
+
+def rotate_page(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_id: str, degrees: int) -> Page:
+    """Rotate by writing a new image (the original file stays) and journaling it as a replacement."""
+    from PIL import Image
+
+    old = find_page(c, page_id)
+    if old is None:
+        raise StorageError(f"No page {page_id}", f"Không có trang {page_id}")
+    src = wa.root / old.file
+    with Image.open(src) as im:
+        fmt = im.format or "PNG"
+        dpi = im.info.get("dpi")
+        icc = im.info.get("icc_profile")
+        rotated = im.rotate(-degrees, expand=True)  # PIL turns counter-clockwise; +90 here means clockwise
+        buf = io.BytesIO()
+        kw: dict[str, Any] = {}
+        if dpi:
+            kw["dpi"] = dpi
+        if icc:
+            kw["icc_profile"] = icc
+        if fmt == "JPEG":
+            kw.update(quality=95, subsampling=0)
+        rotated.save(buf, format=fmt, **kw)
+        size = rotated.size
+    ext = src.suffix.lstrip(".")
+    new = wa.add_page(c.id, buf.getvalue(), ext=ext, sheet=old.sheet, side=old.side, variant=old.variant,
+                      device=old.device, dpi=old.dpi, mode=old.mode, width=size[0], height=size[1])
+    wa.record("replace", page=old.id, by=new.id)
+    new.kept, new.excluded_reason = old.kept, old.excluded_reason
+    c.pages[c.pages.index(old)] = new
+    ctx.station.audit.append(ctx.station.actor, "page.rotated", dossier=d.receipt_code, page=old.id,
+                             details={"degrees": degrees, "new_page": new.id})
+    _persist_pages(ctx, d, c)
+    return new
+
+
+# --- metadata (the ten fields) --------------------------------------------------------------------------
+@dataclass
+class FieldProblem:
+    field: str
+    en: str
+    vi: str
+
+
+def _fmt_date(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _parse_date(text: str, field: str, problems: list[FieldProblem]) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    problems.append(FieldProblem(field, f"'{text}' is not a date (dd/mm/yyyy)",
+                                 f"'{text}' không phải ngày hợp lệ (ngày/tháng/năm, ví dụ 15/11/2026)"))
+    return None
+
+
+def metadata_as_text(c: Component, d: Dossier) -> dict[str, str]:
+    """The component's metadata as form text, prefilled from the dossier where empty."""
+    m = c.metadata
+    holder = m.holder_identifier or (d.account_party.id_number if d.account_party.id_type != IdType.NONE else "")
+    name = m.holder_name or ("" if holder else d.account_party.name)
+    return {
+        "document_type_code": m.document_type_code or c.document_type_code,
+        "holder_identifier": holder, "holder_name": name,
+        "document_name": m.document_name or c.name, "number_symbol": m.number_symbol,
+        "issue_date": _fmt_date(m.issue_date), "issuing_body": m.issuing_body, "summary": m.summary,
+        "valid_until": _fmt_date(m.valid_until), "validity_scope": m.validity_scope,
+        "extra": "\n".join(f"{k} = {v}" for k, v in m.extra.items()),
+    }
+
+
+def set_metadata_from_text(c: Component, values: dict[str, str]) -> list[FieldProblem]:
+    """Store the form's text into the component; returns what could not be read (dates, extra lines)."""
+    problems: list[FieldProblem] = []
+    m = c.metadata
+    m.document_type_code = values["document_type_code"].strip()
+    m.holder_identifier = values["holder_identifier"].strip()
+    m.holder_name = values["holder_name"].strip()
+    m.document_name = values["document_name"].strip()
+    m.number_symbol = values["number_symbol"].strip()
+    m.issue_date = _parse_date(values["issue_date"], "issue_date", problems)
+    m.issuing_body = values["issuing_body"].strip()
+    m.summary = values["summary"].strip()
+    m.valid_until = _parse_date(values["valid_until"], "valid_until", problems)
+    m.validity_scope = values["validity_scope"].strip()
+    extra: dict[str, str] = {}
+    for line in values["extra"].splitlines():
+        if not line.strip():
+            continue
+        k, sep, v = line.partition("=")
+        if not sep or not k.strip():
+            problems.append(FieldProblem("extra", f"'{line}' should be written as name = value",
+                                         f"'{line}' cần viết dạng tên = giá trị"))
+            continue
+        extra[k.strip()] = v.strip()
+    m.extra = extra
+    return problems
+
+
+def _guess_id_type(v: str) -> IdType | None:
+    if re.fullmatch(r"\d{12}", v):
+        return IdType.CCCD
+    if re.fullmatch(r"\d{9}", v):
+        return IdType.CMND
+    if re.fullmatch(r"\d{10}(-\d{3})?", v):
+        return IdType.TAX_CODE
+    if re.fullmatch(r"[A-Z]\d{2}(\.\d{2})*|\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", v):
+        return IdType.ORG_CODE
+    return None
+
+
+def metadata_problems(c: Component, d: Dossier | None, profile: Any) -> list[FieldProblem]:
+    """What blocks this component's metadata: required fields of the profile, dates, identifiers."""
+    m = c.metadata
+    out: list[FieldProblem] = []
+    required = set(getattr(profile, "metadata_required", ()))
+    empty = {"document_type_code": not m.document_type_code, "document_name": not m.document_name,
+             "number_symbol": not m.number_symbol, "issue_date": m.issue_date is None,
+             "issuing_body": not m.issuing_body, "summary": not m.summary}
+    words = {"document_type_code": ("document type code", "mã loại giấy tờ"),
+             "document_name": ("document name", "tên giấy tờ"), "number_symbol": ("number and symbol", "số, ký hiệu"),
+             "issue_date": ("issue date", "ngày cấp"), "issuing_body": ("issuing body", "cơ quan cấp"),
+             "summary": ("summary", "trích yếu nội dung")}
+    for f, is_empty in empty.items():
+        if f in required and is_empty:
+            en, vi = words[f]
+            out.append(FieldProblem(f, f"The {en} is required", f"Chưa nhập {vi} (bắt buộc)"))
+    if "holder" in required and not (m.holder_identifier or m.holder_name):
+        out.append(FieldProblem("holder_identifier", "The holder's identifier (or name without one) is required",
+                                "Chưa nhập số định danh của người/tổ chức được cấp (hoặc tên nếu không có)"))
+    if m.holder_identifier:
+        t = _guess_id_type(m.holder_identifier.replace(" ", "").upper())
+        if t is not None:
+            res = check_identifier(t, m.holder_identifier)
+            out += [FieldProblem("holder_identifier", n.en, n.vi) for n in res.errors]
+    today = date.today()
+    if m.issue_date and m.issue_date > today:
+        out.append(FieldProblem("issue_date", "The issue date is in the future", "Ngày cấp ở tương lai"))
+    if m.issue_date and m.valid_until and m.valid_until < m.issue_date:
+        out.append(FieldProblem("valid_until", "Valid until is before the issue date",
+                                "Ngày hết hiệu lực trước ngày cấp"))
+    return out
+
+
+# --- QC findings bookkeeping (plain dicts in the shape of ``scanstation qc --json``) ---------------------
+@dataclass
+class FindingRef:
+    component: Component
+    finding: dict[str, Any]
+    page_level: bool = False
+
+
+def _qc_state(ctx: Any) -> dict[str, Any]:
+    d = ctx.dossier
+    st = getattr(ctx, "qc", None)
+    if st is None or st.get("dossier") != (d.id if d else None):
+        st = {"dossier": d.id if d else None, "checks": {}, "pairs": {}, "overrides": None}
+        ctx.qc = st
+    return st
+
+
+def qc_ran(ctx: Any) -> bool:
+    d = ctx.dossier
+    if d is None:
+        return False
+    st = _qc_state(ctx)
+    comps = [c for c in d.components if c.digitised]
+    return bool(comps) and all(c.id in st["checks"] for c in comps)
+
+
+def _override_key(component_id: str, code: str, pages: list[int]) -> str:
+    return f"{component_id}|{code}|{','.join(map(str, pages))}"
+
+
+def load_overrides(wa: WorkArea) -> dict[str, dict[str, Any]]:
+    """Overrides the clerk gave for this dossier, from its journal (so they survive a restart)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not wa.journal_path.exists():
+        return out
+    for line in wa.journal_path.read_text("utf-8", errors="replace").splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if r.get("op") == "override":
+            out[r["key"]] = {"by": r.get("by", ""), "reason": r.get("reason", ""), "at": r.get("at", "")}
+    return out
+
+
+def all_findings(ctx: Any) -> list[FindingRef]:
+    """Every finding of the open dossier: blocking first, then warnings, then information."""
+    d = ctx.dossier
+    if d is None:
+        return []
+    st = _qc_state(ctx)
+    overrides = st.get("overrides") or {}
+    out: list[FindingRef] = []
+    for c in d.components:
+        if not c.digitised:
+            continue
+        for i, p in enumerate(c.pages):
+            for f in (p.qc or {}).get("findings", []):
+                f = dict(f)
+                f.setdefault("pages", [i])
+                f["override"] = overrides.get(_override_key(c.id, f["code"], [i])) or f.get("override")
+                out.append(FindingRef(c, f, page_level=True))
+        for f in st["checks"].get(c.id, []):
+            f = dict(f)
+            f["override"] = overrides.get(_override_key(c.id, f["code"], list(f.get("pages", [])))) or f.get("override")
+            out.append(FindingRef(c, f))
+    rank = {"block": 0, "warn": 1, "info": 2}
+    out.sort(key=lambda r: (bool(r.finding.get("override")), rank.get(r.finding.get("severity"), 3)))
+    return out
+
+
+def blocking_count(ctx: Any) -> int:
+    return sum(1 for r in all_findings(ctx) if r.finding.get("severity") == "block" and not r.finding.get("override"))
+
+
+def override(ctx: Any, d: Dossier, wa: WorkArea, ref: FindingRef, reason: str) -> None:
+    """Accept a finding with a reason: journaled with the dossier and written to the audit log."""
+    f = ref.finding
+    if not f.get("overridable", True):
+        raise ValidationError(f"Finding {f['code']} cannot be accepted; fix it instead",
+                              "Không thể bỏ qua lỗi này; cần khắc phục (quét lại)", field="override")
+    if not reason.strip():
+        raise ValidationError("An override needs a reason", "Cần ghi lý do", field="override.reason")
+    key = _override_key(ref.component.id, f["code"], list(f.get("pages", [])))
+    at = datetime.now(UTC).isoformat()
+    wa.record("override", key=key, component=ref.component.id, code=f["code"], pages=f.get("pages", []),
+              by=ctx.station.actor, reason=reason.strip())
+    ctx.station.audit.append(ctx.station.actor, "qc.override", dossier=d.receipt_code,
+                             details={"component": ref.component.id, "code": f["code"], "pages": f.get("pages", []),
+                                      "reason": reason.strip(), "message_en": f.get("message_en", "")})
+    st = _qc_state(ctx)
+    st.setdefault("overrides", {})
+    if st["overrides"] is None:
+        st["overrides"] = {}
+    st["overrides"][key] = {"by": ctx.station.actor, "reason": reason.strip(), "at": at}
+
+
+FIX_BY_CODE: dict[str, str] = {}
+
+
+def fix_for(ref: FindingRef) -> str | None:
+    """The one-key fix of a finding: rescan, continue, note_removed, restore, delete, goto (or None)."""
+    f = ref.finding
+    if f.get("override") or f.get("severity") == "info":
+        return None
+    code = f.get("code", "")
+    if code in FIX_BY_CODE:
+        return FIX_BY_CODE[code]
+    return "goto" if f.get("pages") else None
+
+
+def sticky_pair_for(ref: FindingRef) -> tuple[Page | None, Page | None, bool | None] | None:
+    """(page with note, page with note removed, verified) when the finding is about a sticky note."""
+    f = ref.finding
+    if "NOTE" not in f.get("code", "") and "STICKY" not in f.get("code", ""):
+        return None
+    pages = [page_at(ref.component, i) for i in f.get("pages", [])]
+    pages = [p for p in pages if p is not None]
+    if not pages:
+        return None
+    c = ref.component
+    first = pages[0]
+    i = c.pages.index(first)
+    if first.variant == PageVariant.NOTE_REMOVED and i > 0:
+        first, i = c.pages[i - 1], i - 1
+    nxt = c.pages[i + 1] if i + 1 < len(c.pages) and c.pages[i + 1].variant == PageVariant.NOTE_REMOVED else None
+    verified = None
+    if nxt is not None:
+        verified = f.get("severity") != "block"
+    return first, nxt, verified
+
+
+# --- capture (devices + per-page QC) --------------------------------------------------------------------
+@dataclass
+class ScannerProfile:
+    name: str
+    label: str
+
+
+@dataclass
+class CaptureRequest:
+    """What the clerk asked for: ``append`` (scan/continue), ``rescan`` a sheet, ``insert`` before a page,
+    ``replace`` one page, or ``note_removed`` (second scan of a page whose sticky note was taken off)."""
+
+    component_id: str
+    profile: str
+    mode: str = "append"
+    target_page: str | None = None
+
+
+@dataclass
+class CaptureResult:
+    pages: list[Page]
+    stopped: bool = False
+    event_en: str = ""
+    event_vi: str = ""
+
+
+def scanner_profiles(ctx: Any) -> list[ScannerProfile]:
+    raise _missing("Scanning", "quét")
+
+
+def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: Any,
+            on_page: Any) -> CaptureResult:
+    raise _missing("Scanning", "quét")
+
+
+def check_component(ctx: Any, d: Dossier, wa: WorkArea, c: Component) -> list[dict[str, Any]]:
+    raise _missing("Image checking (QC)", "kiểm tra chất lượng ảnh")
+
+
+def check_dossier(ctx: Any, d: Dossier, wa: WorkArea, progress: Any) -> None:
+    comps = [c for c in d.components if c.digitised]
+    for i, c in enumerate(comps):
+        progress.check("QC")
+        progress.report(i, len(comps), c.name)
+        check_component(ctx, d, wa, c)
+    progress.report(len(comps), len(comps))
+
+
+# --- signing -----------------------------------------------------------------------------------------------
+@dataclass
+class CertChoice:
+    label: str
+    key_id: str
+
+
+@dataclass
+class TokenChoice:
+    label: str
+    certificates: list[CertChoice]
+    tries_left: int | None = None
+    final_try: bool = False
+    pin_warning_en: str = ""
+    pin_warning_vi: str = ""
+
+
+def list_tokens(ctx: Any) -> list[TokenChoice]:
+    raise _missing("Signing", "ký số")
+
+
+def first_page(d: Dossier) -> tuple[Component, Page] | None:
+    for c in d.components:
+        kept = c.kept_pages() if c.digitised else []
+        if kept:
+            return c, kept[0]
+    return None
+
+
+def stamp_preview(ctx: Any, d: Dossier, page: Page, cert_label: str) -> str:
+    """The text of the clerk's stamp: who scanned (configured name or the certificate's) and when."""
+    name = ctx.settings.get("clerk.name") or cert_label.split(" (")[0] or d.clerk
+    when = (page.captured_at or datetime.now(UTC)).astimezone().strftime("%d/%m/%Y %H:%M:%S")
+    return f"{name} · {when}"
+
+
+def output_name(ctx: Any, d: Dossier, c: Component) -> str:
+    for o in d.outputs:
+        if o.component_id == c.id:
+            return o.file_name
+    return f"{d.account_party.file_identifier}.{c.document_type_code}.pdf"
+
+
+def output_state(d: Dossier, c: Component) -> str:
+    for o in d.outputs:
+        if o.component_id == c.id:
+            if o.upload_job:
+                return "queued"
+            return "signed" if o.signed else "assembling"
+    return ""
+
+
+def sign_blockers(ctx: Any) -> list[tuple[str, str]]:
+    """Why signing is not possible now (Vietnamese, English); empty when it is."""
+    d = ctx.dossier
+    if d is None:
+        return [("chưa mở hồ sơ nào", "no dossier is open")]
+    if d.status in (DossierStatus.SIGNED, DossierStatus.QUEUED, DossierStatus.UPLOADED, DossierStatus.REVOKED):
+        return [("hồ sơ đã được ký", "the dossier is already signed")]
+    out: list[tuple[str, str]] = []
+    comps = [c for c in d.components if c.digitised]
+    if not comps:
+        return [("hồ sơ không có thành phần nào cần số hóa", "no component of this dossier is digitised")]
+    missing = [c.name for c in comps if not c.kept_pages()]
+    if missing:
+        out.append((f"chưa quét: {', '.join(missing)}", f"not scanned yet: {', '.join(missing)}"))
+    if not qc_ran(ctx):
+        out.append(("chưa kiểm tra ảnh quét", "the scans have not been checked"))
+    n = blocking_count(ctx)
+    if n:
+        out.append((f"còn {n} lỗi cần khắc phục hoặc chấp nhận có lý do (màn hình Kiểm tra)",
+                    f"{n} finding(s) to fix or accept with a reason (Check screen)"))
+    bad = [c.name for c in comps if metadata_problems(c, d, ctx.settings.profile)]
+    if bad:
+        out.append((f"thiếu thông tin giấy tờ: {', '.join(bad)}", f"document details missing: {', '.join(bad)}"))
+    return out
+
+
+def remember_token(ctx: Any, label: str, key_id: str) -> None:
+    """The clerk's token and certificate, for next time (clerk layer; never the PIN)."""
+    for key, value in (("token.label", label), ("token.key_id", key_id)):
+        if not ctx.settings.is_locked_for_clerk(key) and ctx.settings.get(key) != value:
+            ctx.settings.set(key, value)
+
+
+def is_wrong_pin(exc: BaseException) -> bool:
+    return getattr(exc, "code", "") in ("PIN_INCORRECT", "WRONG_PIN", "PIN_WRONG")
+
+
+def pin_info(exc: BaseException) -> dict[str, Any]:
+    det = getattr(exc, "details", {}) or {}
+    return {k: det[k] for k in ("tries_left", "final_try") if k in det}
+
+
+def sign_dossier(ctx: Any, d: Dossier, wa: WorkArea, token_label: str, key_id: str, pin: str, progress: Any,
+                 on_file: Any) -> None:
+    raise _missing("Signing", "ký số")
+
+
+def render_signed_page1(ctx: Any, d: Dossier, wa: WorkArea) -> Any:
+    return None
+
+
+# --- upload queue -------------------------------------------------------------------------------------------
+@dataclass
+class JobView:
+    id: str
+    file: str
+    dossier: str
+    state: str
+    attempts: int
+    next_attempt: str
+    last_error: str
+
+
+def queue_jobs(ctx: Any) -> list[JobView]:
+    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+
+
+def wake_sync(ctx: Any) -> None:
+    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+
+
+def retry_job(ctx: Any, job_id: str) -> None:
+    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+
+
+def cancel_job(ctx: Any, job_id: str) -> None:
+    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+
+
+def export_queue(ctx: Any, target: str, progress: Any) -> int:
+    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")

@@ -10,6 +10,7 @@ PKCS#11 call of a session must stay on the same thread).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -151,10 +152,8 @@ class TaskManager(QObject):
         """Block until every task has finished (for shutdown and tests; never called in a GUI slot)."""
         end = time.monotonic() + timeout
         for t in self.active:
-            try:
+            with contextlib.suppress(Exception):
                 t.future.result(max(0.0, end - time.monotonic()))
-            except Exception:
-                pass
         return not any(not t.done for t in self.active)
 
     def shutdown(self) -> None:

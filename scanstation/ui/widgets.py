@@ -56,10 +56,6 @@ class MessageBar(QFrame):
         self.action.setVisible(bool(action))
         if action:
             self.action.setText(action)
-        try:
-            self.action_triggered.disconnect()
-        except (RuntimeError, TypeError):
-            pass
         self.show()
         if timeout_ms:
             self._timer.start(timeout_ms)

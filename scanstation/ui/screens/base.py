@@ -45,14 +45,13 @@ class Screen(QWidget):
 
 
 def status_text(status: DossierStatus) -> str:
-    t = QCoreApplication.translate
     return {
-        DossierStatus.INTAKE: t("Status", "Received"),
-        DossierStatus.CAPTURING: t("Status", "Scanning"),
-        DossierStatus.CHECKED: t("Status", "Checked"),
-        DossierStatus.ASSEMBLED: t("Status", "PDF ready"),
-        DossierStatus.SIGNED: t("Status", "Signed"),
-        DossierStatus.QUEUED: t("Status", "Waiting to upload"),
-        DossierStatus.UPLOADED: t("Status", "Uploaded"),
-        DossierStatus.REVOKED: t("Status", "Revoked"),
+        DossierStatus.INTAKE: QCoreApplication.translate("Status", "Received"),
+        DossierStatus.CAPTURING: QCoreApplication.translate("Status", "Scanning"),
+        DossierStatus.CHECKED: QCoreApplication.translate("Status", "Checked"),
+        DossierStatus.ASSEMBLED: QCoreApplication.translate("Status", "PDF ready"),
+        DossierStatus.SIGNED: QCoreApplication.translate("Status", "Signed"),
+        DossierStatus.QUEUED: QCoreApplication.translate("Status", "Waiting to upload"),
+        DossierStatus.UPLOADED: QCoreApplication.translate("Status", "Uploaded"),
+        DossierStatus.REVOKED: QCoreApplication.translate("Status", "Revoked"),
     }[status]

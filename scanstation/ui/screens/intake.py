@@ -105,7 +105,7 @@ class PartyEditor(QGroupBox):
                 IdType.NONE: self.tr("No identifier")}
 
     def _fill_types(self) -> None:
-        kind = self.kind.currentData() or PartyKind.CITIZEN
+        kind = PartyKind(self.kind.currentData() or PartyKind.CITIZEN)
         cur = self.id_type.currentData()
         names = self.type_names()
         self.id_type.blockSignals(True)
@@ -134,27 +134,29 @@ class PartyEditor(QGroupBox):
 
     def validate_number(self) -> bool:
         """Check the identifier as typed: red for an error, amber for a structural hint, green when fine."""
-        id_type = self.id_type.currentData() or IdType.NONE
+        id_type = IdType(self.id_type.currentData() or IdType.NONE)
         if id_type == IdType.NONE:
             self.check.setText("")
             return True
         text = self.number.text()
         if not text.strip():
-            self.check.setText(f"<span style='color:{COLOURS['off']}'>{self.tr('Type the number as printed')}</span>")
+            hint = self.tr("Type the number as printed")
+            self.check.setText(f"<span style='color:{COLOURS['off']}'>{hint}</span>")
             return False
         res = check_identifier(id_type, text)
         lines = [f"<span style='color:{COLOURS['error']}'>✗ {pick(n.vi, n.en)}</span>" for n in res.errors]
         lines += [f"<span style='color:{COLOURS['warn']}'>⚠ {pick(n.vi, n.en)}</span>" for n in res.hints]
         if res.ok and not res.hints:
-            lines.append(f"<span style='color:{COLOURS['ok']}'>✓ {self.tr('Looks right')}</span>")
+            fine = self.tr("Looks right")
+            lines.append(f"<span style='color:{COLOURS['ok']}'>✓ {fine}</span>")
         self.check.setText("<br>".join(lines))
         self.number.setProperty("invalid", not res.ok)
         self.number.setStyleSheet("" if res.ok else f"border: 2px solid {COLOURS['error']};")
         return res.ok
 
     def to_plain(self) -> dict[str, Any]:
-        id_type = self.id_type.currentData() or IdType.NONE
-        kind = self.kind.currentData() or PartyKind.CITIZEN
+        id_type = IdType(self.id_type.currentData() or IdType.NONE)
+        kind = PartyKind(self.kind.currentData() or PartyKind.CITIZEN)
         d: dict[str, Any] = {"kind": kind.value, "name": self.name.text().strip(), "id_type": id_type.value}
         if id_type != IdType.NONE:
             d["id_number"] = self.number.text()
@@ -240,7 +242,7 @@ class ComponentRow(QFrame):
         self.duplex.setEnabled(not nd)
 
     def to_plain(self) -> dict[str, Any]:
-        cls = self.cls.currentData() or DigitisationClass.MUST
+        cls = DigitisationClass(self.cls.currentData() or DigitisationClass.MUST)
         d: dict[str, Any] = {"name": self.name.text().strip(), "document_type_code": self.code.text().strip(),
                              "class": cls.value, "sheets": self.sheets.value(), "duplex": self.duplex.isChecked()}
         if cls == DigitisationClass.NOT_DIGITISED:

@@ -1,0 +1,1205 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="vi_VN">
+<context>
+    <name>CaptureScreen</name>
+    <message>
+        <source>Scan</source>
+        <translation>Quét</translation>
+    </message>
+    <message>
+        <source>Components (Alt+Up/Down)</source>
+        <translation>Thành phần hồ sơ (Alt+Lên/Xuống)</translation>
+    </message>
+    <message>
+        <source>Scanner &amp;profile</source>
+        <translation>&amp;Cấu hình quét</translation>
+    </message>
+    <message>
+        <source>Stop (Esc)</source>
+        <translation>Dừng (Esc)</translation>
+    </message>
+    <message>
+        <source>Rescan sheet (F6)</source>
+        <translation>Quét lại tờ (F6)</translation>
+    </message>
+    <message>
+        <source>Insert before (Ins)</source>
+        <translation>Chèn trước (Ins)</translation>
+    </message>
+    <message>
+        <source>Replace page (F7)</source>
+        <translation>Thay trang (F7)</translation>
+    </message>
+    <message>
+        <source>Delete (Del)</source>
+        <translation>Xóa (Del)</translation>
+    </message>
+    <message>
+        <source>Exclude/restore (X)</source>
+        <translation>Loại/khôi phục (X)</translation>
+    </message>
+    <message>
+        <source>Rotate left (Ctrl+←)</source>
+        <translation>Xoay trái (Ctrl+←)</translation>
+    </message>
+    <message>
+        <source>Rotate right (Ctrl+→)</source>
+        <translation>Xoay phải (Ctrl+→)</translation>
+    </message>
+    <message>
+        <source>Move earlier (Alt+←)</source>
+        <translation>Lên trước (Alt+←)</translation>
+    </message>
+    <message>
+        <source>Move later (Alt+→)</source>
+        <translation>Ra sau (Alt+→)</translation>
+    </message>
+    <message>
+        <source>Put the papers in the feeder and press F5.
+Pages appear here as they are scanned.</source>
+        <translation>Đặt giấy tờ vào khay nạp giấy và nhấn F5.
+Các trang hiện ra ở đây ngay khi được quét.</translation>
+    </message>
+    <message>
+        <source>{0} of {1} sheets · {2} images</source>
+        <translation>{0}/{1} tờ · {2} ảnh</translation>
+    </message>
+    <message>
+        <source>Open or take in a dossier first (Ctrl+N).</source>
+        <translation>Hãy mở hoặc tiếp nhận một hồ sơ trước (Ctrl+N).</translation>
+    </message>
+    <message>
+        <source>Sheets: &lt;b style='color:{0}'&gt;{1}&lt;/b&gt; of {2} declared&lt;br&gt;Images: {3} (expected {4})&lt;br&gt;{5}</source>
+        <translation>Số tờ: &lt;b style='color:{0}'&gt;{1}&lt;/b&gt;/{2} tờ đã khai&lt;br&gt;Số ảnh: {3} (cần {4})&lt;br&gt;{5}</translation>
+    </message>
+    <message>
+        <source>two-sided</source>
+        <translation>quét hai mặt</translation>
+    </message>
+    <message>
+        <source>one-sided</source>
+        <translation>quét một mặt</translation>
+    </message>
+    <message>
+        <source>Sheet {0} ({1}) has a sticky note. Take the note off, put the sheet back in the feeder and press F6: the station scans it again and keeps both images.</source>
+        <translation>Tờ {0} ({1}) có giấy ghi chú dán. Gỡ giấy ghi chú, đặt lại tờ vào khay và nhấn F6: trạm quét lại và giữ cả hai ảnh.</translation>
+    </message>
+    <message>
+        <source>front</source>
+        <translation>mặt trước</translation>
+    </message>
+    <message>
+        <source>back</source>
+        <translation>mặt sau</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>ghi chú</translation>
+    </message>
+    <message>
+        <source>Scanning…</source>
+        <translation>Đang quét…</translation>
+    </message>
+    <message>
+        <source>Continue scanning (F5)</source>
+        <translation>Quét tiếp (F5)</translation>
+    </message>
+    <message>
+        <source>Scan (F5)</source>
+        <translation>Quét (F5)</translation>
+    </message>
+    <message>
+        <source>Scanning</source>
+        <translation>Đang quét</translation>
+    </message>
+    <message>
+        <source>Pages scanned before the problem are kept; fix it and press F5 to continue.</source>
+        <translation>Các trang quét trước khi gặp sự cố vẫn được giữ; khắc phục rồi nhấn F5 để quét tiếp.</translation>
+    </message>
+    <message>
+        <source>Checking the pages</source>
+        <translation>Đang kiểm tra các trang</translation>
+    </message>
+    <message>
+        <source>Deleting pages</source>
+        <translation>Đang xóa trang</translation>
+    </message>
+    <message>
+        <source>{0} page(s) taken out of the dossier. The image files stay in the work folder.</source>
+        <translation>Đã bỏ {0} trang khỏi hồ sơ. Tệp ảnh vẫn được giữ trong thư mục làm việc.</translation>
+    </message>
+    <message>
+        <source>excluded by the clerk</source>
+        <translation>cán bộ loại ra</translation>
+    </message>
+    <message>
+        <source>Updating the page</source>
+        <translation>Đang cập nhật trang</translation>
+    </message>
+    <message>
+        <source>Rotating the page</source>
+        <translation>Đang xoay trang</translation>
+    </message>
+    <message>
+        <source>Saving the new order</source>
+        <translation>Đang lưu thứ tự mới</translation>
+    </message>
+</context>
+<context>
+    <name>ComponentRow</name>
+    <message>
+        <source>Paper name, e.g. Giấy chứng sinh</source>
+        <translation>Tên giấy tờ, ví dụ Giấy chứng sinh</translation>
+    </message>
+    <message>
+        <source>Type code</source>
+        <translation>Mã loại</translation>
+    </message>
+    <message>
+        <source>Why it is not digitised (required)</source>
+        <translation>Lý do không số hóa (bắt buộc)</translation>
+    </message>
+    <message>
+        <source>Two-sided</source>
+        <translation>Hai mặt</translation>
+    </message>
+    <message>
+        <source>Number of sheets the applicant handed in</source>
+        <translation>Số tờ người nộp đã nộp</translation>
+    </message>
+    <message>
+        <source> sheets</source>
+        <translation> tờ</translation>
+    </message>
+    <message>
+        <source>Remove this component</source>
+        <translation>Bỏ thành phần này</translation>
+    </message>
+    <message>
+        <source>Must digitise</source>
+        <translation>Phải số hóa</translation>
+    </message>
+    <message>
+        <source>Digitise on request (fee)</source>
+        <translation>Số hóa theo yêu cầu (có phí)</translation>
+    </message>
+    <message>
+        <source>Not digitised</source>
+        <translation>Không số hóa</translation>
+    </message>
+</context>
+<context>
+    <name>Health</name>
+    <message>
+        <source>Checking…</source>
+        <translation>Đang kiểm tra…</translation>
+    </message>
+    <message>
+        <source>Ready: {0}</source>
+        <translation>Sẵn sàng: {0}</translation>
+    </message>
+    <message>
+        <source>Not found: {0}. Check the cable and power, then press F5.</source>
+        <translation>Không tìm thấy: {0}. Kiểm tra cáp và nguồn điện rồi nhấn F5.</translation>
+    </message>
+    <message>
+        <source>Scanner support is not installed on this station</source>
+        <translation>Trạm chưa cài đặt chức năng quét</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Lỗi</translation>
+    </message>
+    <message>
+        <source>few PIN tries left</source>
+        <translation>còn ít lần thử PIN</translation>
+    </message>
+    <message>
+        <source>No token plugged in (needed only to sign)</source>
+        <translation>Chưa cắm thiết bị ký số (chỉ cần khi ký)</translation>
+    </message>
+    <message>
+        <source>Signing is not installed on this station</source>
+        <translation>Trạm chưa cài đặt chức năng ký số</translation>
+    </message>
+    <message>
+        <source>Upload queue is not installed on this station</source>
+        <translation>Trạm chưa cài đặt hàng đợi gửi</translation>
+    </message>
+    <message>
+        <source>{0} waiting, {1} need attention</source>
+        <translation>{0} đang chờ, {1} cần xử lý</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Có mạng</translation>
+    </message>
+    <message>
+        <source>Provincial system not configured</source>
+        <translation>Chưa cấu hình hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>Offline: files wait safely on this station</source>
+        <translation>Mất mạng: tệp được lưu an toàn trên trạm</translation>
+    </message>
+</context>
+<context>
+    <name>HomeScreen</name>
+    <message>
+        <source>Home</source>
+        <translation>Trang chủ</translation>
+    </message>
+    <message>
+        <source>Today's dossiers</source>
+        <translation>Hồ sơ hôm nay</translation>
+    </message>
+    <message>
+        <source>New dossier (Ctrl+N)</source>
+        <translation>Hồ sơ mới (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open (Enter)</source>
+        <translation>Mở (Enter)</translation>
+    </message>
+    <message>
+        <source>Refresh (F5)</source>
+        <translation>Làm mới (F5)</translation>
+    </message>
+    <message>
+        <source>Receipt code</source>
+        <translation>Mã hồ sơ</translation>
+    </message>
+    <message>
+        <source>Applicant</source>
+        <translation>Người nộp</translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation>Thủ tục</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Cập nhật</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Signing token</source>
+        <translation>Thiết bị ký số</translation>
+    </message>
+    <message>
+        <source>Network and upload queue</source>
+        <translation>Mạng và hàng đợi gửi</translation>
+    </message>
+    <message>
+        <source>No dossier yet today. Press Ctrl+N to take in the first one.</source>
+        <translation>Hôm nay chưa có hồ sơ nào. Nhấn Ctrl+N để tiếp nhận hồ sơ đầu tiên.</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeScreen</name>
+    <message>
+        <source>Intake</source>
+        <translation>Tiếp nhận</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Hồ sơ</translation>
+    </message>
+    <message>
+        <source>&amp;Receipt code</source>
+        <translation>&amp;Mã hồ sơ</translation>
+    </message>
+    <message>
+        <source>As printed on the receipt, e.g. H49.64.33-261121-0001</source>
+        <translation>Như trên giấy tiếp nhận, ví dụ H49.64.33-261121-0001</translation>
+    </message>
+    <message>
+        <source>&amp;Procedure code</source>
+        <translation>Mã &amp;thủ tục</translation>
+    </message>
+    <message>
+        <source>Procedure &amp;name</source>
+        <translation>Tê&amp;n thủ tục</translation>
+    </message>
+    <message>
+        <source>Applicant</source>
+        <translation>Người nộp</translation>
+    </message>
+    <message>
+        <source>The applicant acts for someone else (authorisation)</source>
+        <translation>Người nộp làm thay người khác (ủy quyền)</translation>
+    </message>
+    <message>
+        <source>Authorising party (results go to this account)</source>
+        <translation>Bên ủy quyền (kết quả trả về tài khoản này)</translation>
+    </message>
+    <message>
+        <source>Components of the dossier</source>
+        <translation>Thành phần hồ sơ</translation>
+    </message>
+    <message>
+        <source>Paper name · type code · digitisation · sheets handed in · two-sided</source>
+        <translation>Tên giấy tờ · mã loại · số hóa · số tờ đã nộp · hai mặt</translation>
+    </message>
+    <message>
+        <source>Add component (Ctrl+Shift+A)</source>
+        <translation>Thêm thành phần (Ctrl+Shift+A)</translation>
+    </message>
+    <message>
+        <source>Load sample dossier (Ctrl+L)</source>
+        <translation>Nạp hồ sơ mẫu (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Xóa trắng</translation>
+    </message>
+    <message>
+        <source>Save and scan (Ctrl+Enter)</source>
+        <translation>Lưu và quét (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Dossier {0} saved. Put the first component in the feeder and press F5.</source>
+        <translation>Đã lưu hồ sơ {0}. Đặt thành phần đầu tiên vào khay và nhấn F5.</translation>
+    </message>
+    <message>
+        <source>Saving the dossier</source>
+        <translation>Đang lưu hồ sơ</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Scan station — {0}</source>
+        <translation>Trạm số hóa — {0}</translation>
+    </message>
+    <message>
+        <source>No dossier open</source>
+        <translation>Chưa mở hồ sơ</translation>
+    </message>
+    <message>
+        <source>Dossier {0} · {1} · {2}</source>
+        <translation>Hồ sơ {0} · {1} · {2}</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>Ký số</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>Mạng</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>Stopped as you asked.</source>
+        <translation>Đã dừng theo yêu cầu.</translation>
+    </message>
+    <message>
+        <source>The station could not read or write a file ({0}). Check the disk or USB stick and try again.</source>
+        <translation>Trạm không đọc/ghi được tệp ({0}). Kiểm tra ổ đĩa hoặc USB rồi thử lại.</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside the station ({0}). Your pages are kept; try again, and call IT staff if it happens again.</source>
+        <translation>Trạm gặp lỗi nội bộ ({0}). Các trang đã quét vẫn được giữ; hãy thử lại, nếu lặp lại thì báo cán bộ CNTT.</translation>
+    </message>
+</context>
+<context>
+    <name>MetadataScreen</name>
+    <message>
+        <source>Document details</source>
+        <translation>Thông tin giấy tờ</translation>
+    </message>
+    <message>
+        <source>1. Document type code</source>
+        <translation>1. Mã loại giấy tờ</translation>
+    </message>
+    <message>
+        <source>2. Holder's identifier</source>
+        <translation>2. Số định danh của chủ giấy tờ</translation>
+    </message>
+    <message>
+        <source>   or holder's name (no identifier)</source>
+        <translation>   hoặc họ tên (khi không có số định danh)</translation>
+    </message>
+    <message>
+        <source>3. Document name</source>
+        <translation>3. Tên giấy tờ</translation>
+    </message>
+    <message>
+        <source>4. Number and symbol</source>
+        <translation>4. Số, ký hiệu</translation>
+    </message>
+    <message>
+        <source>5. Issue date</source>
+        <translation>5. Ngày cấp</translation>
+    </message>
+    <message>
+        <source>6. Issuing body</source>
+        <translation>6. Cơ quan cấp</translation>
+    </message>
+    <message>
+        <source>7. Summary</source>
+        <translation>7. Trích yếu nội dung</translation>
+    </message>
+    <message>
+        <source>8. Valid until</source>
+        <translation>8. Thời hạn có hiệu lực</translation>
+    </message>
+    <message>
+        <source>9. Validity scope</source>
+        <translation>9. Phạm vi có hiệu lực</translation>
+    </message>
+    <message>
+        <source>10. Other fields (name = value per line)</source>
+        <translation>10. Thông tin khác (mỗi dòng: tên = giá trị)</translation>
+    </message>
+    <message>
+        <source>dd/mm/yyyy</source>
+        <translation>ngày/tháng/năm</translation>
+    </message>
+    <message>
+        <source>e.g. Số khung = RLHJA3906KY123456</source>
+        <translation>ví dụ Số khung = RLHJA3906KY123456</translation>
+    </message>
+    <message>
+        <source>Papers (Alt+Up/Down)</source>
+        <translation>Giấy tờ (Alt+Lên/Xuống)</translation>
+    </message>
+    <message>
+        <source>Details of the paper</source>
+        <translation>Thông tin của giấy tờ</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+S)</source>
+        <translation>Lưu (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Save and sign (F8)</source>
+        <translation>Lưu và ký số (F8)</translation>
+    </message>
+    <message>
+        <source>Saving</source>
+        <translation>Đang lưu</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Đã lưu.</translation>
+    </message>
+    <message>
+        <source>Saved, but some papers still miss required details (marked ✗).</source>
+        <translation>Đã lưu, nhưng một số giấy tờ còn thiếu thông tin bắt buộc (đánh dấu ✗).</translation>
+    </message>
+</context>
+<context>
+    <name>Pages</name>
+    <message>
+        <source>front</source>
+        <translation>mặt trước</translation>
+    </message>
+    <message>
+        <source>back</source>
+        <translation>mặt sau</translation>
+    </message>
+    <message>
+        <source>Sheet {0} · {1}</source>
+        <translation>Tờ {0} · {1}</translation>
+    </message>
+    <message>
+        <source>with note</source>
+        <translation>có ghi chú</translation>
+    </message>
+    <message>
+        <source>note removed</source>
+        <translation>đã gỡ ghi chú</translation>
+    </message>
+    <message>
+        <source>(excluded)</source>
+        <translation>(đã loại)</translation>
+    </message>
+    <message>
+        <source>to fix</source>
+        <translation>cần khắc phục</translation>
+    </message>
+    <message>
+        <source>check</source>
+        <translation>cần xem</translation>
+    </message>
+</context>
+<context>
+    <name>PartyEditor</name>
+    <message>
+        <source>&amp;Kind</source>
+        <translation>&amp;Loại</translation>
+    </message>
+    <message>
+        <source>Identifier &amp;type</source>
+        <translation>Loại &amp;giấy tờ định danh</translation>
+    </message>
+    <message>
+        <source>Identifier &amp;number</source>
+        <translation>&amp;Số định danh</translation>
+    </message>
+    <message>
+        <source>Full &amp;name</source>
+        <translation>&amp;Họ tên</translation>
+    </message>
+    <message>
+        <source>&amp;Birth date</source>
+        <translation>Ngày &amp;sinh</translation>
+    </message>
+    <message>
+        <source>&amp;Founding year</source>
+        <translation>Năm thành &amp;lập</translation>
+    </message>
+    <message>
+        <source>Vietnamese citizen</source>
+        <translation>Công dân Việt Nam</translation>
+    </message>
+    <message>
+        <source>Foreigner</source>
+        <translation>Người nước ngoài</translation>
+    </message>
+    <message>
+        <source>Organisation</source>
+        <translation>Tổ chức</translation>
+    </message>
+    <message>
+        <source>Personal identification number (CCCD, 12 digits)</source>
+        <translation>Số định danh cá nhân (CCCD, 12 chữ số)</translation>
+    </message>
+    <message>
+        <source>Old ID card (CMND)</source>
+        <translation>Chứng minh nhân dân (CMND)</translation>
+    </message>
+    <message>
+        <source>Passport</source>
+        <translation>Hộ chiếu</translation>
+    </message>
+    <message>
+        <source>Tax code</source>
+        <translation>Mã số thuế</translation>
+    </message>
+    <message>
+        <source>Organisation code</source>
+        <translation>Mã định danh cơ quan, tổ chức</translation>
+    </message>
+    <message>
+        <source>No identifier</source>
+        <translation>Không có số định danh</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Token PIN</source>
+        <translation>Mã PIN của thiết bị ký số</translation>
+    </message>
+    <message>
+        <source>Enter the PIN of token &lt;b&gt;{0}&lt;/b&gt;. It is used once for the whole dossier and never stored.</source>
+        <translation>Nhập mã PIN của thiết bị &lt;b&gt;{0}&lt;/b&gt;. Mã PIN chỉ dùng một lần cho cả hồ sơ và không được lưu lại.</translation>
+    </message>
+    <message>
+        <source>Last try: a wrong PIN now locks the token.</source>
+        <translation>Lần thử cuối: nhập sai lần này thiết bị sẽ bị khóa.</translation>
+    </message>
+    <message>
+        <source>Tries left: {0}</source>
+        <translation>Còn {0} lần thử</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>Mã &amp;PIN</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>Ký số</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>QcScreen</name>
+    <message>
+        <source>Check</source>
+        <translation>Kiểm tra</translation>
+    </message>
+    <message>
+        <source>Findings (Up/Down to move, Enter to fix)</source>
+        <translation>Kết quả kiểm tra (Lên/Xuống để chọn, Enter để khắc phục)</translation>
+    </message>
+    <message>
+        <source>Check again (F5)</source>
+        <translation>Kiểm tra lại (F5)</translation>
+    </message>
+    <message>
+        <source>Accept with a reason (Ctrl+O)</source>
+        <translation>Chấp nhận có lý do (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Document details (F8)</source>
+        <translation>Thông tin giấy tờ (F8)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Lý do:</translation>
+    </message>
+    <message>
+        <source>Why the dossier is right as it is, e.g. the applicant brought 3 sheets</source>
+        <translation>Vì sao hồ sơ vẫn đúng, ví dụ người nộp chỉ mang 3 tờ</translation>
+    </message>
+    <message>
+        <source>Record (Enter)</source>
+        <translation>Ghi nhận (Enter)</translation>
+    </message>
+    <message>
+        <source>Accepted by {0}: {1}</source>
+        <translation>{0} đã chấp nhận: {1}</translation>
+    </message>
+    <message>
+        <source>No dossier open.</source>
+        <translation>Chưa mở hồ sơ nào.</translation>
+    </message>
+    <message>
+        <source>The pages have not been checked yet: scan them first (Ctrl+3).</source>
+        <translation>Các trang chưa được kiểm tra: hãy quét trước (Ctrl+3).</translation>
+    </message>
+    <message>
+        <source>Signing is blocked: {0} problem(s) to fix or accept with a reason.</source>
+        <translation>Chưa thể ký số: còn {0} lỗi cần khắc phục hoặc chấp nhận có lý do.</translation>
+    </message>
+    <message>
+        <source>Nothing blocks signing. Check the warnings, then press F8.</source>
+        <translation>Không còn lỗi chặn ký số. Xem lại các cảnh báo rồi nhấn F8.</translation>
+    </message>
+    <message>
+        <source>No findings.</source>
+        <translation>Không có lỗi nào.</translation>
+    </message>
+    <message>
+        <source>Select a finding to see its page.</source>
+        <translation>Chọn một lỗi để xem trang liên quan.</translation>
+    </message>
+    <message>
+        <source>Blocks signing</source>
+        <translation>Chặn ký số</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Cảnh báo</translation>
+    </message>
+    <message>
+        <source>Information</source>
+        <translation>Thông tin</translation>
+    </message>
+    <message>
+        <source>This finding is about the whole component, not one page.</source>
+        <translation>Lỗi này liên quan cả thành phần hồ sơ, không riêng trang nào.</translation>
+    </message>
+    <message>
+        <source>Rescan this sheet</source>
+        <translation>Quét lại tờ này</translation>
+    </message>
+    <message>
+        <source>Scan the missing sheets</source>
+        <translation>Quét các tờ còn thiếu</translation>
+    </message>
+    <message>
+        <source>Remove the note and rescan</source>
+        <translation>Gỡ giấy ghi chú và quét lại</translation>
+    </message>
+    <message>
+        <source>Restore the excluded page</source>
+        <translation>Khôi phục trang đã loại</translation>
+    </message>
+    <message>
+        <source>Delete the duplicate</source>
+        <translation>Xóa ảnh trùng</translation>
+    </message>
+    <message>
+        <source>Show the page</source>
+        <translation>Xem trang</translation>
+    </message>
+    <message>
+        <source>No fix needed</source>
+        <translation>Không cần khắc phục</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>ghi chú</translation>
+    </message>
+    <message>
+        <source>Same page, note removed: both images go into the PDF, with the note first.</source>
+        <translation>Cùng một trang, đã gỡ ghi chú: cả hai ảnh được đưa vào PDF, ảnh có ghi chú đứng trước.</translation>
+    </message>
+    <message>
+        <source>The second scan is not the same page, or the note is still there. Rescan the sheet without the note.</source>
+        <translation>Ảnh quét lần hai không phải cùng trang, hoặc vẫn còn ghi chú. Hãy quét lại tờ đó sau khi gỡ ghi chú.</translation>
+    </message>
+    <message>
+        <source>Waiting for the scan without the note (F6 on the Scan screen).</source>
+        <translation>Đang chờ quét lại trang đã gỡ ghi chú (F6 ở màn hình Quét).</translation>
+    </message>
+    <message>
+        <source>Not scanned yet</source>
+        <translation>Chưa quét</translation>
+    </message>
+    <message>
+        <source>Fixing</source>
+        <translation>Đang khắc phục</translation>
+    </message>
+    <message>
+        <source>Type the reason first: it goes to the audit log.</source>
+        <translation>Hãy nhập lý do trước: lý do được ghi vào nhật ký kiểm tra.</translation>
+    </message>
+    <message>
+        <source>Checking the pages</source>
+        <translation>Đang kiểm tra các trang</translation>
+    </message>
+</context>
+<context>
+    <name>QueueScreen</name>
+    <message>
+        <source>Upload queue</source>
+        <translation>Hàng đợi gửi</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Hồ sơ</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Số lần gửi</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>Lần gửi tới</translation>
+    </message>
+    <message>
+        <source>Last problem</source>
+        <translation>Sự cố gần nhất</translation>
+    </message>
+    <message>
+        <source>Send now (F5)</source>
+        <translation>Gửi ngay (F5)</translation>
+    </message>
+    <message>
+        <source>Retry selected (Ctrl+R)</source>
+        <translation>Gửi lại tệp đã chọn (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Cancel selected (Ctrl+Del)</source>
+        <translation>Hủy tệp đã chọn (Ctrl+Del)</translation>
+    </message>
+    <message>
+        <source>Export to USB (Ctrl+E)</source>
+        <translation>Xuất ra USB (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>đang chờ</translation>
+    </message>
+    <message>
+        <source>uploading…</source>
+        <translation>đang gửi…</translation>
+    </message>
+    <message>
+        <source>confirmed by the province</source>
+        <translation>tỉnh đã xác nhận</translation>
+    </message>
+    <message>
+        <source>failed, will retry</source>
+        <translation>lỗi, sẽ gửi lại</translation>
+    </message>
+    <message>
+        <source>needs attention</source>
+        <translation>cần xử lý</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>đã hủy</translation>
+    </message>
+    <message>
+        <source>{0} files: {1} confirmed, {2} waiting, {3} need attention</source>
+        <translation>{0} tệp: {1} đã xác nhận, {2} đang chờ, {3} cần xử lý</translation>
+    </message>
+    <message>
+        <source>No connection to the provincial system. Signed files wait safely on this station and are sent as soon as the network is back. For a long outage, export them to a USB stick (Ctrl+E).</source>
+        <translation>Mất kết nối tới hệ thống của tỉnh. Các tệp đã ký được lưu an toàn trên trạm và sẽ tự gửi khi có mạng trở lại. Nếu mất mạng lâu, hãy xuất ra USB (Ctrl+E).</translation>
+    </message>
+    <message>
+        <source>The provincial system address is not set: ask IT staff (Settings).</source>
+        <translation>Chưa cấu hình địa chỉ hệ thống của tỉnh: liên hệ cán bộ CNTT (Cài đặt).</translation>
+    </message>
+    <message>
+        <source>Choose the USB stick</source>
+        <translation>Chọn USB</translation>
+    </message>
+    <message>
+        <source>{0} file(s) written to {1}. Take the stick to a connected computer and import it there.</source>
+        <translation>Đã ghi {0} tệp vào {1}. Mang USB sang máy có mạng và nhập vào đó.</translation>
+    </message>
+    <message>
+        <source>Exporting to USB</source>
+        <translation>Đang xuất ra USB</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsScreen</name>
+    <message>
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <source>Station identifier</source>
+        <translation>Mã trạm</translation>
+    </message>
+    <message>
+        <source>Office name</source>
+        <translation>Tên đơn vị</translation>
+    </message>
+    <message>
+        <source>Organisation name (certified copies)</source>
+        <translation>Tên cơ quan (trên bản sao y)</translation>
+    </message>
+    <message>
+        <source>Organisation code</source>
+        <translation>Mã định danh cơ quan, tổ chức</translation>
+    </message>
+    <message>
+        <source>Compliance profile</source>
+        <translation>Bộ quy tắc áp dụng</translation>
+    </message>
+    <message>
+        <source>Database (empty: on this station)</source>
+        <translation>Cơ sở dữ liệu (để trống: trên trạm này)</translation>
+    </message>
+    <message>
+        <source>Minimum free disk to scan (MB)</source>
+        <translation>Dung lượng trống tối thiểu để quét (MB)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Ngôn ngữ</translation>
+    </message>
+    <message>
+        <source>Clerk's name on the stamp</source>
+        <translation>Tên cán bộ trên dấu ký</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Scanner profile</source>
+        <translation>Cấu hình quét</translation>
+    </message>
+    <message>
+        <source>Saved scanner profiles (JSON)</source>
+        <translation>Các cấu hình quét đã lưu (JSON)</translation>
+    </message>
+    <message>
+        <source>Token module (PKCS#11 library)</source>
+        <translation>Thư viện thiết bị ký số (PKCS#11)</translation>
+    </message>
+    <message>
+        <source>Preferred token</source>
+        <translation>Thiết bị ký số hay dùng</translation>
+    </message>
+    <message>
+        <source>Preferred certificate (key id)</source>
+        <translation>Chứng thư số hay dùng (mã khóa)</translation>
+    </message>
+    <message>
+        <source>Trusted certification authorities (JSON list of files)</source>
+        <translation>Tổ chức chứng thực tin cậy (danh sách tệp, JSON)</translation>
+    </message>
+    <message>
+        <source>Timestamp server (empty: sign offline)</source>
+        <translation>Máy chủ dấu thời gian (để trống: ký ngoại tuyến)</translation>
+    </message>
+    <message>
+        <source>Provincial system address</source>
+        <translation>Địa chỉ hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>Provincial login address</source>
+        <translation>Địa chỉ đăng nhập hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>Provincial client id</source>
+        <translation>Mã ứng dụng trên hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>Extra CA bundle for the provincial system</source>
+        <translation>Chứng thư CA bổ sung cho hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>Parallel uploads</source>
+        <translation>Số tệp gửi đồng thời</translation>
+    </message>
+    <message>
+        <source>Upload limit (kB/s)</source>
+        <translation>Giới hạn tốc độ gửi (kB/s)</translation>
+    </message>
+    <message>
+        <source>Upload window (HH:MM-HH:MM)</source>
+        <translation>Khung giờ gửi (HH:MM-HH:MM)</translation>
+    </message>
+    <message>
+        <source>Days to keep files after upload</source>
+        <translation>Số ngày giữ tệp sau khi gửi</translation>
+    </message>
+    <message>
+        <source>Station (IT staff)</source>
+        <translation>Trạm (cán bộ CNTT)</translation>
+    </message>
+    <message>
+        <source>Clerk</source>
+        <translation>Cán bộ</translation>
+    </message>
+    <message>
+        <source>Signing</source>
+        <translation>Ký số</translation>
+    </message>
+    <message>
+        <source>Provincial system and uploads</source>
+        <translation>Hệ thống của tỉnh và gửi hồ sơ</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Khóa</translation>
+    </message>
+    <message>
+        <source>Clerks cannot change a locked value</source>
+        <translation>Cán bộ một cửa không sửa được giá trị đã khóa</translation>
+    </message>
+    <message>
+        <source>IT staff mode (Ctrl+Shift+I)</source>
+        <translation>Chế độ cán bộ CNTT (Ctrl+Shift+I)</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>Hoàn tác</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+S)</source>
+        <translation>Lưu (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Only IT staff can change station settings: this Windows/Linux account cannot write the station settings file.</source>
+        <translation>Chỉ cán bộ CNTT được sửa cấu hình trạm: tài khoản Windows/Linux này không có quyền ghi tệp cấu hình trạm.</translation>
+    </message>
+    <message>
+        <source>IT staff mode: you edit the station's values and choose which ones clerks may change.</source>
+        <translation>Chế độ cán bộ CNTT: sửa cấu hình của trạm và chọn giá trị nào cán bộ một cửa được thay đổi.</translation>
+    </message>
+    <message>
+        <source>Clerk mode: values with a lock were set by IT staff and are read-only.</source>
+        <translation>Chế độ cán bộ một cửa: giá trị có khóa do cán bộ CNTT đặt, chỉ xem được.</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>mặc định</translation>
+    </message>
+    <message>
+        <source>set by IT</source>
+        <translation>do CNTT đặt</translation>
+    </message>
+    <message>
+        <source>your choice</source>
+        <translation>bạn chọn</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>đã khóa</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Đã lưu.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Không có thay đổi.</translation>
+    </message>
+</context>
+<context>
+    <name>SignScreen</name>
+    <message>
+        <source>Sign</source>
+        <translation>Ký số</translation>
+    </message>
+    <message>
+        <source>&amp;Token</source>
+        <translation>&amp;Thiết bị ký số</translation>
+    </message>
+    <message>
+        <source>&amp;Certificate</source>
+        <translation>&amp;Chứng thư số</translation>
+    </message>
+    <message>
+        <source>Look for tokens again (F5)</source>
+        <translation>Tìm lại thiết bị ký số (F5)</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Giấy tờ</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Sign the dossier (F9)</source>
+        <translation>Ký số hồ sơ (F9)</translation>
+    </message>
+    <message>
+        <source>Stop (Esc)</source>
+        <translation>Dừng (Esc)</translation>
+    </message>
+    <message>
+        <source>Stamp on page 1 (top left: who scanned, and when)</source>
+        <translation>Dấu ký trên trang 1 (góc trên bên trái: người quét và thời gian quét)</translation>
+    </message>
+    <message>
+        <source>Looking for tokens…</source>
+        <translation>Đang tìm thiết bị ký số…</translation>
+    </message>
+    <message>
+        <source>No token found. Plug in your USB token and press F5.</source>
+        <translation>Không thấy thiết bị ký số. Cắm USB token rồi nhấn F5.</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Sẵn sàng</translation>
+    </message>
+    <message>
+        <source>not signed yet</source>
+        <translation>chưa ký</translation>
+    </message>
+    <message>
+        <source>making PDF/A…</source>
+        <translation>đang tạo PDF/A…</translation>
+    </message>
+    <message>
+        <source>signing…</source>
+        <translation>đang ký…</translation>
+    </message>
+    <message>
+        <source>signed and verified</source>
+        <translation>đã ký và kiểm tra</translation>
+    </message>
+    <message>
+        <source>signed, waiting to upload</source>
+        <translation>đã ký, chờ gửi</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>lỗi</translation>
+    </message>
+    <message>
+        <source>Signing is disabled:</source>
+        <translation>Chưa thể ký số:</translation>
+    </message>
+    <message>
+        <source>This dossier is signed. Its files are in the upload queue (Ctrl+7).</source>
+        <translation>Hồ sơ đã được ký số. Các tệp đang trong hàng đợi gửi (Ctrl+7).</translation>
+    </message>
+    <message>
+        <source>No dossier open.</source>
+        <translation>Chưa mở hồ sơ nào.</translation>
+    </message>
+    <message>
+        <source>Nothing scanned yet.</source>
+        <translation>Chưa quét trang nào.</translation>
+    </message>
+    <message>
+        <source>Page 1 of {0}</source>
+        <translation>Trang 1 của {0}</translation>
+    </message>
+    <message>
+        <source>Signing the dossier</source>
+        <translation>Đang ký số hồ sơ</translation>
+    </message>
+    <message>
+        <source>Dossier {0} signed; its files wait in the upload queue.</source>
+        <translation>Đã ký số hồ sơ {0}; các tệp đang chờ gửi.</translation>
+    </message>
+    <message>
+        <source>Signing stopped. Files already signed are kept.</source>
+        <translation>Đã dừng ký. Các tệp đã ký vẫn được giữ.</translation>
+    </message>
+    <message>
+        <source>Signed file, page 1 as a reader shows it</source>
+        <translation>Tệp đã ký, trang 1 như khi mở bằng phần mềm đọc PDF</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Received</source>
+        <translation>Đã tiếp nhận</translation>
+    </message>
+    <message>
+        <source>Scanning</source>
+        <translation>Đang quét</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>Đã kiểm tra</translation>
+    </message>
+    <message>
+        <source>PDF ready</source>
+        <translation>Đã tạo PDF</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>Đã ký số</translation>
+    </message>
+    <message>
+        <source>Waiting to upload</source>
+        <translation>Chờ gửi</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>Đã gửi</translation>
+    </message>
+    <message>
+        <source>Revoked</source>
+        <translation>Đã hủy hiệu lực</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,495 @@
+"""Capture: scanner profile, live thumbnails, counters, large preview, and the clerk's page operations."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scanstation.model import Component, Page, PageVariant, Side
+from scanstation.ui import services
+from scanstation.ui.context import AppContext
+from scanstation.ui.i18n import describe_error, pick
+from scanstation.ui.pages_view import PagePreview, ThumbnailList, load_preview, load_thumbnail
+from scanstation.ui.screens.base import Screen
+from scanstation.ui.tasks import Task, UiProgress
+from scanstation.ui.widgets import COLOURS, make_banner
+
+
+def page_label(page: Page) -> str:
+    side = QCoreApplication.translate("Pages", "front") if page.side == Side.FRONT else QCoreApplication.translate("Pages", "back")
+    text = QCoreApplication.translate("Pages", "Sheet {0} · {1}").format(page.sheet, side)
+    if page.variant == PageVariant.WITH_NOTE:
+        text += "\n" + QCoreApplication.translate("Pages", "with note")
+    elif page.variant == PageVariant.NOTE_REMOVED:
+        text += "\n" + QCoreApplication.translate("Pages", "note removed")
+    if not page.kept:
+        text += "\n" + QCoreApplication.translate("Pages", "(excluded)")
+    else:
+        sev = services.page_severity(page)
+        if sev == "block":
+            text += "\n✗ " + QCoreApplication.translate("Pages", "to fix")
+        elif sev == "warn":
+            text += "\n⚠ " + QCoreApplication.translate("Pages", "check")
+    return text
+
+
+class CaptureScreen(Screen):
+    key = "capture"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        outer = QVBoxLayout(self)
+        self.banner = make_banner(self, "warn")
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(split, 1)
+
+        left = QWidget(split)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.lab_components = QLabel(left)
+        self.components = QListWidget(left)
+        self.components.setMinimumWidth(230)
+        self.lab_profile = QLabel(left)
+        self.profile = QComboBox(left)
+        self.lab_profile.setBuddy(self.profile)
+        self.counters = QLabel(left)
+        self.counters.setWordWrap(True)
+        self.counters.setStyleSheet("font-size: 11pt;")
+        self.scan_btn = QPushButton(left)
+        self.scan_btn.setStyleSheet("font-size: 12pt; font-weight: 600; padding: 8px;")
+        self.stop_btn = QPushButton(left)
+        self.bar = QProgressBar(left)
+        self.bar.hide()
+        for w in (self.lab_components, self.components, self.lab_profile, self.profile, self.counters,
+                  self.scan_btn, self.stop_btn, self.bar):
+            ll.addWidget(w)
+        ll.setStretchFactor(self.components, 1)
+
+        middle = QWidget(split)
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        self.thumbs = ThumbnailList(middle)
+        ml.addWidget(self.thumbs, 1)
+        ops = QGridLayout()
+        self.rescan_btn, self.insert_btn, self.replace_btn = QPushButton(middle), QPushButton(middle), QPushButton(middle)
+        self.delete_btn, self.rotate_l_btn, self.rotate_r_btn = QPushButton(middle), QPushButton(middle), QPushButton(middle)
+        self.exclude_btn, self.left_btn, self.right_btn = QPushButton(middle), QPushButton(middle), QPushButton(middle)
+        for i, b in enumerate((self.rescan_btn, self.insert_btn, self.replace_btn, self.delete_btn, self.exclude_btn,
+                               self.rotate_l_btn, self.rotate_r_btn, self.left_btn, self.right_btn)):
+            ops.addWidget(b, i // 5, i % 5)
+        ml.addLayout(ops)
+
+        self.preview = PagePreview(split)
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.addWidget(self.preview)
+        split.setSizes([260, 560, 460])
+
+        self.components.currentRowChanged.connect(self._component_changed)
+        self.thumbs.currentItemChanged.connect(lambda cur, _prev: self._page_selected(cur))
+        self.thumbs.order_changed.connect(self._reordered)
+        self.scan_btn.clicked.connect(self.scan_or_continue)
+        self.stop_btn.clicked.connect(self.stop)
+        self.rescan_btn.clicked.connect(self.rescan_sheet)
+        self.insert_btn.clicked.connect(self.insert_before)
+        self.replace_btn.clicked.connect(self.replace_page)
+        self.delete_btn.clicked.connect(self.delete_pages)
+        self.exclude_btn.clicked.connect(self.toggle_exclude)
+        self.rotate_l_btn.clicked.connect(lambda: self.rotate(-90))
+        self.rotate_r_btn.clicked.connect(lambda: self.rotate(90))
+        self.left_btn.clicked.connect(lambda: self.thumbs.move_selected(-1))
+        self.right_btn.clicked.connect(lambda: self.thumbs.move_selected(1))
+
+        self.shortcut("F5", self.scan_or_continue)
+        self.shortcut("F6", self.rescan_sheet)
+        self.shortcut("Insert", self.insert_before)
+        self.shortcut("F7", self.replace_page)
+        self.shortcut("Delete", self.delete_pages)
+        self.shortcut("X", self.toggle_exclude)
+        self.shortcut("Ctrl+Left", lambda: self.rotate(-90))
+        self.shortcut("Ctrl+Right", lambda: self.rotate(90))
+        self.shortcut("Alt+Left", lambda: self.thumbs.move_selected(-1))
+        self.shortcut("Alt+Right", lambda: self.thumbs.move_selected(1))
+        self.shortcut("Alt+Up", lambda: self.components.setCurrentRow(max(0, self.components.currentRow() - 1)))
+        self.shortcut("Alt+Down", lambda: self.components.setCurrentRow(
+            min(self.components.count() - 1, self.components.currentRow() + 1)))
+        self.shortcut("F8", lambda: self.ctx.navigate.emit("qc"))
+
+        self.scan_task: Task | None = None
+        self.stopped_component: str | None = None
+        self.thumb_latencies: list[float] = []     # seconds from page written to thumbnail shown (bench)
+        ctx.dossier_changed.connect(self.reload)
+        ctx.pages_changed.connect(self._pages_changed)
+        ctx.findings_changed.connect(self._refresh_labels)
+        self.retranslate()
+        self.reload()
+
+    def title(self) -> str:
+        return self.tr("Scan")
+
+    def retranslate(self) -> None:
+        self.lab_components.setText(self.tr("Components (Alt+Up/Down)"))
+        self.lab_profile.setText(self.tr("Scanner &profile"))
+        self.stop_btn.setText(self.tr("Stop (Esc)"))
+        self.rescan_btn.setText(self.tr("Rescan sheet (F6)"))
+        self.insert_btn.setText(self.tr("Insert before (Ins)"))
+        self.replace_btn.setText(self.tr("Replace page (F7)"))
+        self.delete_btn.setText(self.tr("Delete (Del)"))
+        self.exclude_btn.setText(self.tr("Exclude/restore (X)"))
+        self.rotate_l_btn.setText(self.tr("Rotate left (Ctrl+←)"))
+        self.rotate_r_btn.setText(self.tr("Rotate right (Ctrl+→)"))
+        self.left_btn.setText(self.tr("Move earlier (Alt+←)"))
+        self.right_btn.setText(self.tr("Move later (Alt+→)"))
+        self.preview.clear(self.tr("Put the papers in the feeder and press F5.\nPages appear here as they are scanned."))
+        self._update_buttons()
+        self._refresh_components()
+        self._refresh_labels()
+
+    # --- dossier and components -------------------------------------------------------------------------
+    @property
+    def component(self) -> Component | None:
+        d = self.ctx.dossier
+        row = self.components.currentRow()
+        comps = self.digitised()
+        return comps[row] if d and 0 <= row < len(comps) else None
+
+    def digitised(self) -> list[Component]:
+        return [c for c in self.ctx.dossier.components if c.digitised] if self.ctx.dossier else []
+
+    def reload(self) -> None:
+        self.components.blockSignals(True)
+        self.components.clear()
+        for _c in self.digitised():
+            self.components.addItem(QListWidgetItem())
+        self.components.blockSignals(False)
+        self._refresh_components()
+        self.components.setCurrentRow(0 if self.components.count() else -1)
+        self._component_changed()
+        self._load_profiles()
+
+    def _load_profiles(self) -> None:
+        def done(profiles: list[services.ScannerProfile]) -> None:
+            cur = self.ctx.settings.get("scanner.profile")
+            self.profile.clear()
+            for p in profiles:
+                self.profile.addItem(p.label, p.name)
+            self.profile.setCurrentIndex(max(0, self.profile.findData(cur)))
+        self.ctx.tasks.run(lambda: services.scanner_profiles(self.ctx), on_done=done, on_error=lambda e: None)
+
+    def _refresh_components(self) -> None:
+        for i, c in enumerate(self.digitised()):
+            item = self.components.item(i)
+            if item is None:
+                continue
+            sheets = services.sheets_captured(c)
+            mark = "✓ " if c.declared_sheets and sheets == c.declared_sheets else ""
+            item.setText(f"{mark}{c.name}\n" + self.tr("{0} of {1} sheets · {2} images").format(
+                sheets, c.declared_sheets, len(c.pages)))
+        self._update_counters()
+
+    def _update_counters(self) -> None:
+        c = self.component
+        if c is None:
+            self.counters.setText(self.tr("Open or take in a dossier first (Ctrl+N)."))
+            return
+        sheets = services.sheets_captured(c)
+        expected = services.expected_images(c)
+        colour = COLOURS["ok"] if sheets == c.declared_sheets else COLOURS["warn"]
+        self.counters.setText(
+            self.tr("Sheets: <b style='color:{0}'>{1}</b> of {2} declared<br>Images: {3} (expected {4})<br>"
+                    "{5}").format(colour, sheets, c.declared_sheets, len(c.pages), expected,
+                                  self.tr("two-sided") if c.duplex else self.tr("one-sided")))
+
+    def _component_changed(self, *_args) -> None:
+        self.thumbs.clear()
+        c = self.component
+        if c is not None:
+            for p in c.pages:
+                self.thumbs.add_page(p, page_label(p))
+                self._request_thumbnail(p)
+            if c.pages:
+                self.thumbs.setCurrentRow(0)
+        if not c or not c.pages:
+            self.preview.clear(self.tr("Put the papers in the feeder and press F5.\n"
+                                       "Pages appear here as they are scanned."))
+        self._update_counters()
+        self._update_buttons()
+
+    def _pages_changed(self, component_id: str) -> None:
+        self._refresh_components()
+        if self.component and self.component.id == component_id and self.scan_task is None:
+            keep = self.thumbs.currentRow()
+            self._component_changed()
+            if 0 <= keep < self.thumbs.count():
+                self.thumbs.setCurrentRow(keep)
+
+    def _refresh_labels(self) -> None:
+        c = self.component
+        if c is None:
+            return
+        by_id = {p.id: p for p in c.pages}
+        for i in range(self.thumbs.count()):
+            item = self.thumbs.item(i)
+            page = by_id.get(item.data(Qt.ItemDataRole.UserRole))
+            if page is not None:
+                item.setText(page_label(page))
+        self._show_banner()
+
+    def _show_banner(self) -> None:
+        c = self.component
+        note = services.unpaired_note(c) if c else None
+        if note is not None:
+            self.banner.setText(self.tr("Sheet {0} ({1}) has a sticky note. Take the note off, put the sheet back in "
+                                        "the feeder and press F6: the station scans it again and keeps both images.")
+                                .format(note.sheet, self.tr("front") if note.side == Side.FRONT else self.tr("back")))
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+    # --- thumbnails and preview ----------------------------------------------------------------------
+    def _request_thumbnail(self, page: Page, written_at: float | None = None) -> None:
+        wa = self.ctx.workarea
+        if wa is None:
+            return
+        path = wa.root / page.file
+
+        def done(img: QImage) -> None:
+            self.thumbs.set_image(page.id, img)
+            if written_at is not None:
+                import time
+                self.thumb_latencies.append(time.perf_counter() - written_at)
+
+        self.ctx.tasks.run(lambda: load_thumbnail(path), on_done=done, on_error=lambda e: None)
+
+    def _page_selected(self, item: QListWidgetItem | None) -> None:
+        self._update_buttons()
+        if item is None or self.ctx.workarea is None or self.component is None:
+            return
+        page = services.find_page(self.component, item.data(Qt.ItemDataRole.UserRole))
+        if page is None:
+            return
+        path = self.ctx.workarea.root / page.file
+        caption = page_label(page).replace("\n", " · ")
+
+        def done(result) -> None:
+            img, full = result
+            if self.thumbs.currentItem() is item:
+                self.preview.set_page(img, full, caption)
+                self.preview.set_regions(services.page_regions(page, self.tr("note")))
+
+        self.ctx.tasks.run(lambda: load_preview(path), on_done=done, on_error=lambda e: None)
+
+    def show_component(self, component_id: str, page_id: str | None = None) -> None:
+        """Select a component (and one of its pages): how the QC panel sends the clerk to a fix."""
+        for i, c in enumerate(self.digitised()):
+            if c.id == component_id:
+                self.components.setCurrentRow(i)
+                break
+        if page_id:
+            item = self.thumbs.item_for(page_id)
+            if item is not None:
+                self.thumbs.setCurrentItem(item)
+                self.thumbs.scrollToItem(item)
+        self.thumbs.setFocus()
+
+    def current_page(self) -> Page | None:
+        item = self.thumbs.currentItem()
+        if item is None or self.component is None:
+            return None
+        return services.find_page(self.component, item.data(Qt.ItemDataRole.UserRole))
+
+    def _update_buttons(self) -> None:
+        scanning = self.scan_task is not None
+        has_comp = self.component is not None
+        has_page = self.thumbs.currentItem() is not None
+        if scanning:
+            self.scan_btn.setText(self.tr("Scanning…"))
+        elif self.stopped_component and self.component and self.stopped_component == self.component.id:
+            self.scan_btn.setText(self.tr("Continue scanning (F5)"))
+        else:
+            self.scan_btn.setText(self.tr("Scan (F5)"))
+        self.scan_btn.setEnabled(has_comp and not scanning)
+        self.stop_btn.setEnabled(scanning)
+        for b in (self.rescan_btn, self.insert_btn, self.replace_btn, self.delete_btn, self.exclude_btn,
+                  self.rotate_l_btn, self.rotate_r_btn, self.left_btn, self.right_btn):
+            b.setEnabled(has_page and not scanning)
+
+    # --- scanning ------------------------------------------------------------------------------------
+    def scan_or_continue(self) -> None:
+        c = self.component
+        if c is None or self.scan_task is not None:
+            return
+        self.start_scan(services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "",
+                                                mode="append"))
+
+    def rescan_sheet(self) -> None:
+        page = self.current_page()
+        c = self.component
+        if page is None or c is None or self.scan_task is not None:
+            return
+        note = services.unpaired_note(c)
+        if note is not None and note.sheet == page.sheet:
+            req = services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "", mode="note_removed",
+                                          target_page=note.id)
+        else:
+            req = services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "", mode="rescan",
+                                          target_page=page.id)
+        self.start_scan(req)
+
+    def insert_before(self) -> None:
+        page = self.current_page()
+        c = self.component
+        if page is None or c is None or self.scan_task is not None:
+            return
+        self.start_scan(services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "",
+                                                mode="insert", target_page=page.id))
+
+    def replace_page(self) -> None:
+        page = self.current_page()
+        c = self.component
+        if page is None or c is None or self.scan_task is not None:
+            return
+        self.start_scan(services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "",
+                                                mode="replace", target_page=page.id))
+
+    def start_scan(self, req: services.CaptureRequest) -> None:
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        if d is None or wa is None:
+            return
+        progress = UiProgress(self.tr("Scanning"))
+        progress.listeners.append(self._progress)
+        self.bar.setRange(0, 0)
+        self.bar.show()
+
+        def on_page(page: Page, written_at: float) -> None:   # device thread: hand over to the GUI thread
+            self.ctx.tasks.run_on_main(lambda: self._page_arrived(req, page, written_at))
+
+        def done(result: services.CaptureResult) -> None:
+            self.scan_task = None
+            self.bar.hide()
+            self.stopped_component = req.component_id if result.stopped else None
+            self._update_buttons()
+            if result.event_vi or result.event_en:
+                self.ctx.warn(pick(result.event_vi, result.event_en))
+            self.ctx.pages_changed.emit(req.component_id)
+            self.ctx.dossier_changed.emit()
+            self._after_scan(req)
+
+        def failed(exc: BaseException) -> None:
+            self.scan_task = None
+            self.bar.hide()
+            self.stopped_component = req.component_id
+            self._update_buttons()
+            self.ctx.error(describe_error(exc) + " " + self.tr("Pages scanned before the problem are kept; fix it and "
+                                                               "press F5 to continue."))
+            self.ctx.pages_changed.emit(req.component_id)
+
+        self.scan_task = self.ctx.tasks.run(
+            lambda p: services.capture(self.ctx, d, wa, req, p, on_page),
+            on_done=done, on_error=failed, progress=progress, lane="device", label=self.tr("Scanning"))
+        self._update_buttons()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+
+    def _page_arrived(self, req: services.CaptureRequest, page: Page, written_at: float) -> None:
+        c = self.component
+        self._refresh_components()
+        if c is None or c.id != req.component_id:
+            return
+        row = services.index_of(c, page.id)
+        if self.thumbs.item_for(page.id) is None:
+            self.thumbs.add_page(page, page_label(page), row=row if row is not None else None)
+        for i in range(self.thumbs.count()):
+            pid = self.thumbs.item(i).data(Qt.ItemDataRole.UserRole)
+            if services.find_page(c, pid) is None:      # replaced by a rescan
+                self.thumbs.takeItem(i)
+                break
+        self._request_thumbnail(page, written_at)
+        item = self.thumbs.item_for(page.id)
+        if item is not None:
+            self.thumbs.setCurrentItem(item)
+            self.thumbs.scrollToItem(item)
+        self._update_counters()
+
+    def _after_scan(self, req: services.CaptureRequest) -> None:
+        """Run the component checks once the feeder is empty (QC of each page already ran as it arrived)."""
+        c = self.ctx.dossier.component(req.component_id) if self.ctx.dossier else None
+        if c is None:
+            return
+        self.ctx.tasks.run(lambda: services.check_component(self.ctx, self.ctx.dossier, self.ctx.workarea, c),
+                           on_done=lambda _r: self.ctx.findings_changed.emit(),
+                           label=self.tr("Checking the pages"))
+
+    def stop(self) -> None:
+        if self.scan_task is not None:
+            self.scan_task.cancel()
+
+    def escape(self) -> bool:
+        if self.scan_task is not None:
+            self.stop()
+            return True
+        return False
+
+    def shutdown(self) -> None:
+        self.stop()
+
+    # --- page operations (journaled by the core; the image files are never deleted) ------------------
+    def _page_op(self, work, label: str) -> None:
+        c = self.component
+        if c is None:
+            return
+        cid = c.id
+
+        def done(_r) -> None:
+            self.ctx.pages_changed.emit(cid)
+            self._after_scan(services.CaptureRequest(component_id=cid, profile="", mode="append"))
+
+        self.ctx.tasks.run(work, on_done=done, label=label)
+
+    def delete_pages(self) -> None:
+        ids = self.thumbs.selected_ids()
+        if not ids or self.component is None:
+            return
+        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
+        self._page_op(lambda: services.remove_pages(self.ctx, d, wa, c, ids), self.tr("Deleting pages"))
+        self.ctx.info(self.tr("{0} page(s) taken out of the dossier. The image files stay in the work folder.")
+                      .format(len(ids)))
+
+    def toggle_exclude(self) -> None:
+        page = self.current_page()
+        if page is None or self.component is None:
+            return
+        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
+        self._page_op(lambda: services.toggle_exclude(self.ctx, d, wa, c, page.id, self.tr("excluded by the clerk")),
+                      self.tr("Updating the page"))
+
+    def rotate(self, degrees: int) -> None:
+        page = self.current_page()
+        if page is None or self.component is None:
+            return
+        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
+        self._page_op(lambda: services.rotate_page(self.ctx, d, wa, c, page.id, degrees), self.tr("Rotating the page"))
+
+    def _reordered(self, ids: list[str]) -> None:
+        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
+        if c is None:
+            return
+        self._page_op(lambda: services.reorder(self.ctx, d, wa, c, ids), self.tr("Saving the new order"))
+

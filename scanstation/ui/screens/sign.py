@@ -1,0 +1,353 @@
+"""Sign: token and certificate (remembered per clerk), PIN with tries left, progress per file, stamp preview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scanstation.errors import Cancelled, ScanStationError
+from scanstation.ui import services
+from scanstation.ui.context import AppContext
+from scanstation.ui.i18n import describe_error, pick
+from scanstation.ui.pages_view import PagePreview, load_preview
+from scanstation.ui.screens.base import Screen
+from scanstation.ui.tasks import Task, UiProgress
+from scanstation.ui.widgets import COLOURS, make_banner
+
+
+class PinDialog(QDialog):
+    """Asks the PIN (a decision only the clerk can make). The PIN lives in this widget until it is handed on."""
+
+    def __init__(self, token_label: str, tries_left: int | None, problem: str = "", final_try: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pinDialog")
+        self.setWindowTitle(self.tr("Token PIN"))
+        self.setModal(True)
+        lay = QVBoxLayout(self)
+        self.info = QLabel(self.tr("Enter the PIN of token <b>{0}</b>. It is used once for the whole dossier and never "
+                                   "stored.").format(token_label), self)
+        self.info.setWordWrap(True)
+        lay.addWidget(self.info)
+        self.problem = QLabel(problem, self)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {COLOURS['error']}; font-weight: 600;")
+        self.problem.setVisible(bool(problem))
+        lay.addWidget(self.problem)
+        self.tries = QLabel(self)
+        if final_try:
+            self.tries.setText(self.tr("Last try: a wrong PIN now locks the token."))
+            self.tries.setStyleSheet(f"color: {COLOURS['error']}; font-weight: 700;")
+        elif tries_left is not None:
+            self.tries.setText(self.tr("Tries left: {0}").format(tries_left))
+            self.tries.setStyleSheet(f"color: {COLOURS['warn'] if tries_left <= 3 else '#202124'};")
+        self.tries.setVisible(bool(self.tries.text()))
+        lay.addWidget(self.tries)
+        form = QFormLayout()
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setObjectName("pin")
+        lab = QLabel(self.tr("&PIN"), self)
+        lab.setBuddy(self.pin)
+        form.addRow(lab, self.pin)
+        lay.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Sign"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.pin.setFocus()
+
+    def take_pin(self) -> str:
+        pin = self.pin.text()
+        self.pin.clear()
+        return pin
+
+
+class SignScreen(Screen):
+    key = "sign"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        outer = QVBoxLayout(self)
+        self.banner = make_banner(self, "warn")
+        outer.addWidget(self.banner)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(split, 1)
+        left = QWidget(split)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        self.token = QComboBox(left)
+        self.cert = QComboBox(left)
+        self.token_state = QLabel(left)
+        self.token_state.setWordWrap(True)
+        self.lab_token, self.lab_cert = QLabel(left), QLabel(left)
+        self.lab_token.setBuddy(self.token)
+        self.lab_cert.setBuddy(self.cert)
+        form.addRow(self.lab_token, self.token)
+        form.addRow(self.lab_cert, self.cert)
+        form.addRow("", self.token_state)
+        ll.addLayout(form)
+        self.refresh_btn = QPushButton(left)
+        ll.addWidget(self.refresh_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        self.files = QTableWidget(0, 3, left)
+        self.files.verticalHeader().hide()
+        self.files.horizontalHeader().setStretchLastSection(True)
+        self.files.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        ll.addWidget(self.files, 1)
+        self.bar = QProgressBar(left)
+        self.bar.hide()
+        ll.addWidget(self.bar)
+        row = QHBoxLayout()
+        self.sign_btn = QPushButton(left)
+        self.sign_btn.setStyleSheet("font-size: 12pt; font-weight: 600; padding: 8px;")
+        self.cancel_btn = QPushButton(left)
+        self.cancel_btn.hide()
+        row.addWidget(self.sign_btn, 1)
+        row.addWidget(self.cancel_btn)
+        ll.addLayout(row)
+        right = QWidget(split)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.lab_preview = QLabel(right)
+        self.preview = PagePreview(right)
+        rl.addWidget(self.lab_preview)
+        rl.addWidget(self.preview, 1)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([600, 600])
+
+        self.tokens: list[services.TokenChoice] = []
+        self.task: Task | None = None
+        self.file_states: dict[str, str] = {}
+        self.token.currentIndexChanged.connect(self._token_changed)
+        self.cert.currentIndexChanged.connect(lambda _i: self._show_stamp())
+        self.refresh_btn.clicked.connect(self.load_tokens)
+        self.sign_btn.clicked.connect(self.sign)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.shortcut("F9", self.sign)
+        self.shortcut("Ctrl+Return", self.sign)
+        self.shortcut("F5", self.load_tokens)
+        ctx.dossier_changed.connect(self._refresh)
+        ctx.findings_changed.connect(self._refresh)
+        self.retranslate()
+
+    def title(self) -> str:
+        return self.tr("Sign")
+
+    def retranslate(self) -> None:
+        self.lab_token.setText(self.tr("&Token"))
+        self.lab_cert.setText(self.tr("&Certificate"))
+        self.refresh_btn.setText(self.tr("Look for tokens again (F5)"))
+        self.files.setHorizontalHeaderLabels([self.tr("Paper"), self.tr("File"), self.tr("State")])
+        self.sign_btn.setText(self.tr("Sign the dossier (F9)"))
+        self.cancel_btn.setText(self.tr("Stop (Esc)"))
+        self.lab_preview.setText(self.tr("Stamp on page 1 (top left: who scanned, and when)"))
+        self._refresh()
+
+    def activated(self) -> None:
+        self._refresh()
+        if not self.tokens:
+            self.load_tokens()
+        self.sign_btn.setFocus()
+
+    # --- tokens ---------------------------------------------------------------------------------------
+    def load_tokens(self) -> None:
+        self.token_state.setText(self.tr("Looking for tokens…"))
+        self.ctx.tasks.run(lambda: services.list_tokens(self.ctx), on_done=self._tokens_loaded,
+                           on_error=self._tokens_failed, lane="token")
+
+    def _tokens_failed(self, exc: BaseException) -> None:
+        self.tokens = []
+        self.token.clear()
+        self.cert.clear()
+        self.token_state.setText(f"<span style='color:{COLOURS['error']}'>{describe_error(exc)}</span>")
+        self._refresh()
+
+    def _tokens_loaded(self, tokens: list[services.TokenChoice]) -> None:
+        self.tokens = tokens
+        self.token.blockSignals(True)
+        self.token.clear()
+        for t in tokens:
+            self.token.addItem(t.label, t.label)
+        remembered = self.ctx.settings.get("token.label")
+        idx = self.token.findData(remembered)
+        self.token.setCurrentIndex(idx if idx >= 0 else 0)
+        self.token.blockSignals(False)
+        self._token_changed()
+        if not tokens:
+            self.token_state.setText(f"<span style='color:{COLOURS['warn']}'>" +
+                                     self.tr("No token found. Plug in your USB token and press F5.") + "</span>")
+
+    def current_token(self) -> services.TokenChoice | None:
+        i = self.token.currentIndex()
+        return self.tokens[i] if 0 <= i < len(self.tokens) else None
+
+    def _token_changed(self, *_a) -> None:
+        t = self.current_token()
+        self.cert.blockSignals(True)
+        self.cert.clear()
+        if t is not None:
+            for c in t.certificates:
+                self.cert.addItem(c.label, c.key_id)
+            idx = self.cert.findData(self.ctx.settings.get("token.key_id"))
+            self.cert.setCurrentIndex(idx if idx >= 0 else 0)
+            state = pick(t.pin_warning_vi, t.pin_warning_en) if t.pin_warning_en else self.tr("Ready")
+            colour = COLOURS["warn"] if t.pin_warning_en else COLOURS["ok"]
+            self.token_state.setText(f"<span style='color:{colour}'>{state}</span>")
+        self.cert.blockSignals(False)
+        self._refresh()
+        self._show_stamp()
+
+    # --- state ------------------------------------------------------------------------------------------
+    def _refresh(self, *_a) -> None:
+        d = self.ctx.dossier
+        comps = [c for c in d.components if c.digitised] if d else []
+        self.files.setRowCount(len(comps))
+        for i, c in enumerate(comps):
+            name = services.output_name(self.ctx, d, c)
+            state = self.file_states.get(c.id) or services.output_state(d, c)
+            words = {"": self.tr("not signed yet"), "assembling": self.tr("making PDF/A…"),
+                     "signing": self.tr("signing…"), "signed": self.tr("signed and verified"),
+                     "queued": self.tr("signed, waiting to upload"), "failed": self.tr("failed")}
+            for j, text in enumerate((c.name, name, words.get(state, state))):
+                self.files.setItem(i, j, QTableWidgetItem(text))
+        self.files.resizeColumnsToContents()
+        reasons = services.sign_blockers(self.ctx)
+        ready = not reasons and self.current_token() is not None and self.cert.count() > 0 and self.task is None
+        self.sign_btn.setEnabled(ready)
+        if reasons:
+            self.banner.setStyleSheet(make_banner(self, "error").styleSheet())
+            self.banner.setText(self.tr("Signing is disabled:") + " " + "; ".join(pick(vi, en) for vi, en in reasons))
+            self.banner.show()
+        elif d is not None and d.status.value in ("signed", "queued", "uploaded"):
+            self.banner.setStyleSheet(make_banner(self, "ok").styleSheet())
+            self.banner.setText(self.tr("This dossier is signed. Its files are in the upload queue (Ctrl+7)."))
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+    def _show_stamp(self) -> None:
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        if d is None or wa is None:
+            self.preview.clear(self.tr("No dossier open."))
+            return
+        first = services.first_page(d)
+        if first is None:
+            self.preview.clear(self.tr("Nothing scanned yet."))
+            return
+        comp, page = first
+        cert_label = self.cert.currentText()
+        path = wa.root / page.file
+
+        def done(res) -> None:
+            img, full = res
+            stamp = services.stamp_preview(self.ctx, d, page, cert_label)
+            self.preview.set_page(img, full, self.tr("Page 1 of {0}").format(comp.name))
+            w, h = full.width(), full.height()
+            self.preview.set_regions([(int(w * 0.03), int(h * 0.03), int(w * 0.42), int(h * 0.07), "#1a73e8",
+                                       stamp)])
+
+        self.ctx.tasks.run(lambda: load_preview(path, 1000), on_done=done, on_error=lambda e: None)
+
+    # --- signing ----------------------------------------------------------------------------------------
+    def sign(self, *, problem: str = "") -> None:
+        t = self.current_token()
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        if t is None or d is None or wa is None or not self.sign_btn.isEnabled() and not problem:
+            return
+        dlg = PinDialog(t.label, t.tries_left, problem, t.final_try, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        pin = dlg.take_pin()
+        key_id = self.cert.currentData()
+        progress = UiProgress(self.tr("Signing the dossier"))
+        progress.listeners.append(self._progress)
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        self.cancel_btn.show()
+
+        def on_file(component_id: str, state: str) -> None:
+            self.ctx.tasks.run_on_main(lambda: self._file_state(component_id, state))
+
+        def done(_result) -> None:
+            self._finish()
+            self.ctx.info(self.tr("Dossier {0} signed; its files wait in the upload queue.").format(d.receipt_code))
+            self.ctx.dossier_changed.emit()
+            self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
+            self._show_signed()
+
+        def failed(exc: BaseException) -> None:
+            self._finish()
+            self.ctx.dossier_changed.emit()
+            if isinstance(exc, Cancelled):
+                self.ctx.info(self.tr("Signing stopped. Files already signed are kept."))
+                return
+            if isinstance(exc, ScanStationError) and services.is_wrong_pin(exc):
+                info = services.pin_info(exc)
+                t.tries_left, t.final_try = info.get("tries_left", t.tries_left), info.get("final_try", t.final_try)
+                self.sign(problem=describe_error(exc))
+                return
+            self.ctx.error(describe_error(exc))
+
+        pin_box = [pin]     # emptied by the work function: nothing keeps the PIN after the token has it
+        del pin
+        self.task = self.ctx.tasks.run(
+            lambda p: services.sign_dossier(self.ctx, d, wa, t.label, key_id, pin_box.pop(), p, on_file),
+            on_done=done, on_error=failed, progress=progress, lane="token", label=self.tr("Signing the dossier"))
+        self._refresh()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+
+    def _file_state(self, component_id: str, state: str) -> None:
+        self.file_states[component_id] = state
+        self._refresh()
+
+    def _finish(self) -> None:
+        self.task = None
+        self.file_states.clear()
+        self.bar.hide()
+        self.cancel_btn.hide()
+        self._refresh()
+
+    def _show_signed(self) -> None:
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        if d is None or wa is None:
+            return
+
+        def done(res) -> None:
+            if res is not None:
+                self.preview.set_page(res, res.size(), self.tr("Signed file, page 1 as a reader shows it"))
+
+        self.ctx.tasks.run(lambda: services.render_signed_page1(self.ctx, d, wa), on_done=done,
+                           on_error=lambda e: None)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def escape(self) -> bool:
+        if self.task is not None:
+            self.cancel()
+            return True
+        return False

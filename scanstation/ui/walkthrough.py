@@ -1,0 +1,116 @@
+"""``scanstation gui --demo --screenshots DIR``: walk every screen with the demo devices, one PNG per screen.
+
+The walk drives the real window the way a clerk would (it calls the same slots the shortcuts call),
+waiting for background work between steps, so the pictures show real scans, findings and files.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from scanstation.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+Step = tuple  # ("wait", predicate, timeout_s) | ("shot", name, widget|None) | ("do", callable)
+
+
+class Walkthrough(QObject):
+    def __init__(self, window: MainWindow, out_dir: Path, *, quit_when_done: bool = True) -> None:
+        super().__init__(window)
+        self.window = window
+        self.out = Path(out_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.quit_when_done = quit_when_done
+        self.written: list[Path] = []
+        self.problems: list[str] = []
+        self.exit_code = 0
+        self._steps: Iterator[Step] | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._poll)
+        self._waiting: tuple[Callable[[], bool], float] | None = None
+        self.done = False
+
+    def start(self) -> None:
+        from scanstation.ui import demo_setup
+
+        self.window.resize(1366, 820)
+        self._steps = demo_setup.walk(self.window, self)
+        QTimer.singleShot(300, self._next)
+
+    def _idle(self) -> bool:
+        return not self.window.ctx.tasks.active
+
+    def _next(self) -> None:
+        assert self._steps is not None
+        while True:
+            try:
+                step = next(self._steps)
+            except StopIteration:
+                self._finish()
+                return
+            except Exception as e:   # a broken step must not leave the window open forever
+                log.exception("walkthrough step failed")
+                self.problems.append(f"{type(e).__name__}: {e}")
+                self.exit_code = 1
+                self._finish()
+                return
+            kind = step[0]
+            if kind == "do":
+                step[1]()
+                continue
+            if kind == "wait":
+                self._waiting = (step[1], time.monotonic() + step[2])
+                self._timer.start()
+                return
+            if kind == "shot":
+                self._waiting = (self._idle, time.monotonic() + 30)
+                self._pending_shot = (step[1], step[2] if len(step) > 2 else None)
+                self._timer.start()
+                return
+
+    def _poll(self) -> None:
+        pred, deadline = self._waiting
+        ok = False
+        try:
+            ok = bool(pred()) and self._idle()
+        except Exception as e:
+            self.problems.append(f"wait failed: {e}")
+        if ok or time.monotonic() > deadline:
+            if not ok:
+                self.problems.append(f"timed out waiting at step {getattr(self, '_pending_shot', ('?',))[0]}")
+            self._timer.stop()
+            shot = getattr(self, "_pending_shot", None)
+            self._pending_shot = None
+            if shot:
+                QTimer.singleShot(250, lambda: self._take(*shot))
+            else:
+                QTimer.singleShot(0, self._next)
+
+    def _take(self, name: str, widget: QWidget | None) -> None:
+        QApplication.processEvents()
+        target = widget or self.window
+        path = self.out / f"{name}.png"
+        target.grab().save(str(path))
+        self.written.append(path)
+        log.info("screenshot %s", path)
+        self._next()
+
+    def _finish(self) -> None:
+        self.done = True
+        (self.out / "README.txt").write_text(
+            "Screens of the scan station (Vietnamese), written by `scanstation gui --demo --screenshots DIR`.\n"
+            + "\n".join(p.name for p in self.written) + "\n"
+            + ("\nProblems:\n" + "\n".join(self.problems) + "\n" if self.problems else ""), "utf-8")
+        if self.problems:
+            self.exit_code = 1
+        if self.quit_when_done:
+            self.window.close()
+            QApplication.instance().exit(self.exit_code)
