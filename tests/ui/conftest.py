@@ -21,7 +21,9 @@ def make_window(qtbot, station_home):
         Settings().set("ui.language", language)
         w = build_window(demo=demo)
         qtbot.addWidget(w)
-        w.show()
+        with qtbot.waitActive(w):
+            w.show()
+            w.activateWindow()
         windows.append(w)
         return w
 
@@ -30,3 +32,4 @@ def make_window(qtbot, station_home):
         w.ctx.tasks.wait_idle(5)
         w.close()
         w.ctx.station.store.dispose()
+

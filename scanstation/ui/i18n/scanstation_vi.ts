@@ -600,6 +600,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <source>No identifier</source>
         <translation>Không có số định danh</translation>
     </message>
+    <message>
+        <source>Type the number as printed</source>
+        <translation>Nhập số như in trên giấy tờ</translation>
+    </message>
+    <message>
+        <source>Looks right</source>
+        <translation>Hợp lệ</translation>
+    </message>
 </context>
 <context>
     <name>PinDialog</name>
@@ -712,6 +720,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Information</source>
         <translation>Thông tin</translation>
+    </message>
+    <message>
+        <source>Pages: {0}</source>
+        <translation>Trang: {0}</translation>
     </message>
     <message>
         <source>This finding is about the whole component, not one page.</source>

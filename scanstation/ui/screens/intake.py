@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -265,6 +266,7 @@ class IntakeScreen(Screen):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget(scroll)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -366,6 +368,7 @@ class IntakeScreen(Screen):
         row.remove_requested.connect(self.remove_component)
         self.rows.append(row)
         self.comp_list.addWidget(row)
+        row.show()          # a layout only shows a late child on the next event-loop pass; focus needs it now
         if focus:
             row.name.setFocus()
         return row
@@ -377,6 +380,33 @@ class IntakeScreen(Screen):
         row.setParent(None)
         row.deleteLater()
         self.rows[-1].name.setFocus()
+
+    def tab_chain(self) -> list[QWidget]:
+        """Tab walks the form top to bottom, through component rows added later too."""
+        chain: list[QWidget] = [self.receipt, self.proc_code, self.proc_name]
+        for p in (self.applicant, self.authority):
+            chain += [p.kind, p.id_type, p.number, p.name, p.birth, p.founding]
+            if p is self.applicant:
+                chain.append(self.authorised)
+        for r in self.rows:
+            chain += [r.name, r.code, r.cls, r.reason, r.sheets, r.duplex, r.remove]
+        chain += [self.add_btn, self.sample_btn, self.clear_btn, self.save_btn]
+        return chain
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Qt's own focus chain puts widgets in creation order, so rows added later would come last.
+        chain = [w for w in self.tab_chain() if w.isVisibleTo(self) and w.isEnabled()]
+        focus = QApplication.focusWidget()
+        here = next_i = None
+        for i, w in enumerate(chain):
+            if focus is w or (focus is not None and w.isAncestorOf(focus)):
+                here = i
+                break
+        if here is None:
+            return super().focusNextPrevChild(next)
+        next_i = (here + (1 if next else -1)) % len(chain)
+        chain[next_i].setFocus(Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+        return True
 
     def clear(self) -> None:
         for w in (self.receipt, self.proc_code, self.proc_name, self.applicant.number, self.applicant.name,
