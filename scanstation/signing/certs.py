@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,10 +83,8 @@ def cert_info(cert: x509.Certificate | bytes, *, id_hex: str = "", label: str = 
     except x509.ExtensionNotFound:
         pass
     is_ca = False
-    try:
+    with contextlib.suppress(x509.ExtensionNotFound):
         is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        pass
     pk = cert.public_key()
     key_type = type(pk).__name__
     if hasattr(pk, "key_size") and hasattr(pk, "public_numbers") and hasattr(pk.public_numbers(), "e"):

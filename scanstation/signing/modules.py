@@ -100,7 +100,7 @@ def binary_bits(path: Path) -> int | None:
 
 
 def _windows_candidates() -> list[tuple[str, Path]]:
-    windir = Path(os.environ.get("SystemRoot", r"C:\Windows"))
+    windir = Path(os.environ.get("SYSTEMROOT", r"C:\Windows"))
     is64_process = process_bits() == 64
     is64_os = is64_process or "PROGRAMFILES(X86)" in {k.upper() for k in os.environ}
     # 32-bit Python on 64-bit Windows: System32 is redirected to SysWOW64 anyway; name it plainly.

@@ -10,12 +10,13 @@ running the same batch again with a new session skips the files that are done.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ class SignOptions:
     copy_font: str | None = None           # override of the serif font (copy text)
     reason: str | None = None
     location: str | None = None
+    # Times on stamps are Vietnamese legal time (UTC+7, Nghị định 30/2020 asks for the Vietnam time
+    # zone) whatever the PC's own zone is set to.
+    utc_offset: timedelta = timedelta(hours=7)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -242,7 +246,7 @@ def _sign_file(ts: TokenSession, src: Path, dst: Path, opts: SignOptions, timest
         raise NotSignableError(f"Cannot read {src}: {e.strerror or e}", f"Không đọc được tệp {src}",
                                field="pdf") from e
     w = _open_reader(data, src.name)
-    signed_at = datetime.now().astimezone()
+    signed_at = datetime.now(timezone(opts.utc_offset)).replace(microsecond=0)
     box = _page1_box(w, src.name)
     if opts.role == "clerk":
         font = stamps.font_for_pdf(stamps.find_font("sans", opts.stamp_font))
@@ -323,9 +327,11 @@ def make_timestamper(tsa_url: str | None, timeout: float = 5.0) -> tuple[Any, st
     return tsr, None
 
 
-def sign_batch(ts: TokenSession, items: Sequence[tuple[str | Path, str | Path]], opts: SignOptions,
+def sign_batch(ts: TokenSession, items: Sequence[tuple], opts: SignOptions,
                progress: Progress = NULL_PROGRESS) -> BatchResult:
-    """Sign every (source, destination) pair with one logged-in session.
+    """Sign every ``(source, destination[, overrides])`` with one logged-in session.
+
+    ``overrides`` is a dict of :class:`SignOptions` fields for that file (e.g. its ``scan_time``).
 
     Bad input (a PDF that is not ours, a damaged file) is recorded in ``failed`` and the batch
     goes on; a token problem (removed, PIN refused) stops it, leaving the rest in ``pending``.
@@ -333,21 +339,22 @@ def sign_batch(ts: TokenSession, items: Sequence[tuple[str | Path, str | Path]],
     res = BatchResult()
     timestamper, res.tsa_problem = make_timestamper(opts.tsa_url)
     res.tsa_used = timestamper is not None
-    todo = [(Path(s), Path(d)) for s, d in items]
-    for i, (src, dst) in enumerate(todo):
+    todo = [(Path(it[0]), Path(it[1]), it[2] if len(it) > 2 else {}) for it in items]   # type: ignore[misc]
+    for i, (src, dst, overrides) in enumerate(todo):
+        o = dataclasses.replace(opts, **overrides) if overrides else opts
         progress.check("signing")
         progress.report(i, len(todo), src.name)
-        done = _already_done(dst, ts, opts) if dst != src else None
+        done = _already_done(dst, ts, o) if dst != src else None
         if done is not None:
             res.signed.append(SignedFile(**{**done.__dict__, "source": str(src)}))
             continue
         try:
-            res.signed.append(sign_file(ts, src, dst, opts, timestamper=timestamper))
+            res.signed.append(sign_file(ts, src, dst, o, timestamper=timestamper))
         except (NotSignableError, SignatureVerificationError) as e:
             res.failed.append({"source": str(src), **e.to_dict()})
         except SigningError as e:   # token removed, PIN refused, ...: stop, keep what is signed
             res.stopped = e
-            res.pending = [str(s) for s, _ in todo[i:]]
+            res.pending = [str(t[0]) for t in todo[i:]]
             break
     progress.report(len(todo), len(todo), "done")
     return res

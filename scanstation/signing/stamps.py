@@ -24,7 +24,7 @@ from scanstation.fsio import atomic_write_bytes
 
 VIETNAMESE_PROBE = "ĐđƯưƠơẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
 
-_WIN_FONTS = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "Fonts"
+_WIN_FONTS = Path(os.environ.get("SYSTEMROOT", r"C:\Windows")) / "Fonts"
 SANS_CANDIDATES = (
     "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
     "/usr/share/fonts/noto/NotoSans-Regular.ttf",

@@ -9,6 +9,7 @@ a refused PIN raises :class:`WrongPinError` at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -32,7 +33,7 @@ from scanstation.errors import (
     WrongPinError,
 )
 from scanstation.signing.certs import CertInfo, cert_info, check_signing_certificate
-from scanstation.signing.modules import resolve_module
+from scanstation.signing.modules import discover_modules, resolve_module
 from scanstation.signing.tokenthread import TokenThread, token_thread
 
 log = logging.getLogger(__name__)
@@ -190,10 +191,29 @@ def _translate(e: Exception, label: str) -> SigningError:
 
 
 # --- listing (no PIN) ----------------------------------------------------------------------------
+def candidate_modules(module: str | None) -> list[str]:
+    """The configured module alone, or every loadable known module (real tokens' drivers first)."""
+    if module:
+        return [resolve_module(module)]
+    mods = [c.path for c in discover_modules() if c.loadable]
+    if not mods:
+        resolve_module(None)   # raises the "no module found" error
+    return mods
+
+
 def list_tokens(module: str | None = None, *, thread: TokenThread | None = None) -> list[TokenInfo]:
-    """Every token present in ``module`` (configured or discovered) with its certificates and PIN flags."""
-    module = resolve_module(module)
-    return (thread or token_thread()).call(_list_tokens, module)
+    """Every token present in ``module`` (or in every discovered module) with certificates and PIN flags."""
+    th = thread or token_thread()
+    out: list[TokenInfo] = []
+    mods = candidate_modules(module)
+    for m in mods:
+        try:
+            out.extend(th.call(_list_tokens, m))
+        except (TokenModuleError, TokenRemovedError, SigningError) as e:
+            if module:
+                raise
+            log.info("skipping PKCS#11 module %s: %s", m, e.message_en)
+    return out
 
 
 def _list_tokens(module: str) -> list[TokenInfo]:
@@ -298,10 +318,8 @@ class TokenSession:
         with _lib_lock:
             _open_sessions[self.module] = max(0, _open_sessions.get(self.module, 1) - 1)
         if sess is not None:
-            try:
+            with contextlib.suppress(p11e.PKCS11Error):   # token already gone: nothing to log out of
                 sess.close()
-            except p11e.PKCS11Error:
-                pass   # token already gone: nothing to log out of
 
     def __enter__(self) -> TokenSession:
         return self
@@ -317,8 +335,11 @@ def open_session(module: str | None, token_label: str, pin: str | None, *, key_i
 
     ``pin=None`` lets a PIN-pad reader (protected authentication path) take the PIN itself.
     """
-    module = resolve_module(module)
     th = thread or token_thread()
+    if not module:   # the module whose slots hold this token
+        found = [t.module for t in list_tokens(None, thread=th) if t.label == token_label.strip()]
+        module = found[0] if found else candidate_modules(None)[0]
+    module = resolve_module(module)
     return th.call(_open_session, module, token_label, pin, key_id, trust_roots or [], at,
                    check_certificate, th)
 
@@ -366,10 +387,8 @@ def _open_session(module: str, label: str, pin: str | None, key_id: str | None,
     except BaseException:
         with _lib_lock:
             _open_sessions[module] = max(0, _open_sessions.get(module, 1) - 1)
-        try:
+        with contextlib.suppress(p11e.PKCS11Error):
             sess.close()
-        except p11e.PKCS11Error:
-            pass
         raise
 
 

@@ -9,6 +9,7 @@ whole file (nothing appended after it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
@@ -127,8 +128,8 @@ def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str 
 
 def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileReport) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     r = PdfFileReader(io.BytesIO(data), strict=False)
@@ -139,10 +140,8 @@ def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileRepo
         for sig in r.embedded_signatures:
             fname = sig.field_name
             s = SignatureReport(field=fname, role=role_of_field(fname))
-            try:
+            with contextlib.suppress(Exception):
                 s.subfilter = str(sig.sig_object.get("/SubFilter", "")).lstrip("/")
-            except Exception:  # noqa: BLE001
-                pass
             try:
                 st = await async_validate_pdf_signature(sig, signer_validation_context=vc)
             except Exception as e:  # noqa: BLE001 - an unparseable signature is a finding
