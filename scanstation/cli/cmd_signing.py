@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tokens)
 
-    p = sub.add_parser("sign", help="sign PDFs with a USB token (PAdES, visible stamp on page 1)")
+    # allow_abbrev=False: otherwise "--pin 1234" would be taken as "--pin-env 1234"
+    p = sub.add_parser("sign", help="sign PDFs with a USB token (PAdES, visible stamp on page 1)",
+                       allow_abbrev=False)
     p.add_argument("pdfs", nargs="+", type=Path, metavar="PDF")
     p.add_argument("--module", help="PKCS#11 module path (default: token.module setting, then known modules)")
     p.add_argument("--token", required=True, help="token label")
@@ -91,6 +94,11 @@ def _read_pin(args, token_label: str, module: str | None) -> str:
         if w:
             sys.stderr.write(f"warning: {w[0]}\n")
     if args.pin_env:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.pin_env):
+            # never echo it: someone may have typed the PIN itself here
+            raise ValidationError("--pin-env takes the NAME of an environment variable holding the PIN",
+                                  "--pin-env nhận TÊN biến môi trường chứa mã PIN, không nhận mã PIN",
+                                  field="pin_env")
         pin = os.environ.get(args.pin_env)
         if pin is None:
             raise ValidationError(f"environment variable {args.pin_env} is not set",

@@ -411,6 +411,19 @@ def _wrong_pin(lib: Any, label: str) -> SigningError:
                          count_low=st.count_low)
 
 
+def _issuer_chain(leaf: x509.Certificate, others: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The CA certificates above ``leaf`` found on the token (other users' certificates stay out)."""
+    chain: list[x509.Certificate] = []
+    cur = leaf
+    while cur.issuer != cur.subject and len(chain) < 8:
+        nxt = next((c for c in others if c.subject == cur.issuer and c not in chain), None)
+        if nxt is None:
+            break
+        chain.append(nxt)
+        cur = nxt
+    return chain
+
+
 def _select_key(sess: Any, tok: Any, module: str, label: str, key_id: str | None, pin: str | None,
                 thread: TokenThread) -> TokenSession:
     certs = _read_certs(sess)
@@ -456,7 +469,7 @@ def _select_key(sess: Any, tok: Any, module: str, label: str, key_id: str | None
             raw = Mechanism.SHA256_RSA_PKCS not in tok.slot.get_mechanisms()
         except p11e.PKCS11Error:
             raw = False
-    chain = [c for cj, c in certs if cj.id_hex != ci.id_hex]
+    chain = _issuer_chain(chosen[1], [c for cj, c in certs if cj.id_hex != ci.id_hex])
     return TokenSession(module=module, token_label=label, cert=ci, chain=chain, always_authenticate=always,
                         use_raw_mechanism=raw, thread=thread, _session=sess, _key=key,
                         _pin=pin if always else None)

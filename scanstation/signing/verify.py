@@ -97,13 +97,16 @@ def verify_file(path: str | Path, trust_roots: list[x509.Certificate] | None = N
     return rep
 
 
-def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str = "") -> FileReport:
-    rep = FileReport(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str = "",
+                 last_only: bool = False) -> FileReport:
+    """Like :func:`verify_file` on bytes. ``last_only`` checks just the newest signature (the signer's
+    own check right after signing: the earlier revisions are byte-for-byte what was read)."""
+    rep = FileReport(path=name, sha256="" if last_only else hashlib.sha256(data).hexdigest(), size=len(data))
     if b"%PDF-" not in data[:1024]:
         rep.problems.append("not a PDF file")
         return rep
     try:
-        _verify_signatures(data, trust_roots, rep)
+        _verify_signatures(data, trust_roots, rep, last_only)
     except Exception as e:  # noqa: BLE001 - a broken file is a finding, not a crash
         log.debug("verification of %s failed", name, exc_info=True)
         rep.problems.append(f"unreadable PDF: {type(e).__name__}: {e}")
@@ -126,7 +129,7 @@ def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str 
     return rep
 
 
-def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileReport) -> None:
+def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileReport, last_only: bool) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -137,13 +140,14 @@ def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileRepo
                            revocation_mode="soft-fail")
 
     async def run() -> None:
-        for sig in r.embedded_signatures:
+        sigs = r.embedded_signatures
+        for sig in sigs[-1:] if last_only else sigs:
             fname = sig.field_name
             s = SignatureReport(field=fname, role=role_of_field(fname))
             with contextlib.suppress(Exception):
                 s.subfilter = str(sig.sig_object.get("/SubFilter", "")).lstrip("/")
             try:
-                st = await async_validate_pdf_signature(sig, signer_validation_context=vc)
+                st = await async_validate_pdf_signature(sig, signer_validation_context=vc, skip_diff=last_only)
             except Exception as e:  # noqa: BLE001 - an unparseable signature is a finding
                 s.problem = f"{type(e).__name__}: {e}"
                 rep.signatures.append(s)
