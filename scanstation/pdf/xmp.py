@@ -105,9 +105,9 @@ def read_station_metadata(packet: bytes) -> dict[str, Any]:
     root = ElementTree.fromstring(packet)
     by_prop = {prop: (key, vtype) for key, prop, vtype, _d in FIELDS + CONTEXT}
     out: dict[str, Any] = {}
-    for el in root.iter(f"{{{NS_URI}}}*"):
-        name = el.tag.rsplit("}", 1)[-1]
-        if name not in by_prop:
+    for el in root.iter():
+        ns, _, name = str(el.tag)[1:].partition("}")
+        if ns != NS_URI or name not in by_prop:
             continue
         key, vtype = by_prop[name]
         text = el.text or ""
