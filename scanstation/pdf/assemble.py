@@ -102,8 +102,10 @@ def read_pages(images: list[Path], progress: Progress = NULL_PROGRESS) -> list[P
 def _img2pdf(pages: list[PageImage]) -> bytes:
     import img2pdf
 
+    # Reading EXIF orientation makes img2pdf decode every PNG a second time; ask only when a page has one.
+    rotation = img2pdf.Rotation.ifvalid if any(p.orientation != 1 for p in pages) else img2pdf.Rotation.none
     try:
-        return img2pdf.convert([p.data for p in pages], nodate=True, rotation=img2pdf.Rotation.ifvalid)
+        return img2pdf.convert([p.data for p in pages], nodate=True, rotation=rotation)
     except Exception as e:   # noqa: BLE001 - img2pdf raises plain Exceptions; find and name the page
         for p in pages:
             try:

@@ -33,6 +33,7 @@ class PageImage:
     height: int
     dpi: tuple[float, float]
     embedding: str                 # "as-captured" or "lossless-recompressed" (see docs/pdf.md)
+    orientation: int = 1           # EXIF orientation (1 = upright); img2pdf turns the page accordingly
 
     @property
     def size(self) -> int:
@@ -107,7 +108,10 @@ def read_page_image(path: Path) -> PageImage:
                 if fmt == "PNG":   # chunk checksums: catches a flipped bit that still decodes
                     with Image.open(io.BytesIO(data)) as again:
                         again.verify()
-                im.load()          # decodes every pixel: a truncated or damaged file fails here
+                if fmt == "JPEG":  # 1/8 scale: libjpeg still reads every entropy-coded block, skips most IDCT
+                    im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
+                im.load()          # a truncated or damaged file fails here
+                orientation = int(im.getexif().get(0x0112, 1) or 1)
         except Exception as e:     # noqa: BLE001 - PIL raises many types for damaged data
             raise _bad(path, f"is damaged (truncated or corrupt image data: {e})",
                        "bị hỏng (dữ liệu ảnh bị cắt cụt hoặc sai)") from e
@@ -120,4 +124,4 @@ def read_page_image(path: Path) -> PageImage:
         mode = im.mode
     return PageImage(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), format=fmt, mode=mode,
                      width=width, height=height, dpi=dpi,
-                     embedding="as-captured" if as_captured else "lossless-recompressed")
+                     embedding="as-captured" if as_captured else "lossless-recompressed", orientation=orientation)
