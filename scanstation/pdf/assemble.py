@@ -138,7 +138,7 @@ def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, t
 
     metadata = metadata or DocumentMetadata()
     context = dict(context or {})
-    created_at = (created_at or datetime.now(UTC)).astimezone()
+    created_at = (created_at or datetime.now(UTC)).astimezone().replace(microsecond=0)  # PDF dates have seconds
     title = title or metadata.document_name or (Path(images[0]).stem if images else "")
     pages = read_pages(images, progress)
     progress.check("PDF assembly")

@@ -186,3 +186,12 @@ def test_interlaced_png_is_recompressed_losslessly_and_says_so(tmp_path):
     assert side["pages"][0]["embedding"] == "lossless-recompressed"
     with pikepdf.open(tmp_path / "i.pdf") as pdf, Image.open(src) as orig:
         assert pikepdf.PdfImage(_image_of(pdf.pages[0])).as_pil_image().tobytes() == orig.convert("L").tobytes()
+
+
+@pytest.mark.parametrize("flavour", ["1b", "3b"])
+def test_other_pdfa_levels_a_profile_may_ask_for(make_page, tmp_path, flavour):
+    out = tmp_path / f"{flavour}.pdf"
+    assemble_pdf([make_page("1.png"), make_page("2.jpg")], out, metadata=META, flavour=flavour)
+    assert check_pdfa(out, flavour).passed
+    with pikepdf.open(out) as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == flavour[0]

@@ -7,12 +7,16 @@ import json
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from scanstation.demo import DemoRun, stage_assemble
 from scanstation.dossier_io import load_dossier_file
+from scanstation.errors import Cancelled
 from scanstation.fsio import sha256_file
 from scanstation.model import DossierStatus
+from scanstation.progress import Progress
 from scanstation.resources import resource
+from scanstation.workflow import assemble_dossier
 from tests.pdf.pdf_pages import draw_page
 
 
@@ -60,3 +64,20 @@ def test_demo_stage_builds_one_pdfa_per_digitised_component_from_kept_pages(stat
     (ev,) = [e for e in station.audit.events() if e.action == "dossier.assembled"]
     assert ev.details["files"] == {p["file_name"]: p["sha256"] for p in pdfs}
     assert station.audit.verify().ok
+
+
+def test_cancelling_a_dossier_build_removes_what_it_wrote(station):
+    dossier, wa = _captured(station)
+    images = {c.id: [wa.root / p.file for p in c.kept_pages()] for c in dossier.components}
+    seen = []
+
+    def on_progress(done, total, message):
+        seen.append(message)
+        if message.startswith("wrote "):      # the first file is on disk: stop now
+            progress.cancel()
+
+    progress = Progress(on_progress)
+    with pytest.raises(Cancelled):
+        assemble_dossier(dossier, images, wa.out_dir, progress=progress)
+    assert any(m.startswith("wrote ") for m in seen)
+    assert list(wa.out_dir.iterdir()) == []
