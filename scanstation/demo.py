@@ -50,7 +50,15 @@ def stage_qc(run: DemoRun) -> dict[str, Any]:
 
 
 def stage_assemble(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("PDF/A assembly (issue: PDF/A and signing)")
+    if run.dossier is None or run.workarea is None:
+        raise NotBuilt("PDF/A assembly needs the dossier from intake")
+    report = run.station.assemble(run.dossier)
+    run.outputs["pdfs"] = [{"component_id": f["component_id"], "path": f["path"], "file_name": f["file_name"],
+                            "sha256": f["sha256"]} for f in report["files"]]
+    return {"pdfa": report["pdfa"], "out_dir": report["out_dir"],
+            "files": [f"{f['file_name']} ({f['pages']} pages)" for f in report["files"]],
+            "skipped": [f"{s['component']}: {s['reason']}" for s in report["skipped"]],
+            **({"left_out": [x["reason"] for x in report["left_out"]]} if report["left_out"] else {})}
 
 
 def stage_sign(run: DemoRun) -> dict[str, Any]:

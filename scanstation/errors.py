@@ -102,6 +102,24 @@ class PdfError(ScanStationError):
     code = "PDF"
 
 
+class PageImageError(PdfError):
+    """An image file cannot be a page: missing, empty, corrupt, alpha channel, no dpi, wrong colour."""
+
+    code = "PDF_PAGE_IMAGE"
+
+
+class PdfConformanceError(PdfError):
+    """The assembled file did not pass PDF/A validation; nothing was written."""
+
+    code = "PDF_NOT_PDFA"
+
+
+class FileNamingError(PdfError):
+    """The profile's file-name template cannot name a component."""
+
+    code = "PDF_FILE_NAME"
+
+
 class SigningError(ScanStationError):
     code = "SIGNING"
 
