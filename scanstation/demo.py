@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scanstation.dossier_io import load_dossier_file
@@ -49,11 +50,76 @@ def stage_qc(run: DemoRun) -> dict[str, Any]:
 
 
 def stage_assemble(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("PDF/A assembly (issue: PDF/A and signing)")
+    if run.dossier is None or run.workarea is None:
+        raise NotBuilt("PDF/A assembly needs the dossier from intake")
+    report = run.station.assemble(run.dossier)
+    run.outputs["pdfs"] = [{"component_id": f["component_id"], "path": f["path"], "file_name": f["file_name"],
+                            "sha256": f["sha256"]} for f in report["files"]]
+    return {"pdfa": report["pdfa"], "out_dir": report["out_dir"],
+            "files": [f"{f['file_name']} ({f['pages']} pages)" for f in report["files"]],
+            "skipped": [f"{s['component']}: {s['reason']}" for s in report["skipped"]],
+            **({"left_out": [x["reason"] for x in report["left_out"]]} if report["left_out"] else {})}
 
 
 def stage_sign(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("signing with the demo token (issue: PDF/A and signing)")
+    """Sign every assembled PDF with the demo software token: the clerk, then the SAO Y copy.
+
+    Each role is one session (one PIN entry for the whole dossier); every file is verified before
+    it is listed in ``run.outputs["signed"]``.
+    """
+    from scanstation import paths
+    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch
+    from scanstation.signing.softtoken import ensure_demo_token
+
+    pdfs = run.outputs.get("pdfs")
+    if not pdfs:
+        raise NotBuilt("signing needs the assembled PDFs (run.outputs['pdfs'])")
+    tok = ensure_demo_token()
+    roots = load_trust_roots([tok.ca_pem])
+    out_dir = (run.workarea.root if run.workarea else paths.home()) / "signed"
+    when = ScanTimes(run)
+    t0 = time.perf_counter()
+    clerk_items = [(Path(p["path"]), out_dir / p["file_name"], {"scan_time": when.of(p["component_id"])})
+                   for p in pdfs]
+    with open_session(tok.module, tok.clerk_label, tok.pin, trust_roots=roots) as ts:
+        clerk = sign_batch(ts, clerk_items, SignOptions(role="clerk", trust_roots=roots))
+    _raise_if_incomplete(clerk)
+    org = run.station.settings.get("station.org_name") or tok.org_name
+    with open_session(tok.module, tok.org_label, tok.pin, trust_roots=roots) as ts:
+        copy = sign_batch(ts, [(s.path, s.path) for s in clerk.signed],
+                          SignOptions(role="copy", org_name=org, trust_roots=roots))
+    _raise_if_incomplete(copy)
+    run.outputs["signed"] = [{"path": s.path, "sha256": s.sha256, "size": s.size, "component_id": p["component_id"]}
+                             for s, p in zip(copy.signed, pdfs)]
+    run.outputs["trust_roots"] = [str(tok.ca_pem)]   # for verify_file() before upload
+    return {"files": len(copy.signed), "clerk": tok.clerk_name, "certified_copy_by": org, "folder": str(out_dir),
+            "ms_per_file": round(1000 * (time.perf_counter() - t0) / max(1, len(pdfs)), 1)}
+
+
+class ScanTimes:
+    """Time of scanning per component: when its last kept page was captured."""
+
+    def __init__(self, run: DemoRun) -> None:
+        self.run = run
+
+    def of(self, component_id: str):
+        if self.run.dossier is None:
+            return None
+        try:
+            comp = self.run.dossier.component(component_id)
+        except KeyError:
+            return None
+        times = [p.captured_at for p in comp.kept_pages() if p.captured_at]
+        if not times:
+            return None
+        t = max(times)
+        return t if t.tzinfo else t.astimezone()
+
+
+def _raise_if_incomplete(res) -> None:
+    if not res.complete:
+        why = res.stopped.message_en if res.stopped else "; ".join(f["message_en"] for f in res.failed)
+        raise RuntimeError(f"demo signing incomplete: {why}")
 
 
 def stage_queue(run: DemoRun) -> dict[str, Any]:

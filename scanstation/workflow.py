@@ -7,14 +7,17 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from scanstation import paths
 from scanstation.audit import AuditLog
+from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
 from scanstation.config import Settings
 from scanstation.errors import StorageError, ValidationError
-from scanstation.model import Component, Dossier, DossierStatus, Page, to_plain
+from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, to_plain
+from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.db import Store, open_store
 from scanstation.store.tables import DossierRow, PageRow
 from scanstation.workarea import WorkArea
@@ -106,6 +109,25 @@ class Station:
             rows = [r for r in rows if not DossierStatus(r.status).finished]
         return rows
 
+    # --- assembly -------------------------------------------------------------------------------
+    def assemble(self, dossier: Dossier, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+        """One PDF/A file per digitised component from its kept pages, into the work area's out/ folder."""
+        wa = WorkArea.for_dossier(dossier.id)
+        images = {c.id: [wa.root / p.file for p in c.kept_pages()] for c in dossier.components if c.digitised}
+        facts = {c.id: [{"page_id": p.id, "sheet": p.sheet, "side": p.side.value, "variant": p.variant.value}
+                        for p in c.kept_pages()] for c in dossier.components if c.digitised}
+        report = assemble_dossier(dossier, images, wa.out_dir, page_facts=facts, progress=progress)
+        dossier.outputs = [OutputFile(component_id=f["component_id"], file_name=f["file_name"], sha256=f["sha256"],
+                                      size=f["size"]) for f in report["files"]]
+        if report["complete"] and report["files"]:
+            dossier.status = DossierStatus.ASSEMBLED
+        self.save_dossier(dossier)
+        self.audit.append(self.actor, "dossier.assembled", dossier=dossier.receipt_code,
+                          details={"complete": report["complete"],
+                                   "files": {f["file_name"]: f["sha256"] for f in report["files"]},
+                                   "skipped": [s["component"] for s in report["skipped"]]})
+        return report
+
     # --- crash recovery ---------------------------------------------------------------------------
     def unfinished(self) -> list[Unfinished]:
         """Dossiers left unfinished (by a crash or a closed window), with what their journals hold."""
@@ -137,6 +159,19 @@ class Station:
                           details={"pages": sum(len(c.pages) for c in dossier.components),
                                    "damaged": rec.damaged, "adopted": rec.adopted})
         return dossier
+
+
+def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: Path, *,
+                     profile_id: str | None = None, page_facts: dict[str, list[dict[str, Any]]] | None = None,
+                     progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+    """Build the dossier's PDF/A files (scanstation.pdf) from plain data: component id -> image paths.
+
+    Returns the plain report of :func:`scanstation.pdf.assemble_dossier` (files, skipped, left_out, complete).
+    """
+    from scanstation.pdf import assemble_dossier as build
+
+    profile = get_profile(profile_id or dossier.profile_id or DEFAULT_PROFILE_ID)
+    return build(dossier, images, Path(out_dir), profile=profile, page_facts=page_facts, progress=progress)
 
 
 def station_home() -> Path:
