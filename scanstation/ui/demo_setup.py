@@ -26,8 +26,17 @@ def use_demo_home() -> None:
 
 
 def prepare(ctx: AppContext) -> None:
-    """Point the demo station at demo devices."""
+    """Point the demo station at demo devices (only in the demo home's settings)."""
+    from scanstation.signing.softtoken import ensure_demo_token
+
     ctx.demo = True
+    s = ctx.settings
+    tok = ensure_demo_token()
+    for key, value in (("token.module", tok.module), ("signing.trust_roots", [str(tok.ca_pem)])):
+        if s.get(key) != value:
+            s.set(key, value, layer="station")
+    if not s.get("token.label"):
+        s.set("token.label", tok.clerk_label)
 
 
 def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:

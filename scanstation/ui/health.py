@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from scanstation.ui.i18n import pick
+
 
 def describe(raw: dict) -> dict[str, tuple[str, str]]:
     """``{"scanner"|"token"|"queue": (level, text)}`` for the lights and the home tiles."""
@@ -23,6 +25,10 @@ def describe(raw: dict) -> dict[str, tuple[str, str]]:
     k = raw.get("token")
     if k is None:
         out["token"] = ("off", QCoreApplication.translate("Health", "Checking…"))
+    elif k["state"] == "busy":
+        out["token"] = ("ok", QCoreApplication.translate("Health", "Busy signing"))
+    elif k["state"] == "ok" and k.get("locked"):
+        out["token"] = ("error", QCoreApplication.translate("Health", "{0}: PIN locked").format(k.get("label", "")))
     elif k["state"] == "ok":
         text = QCoreApplication.translate("Health", "Ready: {0}").format(k.get("label", ""))
         if k.get("pin_low"):
@@ -34,7 +40,8 @@ def describe(raw: dict) -> dict[str, tuple[str, str]]:
     elif k["state"] == "unavailable":
         out["token"] = ("off", QCoreApplication.translate("Health", "Signing is not installed on this station"))
     else:
-        out["token"] = ("error", k.get("error", QCoreApplication.translate("Health", "Error")))
+        out["token"] = ("error", pick(k.get("error_vi", ""), k.get("error_en", ""))
+                        or QCoreApplication.translate("Health", "Error"))
     q = raw.get("queue")
     if q is None:
         out["queue"] = ("off", QCoreApplication.translate("Health", "Checking…"))

@@ -92,11 +92,38 @@ def audit(station: Station, action: str, dossier: Dossier | None = None, **detai
 
 def health(ctx: Any) -> dict[str, dict[str, Any]]:
     """Probe scanner, token and queue; each probe may block, so this runs in the ``io`` lane."""
-    out: dict[str, dict[str, Any]] = {}
-    out["scanner"] = {"state": "unavailable"}
-    out["token"] = {"state": "unavailable"}
-    out["queue"] = {"state": "unavailable"}
-    return out
+    return {"scanner": scanner_health(ctx), "token": token_health(ctx), "queue": queue_health(ctx)}
+
+
+def scanner_health(ctx: Any) -> dict[str, Any]:
+    return {"state": "unavailable"}
+
+
+def token_health(ctx: Any) -> dict[str, Any]:
+    """The preferred token (or the first one) and its PIN flags; never waits long on a busy token."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from scanstation.signing import token_thread
+    from scanstation.signing.tokens import list_tokens as _list
+
+    fut = token_thread().submit(_list, _token_module(ctx))
+    try:
+        tokens = fut.result(timeout=3)
+    except FutureTimeout:
+        return {"state": "busy"}
+    except ScanStationError as e:
+        if getattr(e, "code", "") in ("TOKEN_MODULE", "NO_MODULE"):
+            return {"state": "absent"}
+        return {"state": "error", "error_vi": e.message_vi, "error_en": e.message_en}
+    if not tokens:
+        return {"state": "absent"}
+    pref = ctx.settings.get("token.label")
+    t = next((t for t in tokens if t.label == pref), tokens[0])
+    return {"state": "ok", "label": t.label, "pin_low": t.pin.count_low or t.pin.final_try, "locked": t.pin.locked}
+
+
+def queue_health(ctx: Any) -> dict[str, Any]:
+    return {"state": "unavailable"}
 
 
 # --- capabilities not on this station yet --------------------------------------------------------------
@@ -559,8 +586,28 @@ class TokenChoice:
     pin_warning_vi: str = ""
 
 
+def _token_module(ctx: Any) -> str | None:
+    return ctx.settings.get("token.module") or None
+
+
 def list_tokens(ctx: Any) -> list[TokenChoice]:
-    raise _missing("Signing", "ký số")
+    """Tokens plugged in, with their signing certificates and PIN status (no PIN asked). Token thread."""
+    from scanstation.signing import list_tokens as _list
+
+    out = []
+    for t in _list(_token_module(ctx)):
+        certs = [CertChoice(label=f"{c.common_name} — {_cn(c.issuer)} · {c.not_after:%d/%m/%Y}", key_id=c.id_hex)
+                 for c in t.certificates if c.can_sign]
+        w = t.pin.warning()
+        out.append(TokenChoice(label=t.label, certificates=certs, tries_left=t.pin.tries_left,
+                               final_try=t.pin.final_try, pin_warning_en=w[0] if w else "",
+                               pin_warning_vi=w[1] if w else ""))
+    return out
+
+
+def _cn(name: str) -> str:
+    m = re.search(r"CN=([^,]+)", name or "")
+    return m.group(1) if m else name
 
 
 def first_page(d: Dossier) -> tuple[Component, Page] | None:
@@ -628,21 +675,116 @@ def remember_token(ctx: Any, label: str, key_id: str) -> None:
 
 
 def is_wrong_pin(exc: BaseException) -> bool:
-    return getattr(exc, "code", "") in ("PIN_INCORRECT", "WRONG_PIN", "PIN_WRONG")
+    return getattr(exc, "code", "") == "WRONG_PIN"
 
 
 def pin_info(exc: BaseException) -> dict[str, Any]:
-    det = getattr(exc, "details", {}) or {}
-    return {k: det[k] for k in ("tries_left", "final_try") if k in det}
+    return {"tries_left": getattr(exc, "tries_left", None), "final_try": getattr(exc, "final_try", False)}
+
+
+def _scan_time(c: Component) -> datetime | None:
+    times = [p.captured_at for p in c.kept_pages() if p.captured_at]
+    if not times:
+        return None
+    t = max(times)
+    return t if t.tzinfo else t.astimezone()
+
+
+def signed_dir(wa: WorkArea) -> Path:
+    return wa.root / "signed"
 
 
 def sign_dossier(ctx: Any, d: Dossier, wa: WorkArea, token_label: str, key_id: str, pin: str, progress: Any,
-                 on_file: Any) -> None:
-    raise _missing("Signing", "ký số")
+                 on_file: Any) -> list[dict[str, Any]]:
+    """Assemble the PDF/A files, sign them all with one PIN entry, verify them, record them.
+
+    Runs on the token thread (every PKCS#11 call must). A stop (token pulled out, Esc) keeps the
+    files already signed; signing again resumes with the rest.
+    """
+    from scanstation.model import SignatureInfo
+    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch, verify_file
+
+    comps = {c.id: c for c in d.components if c.digitised}
+    for cid in comps:
+        on_file(cid, "assembling")
+    report = ctx.station.assemble(d, progress)
+    files = report["files"]
+    roots = load_trust_roots(list(ctx.settings.get("signing.trust_roots")))
+    for f in files:
+        on_file(f["component_id"], "signing")
+    progress.check("signing")
+    ts = open_session(_token_module(ctx), token_label, pin, key_id=key_id or None, trust_roots=roots)
+    pin = ""   # the session holds what it needs; nothing here keeps the PIN
+    out = signed_dir(wa)
+    with ts:
+        items = [(Path(f["path"]), out / f["file_name"], {"scan_time": _scan_time(comps[f["component_id"]])})
+                 for f in files]
+        opts = SignOptions(role="clerk", signer_name=ctx.settings.get("clerk.name") or None, trust_roots=roots,
+                           tsa_url=ctx.settings.get("signing.tsa_url") or None)
+        res = sign_batch(ts, items, opts, progress)
+        signer = ts.signer_name
+    by_source = {s.source: s for s in res.signed}
+    results = []
+    for f in files:
+        sf = by_source.get(str(Path(f["path"])))
+        if sf is None:
+            continue
+        rep = verify_file(sf.path, roots)       # never queue a file that does not verify
+        if not rep.ok:
+            raise SignatureVerificationFailed(
+                f"{f['file_name']} does not verify after signing: {'; '.join(rep.problems)}",
+                f"Tệp {f['file_name']} không kiểm tra được chữ ký sau khi ký; hãy ký lại.")
+        for o in d.outputs:
+            if o.component_id == f["component_id"]:
+                o.sha256, o.size, o.signed = sf.sha256, sf.size, True
+                o.signatures = [SignatureInfo(role="clerk", signer=sf.signer, signed_at=sf.signed_at,
+                                              field_name=sf.field)]
+        on_file(f["component_id"], "signed")
+        results.append({"component_id": f["component_id"], "path": sf.path, "file_name": f["file_name"],
+                        "sha256": sf.sha256, "size": sf.size})
+    if res.stopped is not None:
+        ctx.station.save_dossier(d)
+        raise res.stopped
+    if res.failed:
+        ctx.station.save_dossier(d)
+        raise SignatureVerificationFailed("; ".join(x.get("message_en", "") for x in res.failed),
+                                          "; ".join(x.get("message_vi", "") for x in res.failed))
+    d.status = DossierStatus.SIGNED
+    ctx.station.save_dossier(d)
+    ctx.station.audit.append(ctx.station.actor, "dossier.signed", dossier=d.receipt_code,
+                             details={"signer": signer, "token": token_label, "key_id": key_id,
+                                      "files": {r["file_name"]: r["sha256"] for r in results}})
+    enqueue_signed(ctx, d, results)
+    return results
 
 
-def render_signed_page1(ctx: Any, d: Dossier, wa: WorkArea) -> Any:
-    return None
+class SignatureVerificationFailed(ScanStationError):
+    code = "SIGNED_FILE_INVALID"
+
+
+def enqueue_signed(ctx: Any, d: Dossier, results: list[dict[str, Any]]) -> None:
+    """Hand the signed, verified files to the upload queue (when the queue is installed)."""
+    try:
+        import scanstation.sync  # noqa: F401
+    except ImportError:
+        return
+
+
+def signed_page1_png(ctx: Any, d: Dossier, wa: WorkArea, dpi: int = 60) -> bytes | None:
+    """Page 1 of the first signed file rendered as a reader shows it (poppler's pdftoppm)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    first = next((o for o in d.outputs if o.signed), None)
+    tool = shutil.which("pdftoppm")
+    if first is None or tool is None:
+        return None
+    src = signed_dir(wa) / first.file_name
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([tool, "-f", "1", "-l", "1", "-r", str(dpi), "-png", "-singlefile", str(src),
+                        str(Path(tmp) / "p1")], check=True, capture_output=True, timeout=60)
+        return (Path(tmp) / "p1.png").read_bytes()
 
 
 # --- upload queue -------------------------------------------------------------------------------------------

@@ -46,6 +46,19 @@ class UiProgress(Progress):
         self._post(lambda: [cb(done, total, message) for cb in list(self.listeners)])
 
 
+class _TokenLane:
+    """The ``token`` lane is the signing package's process-wide token thread, so that a login made
+    from the window and the signatures that follow run on the one thread the token middleware saw."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        from scanstation.signing import token_thread
+
+        return token_thread().submit(fn, *args)
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = False) -> None:
+        """The token thread belongs to the process; it ends with it."""
+
+
 class Task:
     """Handle on one background job: its progress (cancel through it) and its future."""
 
@@ -74,8 +87,10 @@ class TaskManager(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._lanes = {name: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"scanstation-{name}")
-                       for name, n in LANES.items()}
+        self._lanes: dict[str, Any] = {
+            name: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"scanstation-{name}")
+            for name, n in LANES.items() if name != "token"}
+        self._lanes["token"] = _TokenLane()
         self._closure.connect(self._run_closure)
         self._active: set[Task] = set()
         self._lock = threading.Lock()

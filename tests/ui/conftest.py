@@ -15,11 +15,11 @@ def make_window(qtbot, station_home):
     windows = []
 
     def make(*, demo: bool = False, language: str = "en"):
-        from scanstation.config import Settings
         from scanstation.ui.app import build_window
+        from scanstation.ui.i18n import set_language
 
-        Settings().set("ui.language", language)
         w = build_window(demo=demo)
+        set_language(language)
         qtbot.addWidget(w)
         with qtbot.waitActive(w):
             w.show()

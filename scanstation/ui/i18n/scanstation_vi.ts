@@ -212,6 +212,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Lỗi</translation>
     </message>
     <message>
+        <source>Busy signing</source>
+        <translation>Đang ký số</translation>
+    </message>
+    <message>
+        <source>{0}: PIN locked</source>
+        <translation>{0}: mã PIN đã bị khóa</translation>
+    </message>
+    <message>
         <source>few PIN tries left</source>
         <translation>còn ít lần thử PIN</translation>
     </message>

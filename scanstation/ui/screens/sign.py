@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -335,11 +336,12 @@ class SignScreen(Screen):
         if d is None or wa is None:
             return
 
-        def done(res) -> None:
-            if res is not None:
-                self.preview.set_page(res, res.size(), self.tr("Signed file, page 1 as a reader shows it"))
+        def done(png: bytes | None) -> None:
+            img = QImage.fromData(png) if png else QImage()
+            if not img.isNull():
+                self.preview.set_page(img, img.size(), self.tr("Signed file, page 1 as a reader shows it"))
 
-        self.ctx.tasks.run(lambda: services.render_signed_page1(self.ctx, d, wa), on_done=done,
+        self.ctx.tasks.run(lambda: services.signed_page1_png(self.ctx, d, wa), on_done=done,
                            on_error=lambda e: None)
 
     def cancel(self) -> None:

@@ -1,0 +1,98 @@
+"""Sign screen on a SoftHSM demo token: PIN dialog with a wrong PIN first, then the whole dossier signed."""
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from scanstation.dossier_io import load_dossier_file
+from scanstation.model import DossierStatus
+from scanstation.resources import resource
+from scanstation.signing import load_trust_roots, verify_file
+from scanstation.ui import services
+from tests.ui.ui_keys import type_text
+from tests.ui.ui_pages import add_pages
+
+
+def _scanned_dossier(w):
+    st = w.ctx.station
+    d, _ = load_dossier_file(resource("demo", "dossier.json"))
+    wa = st.create_dossier(d)
+    for c in d.components:
+        if c.digitised:
+            add_pages(st, d, wa, c, c.declared_sheets)
+    w.ctx.open_dossier(d, wa)
+    qc = services._qc_state(w.ctx)
+    for c in d.components:
+        qc["checks"][c.id] = []            # checked, nothing found (QC itself is tested on its own screen)
+    w.ctx.findings_changed.emit()
+    return d, wa
+
+
+def _answer_pin(qtbot, pin, seen):
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, QDialog):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append((dlg.problem.text(), dlg.tries.text()))
+        type_text(dlg.pin, pin)
+        qtbot.keyClick(dlg.pin, Qt.Key.Key_Return)
+    QTimer.singleShot(50, answer)
+
+
+def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
+    w = make_window(demo=True)
+    d, wa = _scanned_dossier(w)
+    w.show_screen("sign")
+    s = w.screens["sign"]
+    qtbot.waitUntil(lambda: s.token.count() > 0 and s.sign_btn.isEnabled(), timeout=10000)
+    assert s.token.currentText() == "DEMO-CLERK"          # remembered clerk preference
+    assert s.banner.isHidden()
+    seen = []
+    _answer_pin(qtbot, "000000", seen)                      # wrong
+    _answer_pin_after_wrong = []
+
+    def second():
+        if len(seen) < 1:
+            QTimer.singleShot(50, second)
+            return
+        _answer_pin(qtbot, "123456", _answer_pin_after_wrong)
+
+    QTimer.singleShot(100, second)
+    qtbot.keyClick(s, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: d.status == DossierStatus.SIGNED, timeout=60000)
+    assert seen[0][0] == ""                                  # first dialog: no problem yet
+    assert "Wrong PIN" in _answer_pin_after_wrong[0][0]      # second dialog says why it asks again
+    roots = load_trust_roots(w.ctx.settings.get("signing.trust_roots"))
+    signed = sorted((wa.root / "signed").glob("*.pdf"))
+    assert [p.name for p in signed] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
+    for p in signed:
+        rep = verify_file(p, roots)
+        assert rep.ok and rep.signatures[0].role == "clerk"
+    assert all(o.signed for o in d.outputs)
+    qtbot.waitUntil(lambda: bool(w.ctx.settings.get("token.key_id")))   # certificate remembered for next time
+    actions = [e.action for e in w.ctx.station.audit.events()]
+    assert "dossier.assembled" in actions and "dossier.signed" in actions
+    qtbot.waitUntil(lambda: not s.sign_btn.isEnabled())
+    assert "signed" in s.banner.text()
+
+
+def test_signing_stays_disabled_while_something_blocks(make_window, qtbot):
+    w = make_window(demo=True)
+    d, wa = _scanned_dossier(w)
+    qc = services._qc_state(w.ctx)
+    comp = d.components[0]
+    qc["checks"][comp.id] = [{"code": "PAGE_COUNT_MISMATCH", "severity": "block", "message_vi": "Thiếu tờ",
+                              "message_en": "Sheets missing", "pages": [], "overridable": True}]
+    w.ctx.findings_changed.emit()
+    w.show_screen("sign")
+    s = w.screens["sign"]
+    qtbot.waitUntil(lambda: s.token.count() > 0, timeout=10000)
+    assert not s.sign_btn.isEnabled()
+    assert "1 finding(s) to fix" in s.banner.text()
+    refs = services.all_findings(w.ctx)
+    services.override(w.ctx, d, wa, refs[0], "Người nộp chỉ mang 1 tờ")
+    w.ctx.findings_changed.emit()
+    assert s.sign_btn.isEnabled()
+    ev = [e for e in w.ctx.station.audit.events() if e.action == "qc.override"]
+    assert ev and ev[0].details["reason"] == "Người nộp chỉ mang 1 tờ"
+    assert services.load_overrides(wa)                        # journaled with the dossier too
