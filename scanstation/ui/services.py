@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanstation.dossier_restore import dossier_from_plain
-from scanstation.errors import ScanStationError, StorageError, ValidationError
+from scanstation.errors import Cancelled, ScanStationError, StorageError, ValidationError
 from scanstation.identifiers import check_identifier
 from scanstation.model import Component, Dossier, DossierStatus, IdType, Page, PageVariant
 from scanstation.store.tables import DossierRow
@@ -548,12 +548,135 @@ class CaptureResult:
 
 
 def scanner_profiles(ctx: Any) -> list[ScannerProfile]:
-    raise _missing("Scanning", "quét")
+    """Saved presets (IT staff) plus the built-in default, for the profile chooser."""
+    from scanstation.devices import load_profiles
+
+    return [ScannerProfile(name, f"{name} · {p.device}" + (" 🔒" if p.locked else ""))
+            for name, p in load_profiles(ctx.settings).items()]
+
+
+def page_place(p: Page) -> tuple[int, str, str]:
+    """(sheet, side, variant) as QC worked them out from the feed order, else as captured."""
+    q = p.qc or {}
+    return (int(q.get("sheet") or p.sheet), str(q.get("side") or p.side.value),
+            str(q.get("variant") or p.variant.value))
+
+
+def _sheet_of(c: Component, page_id: str) -> int:
+    p = find_page(c, page_id)
+    if p is None:
+        raise StorageError(f"No page {page_id}", f"Không có trang {page_id}")
+    return page_place(p)[0]
+
+
+def _pages_of_sheet(c: Component, sheet: int) -> list[Page]:
+    return [p for p in c.pages if page_place(p)[0] == sheet and page_place(p)[2] != "note_removed"]
 
 
 def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: Any,
             on_page: Any) -> CaptureResult:
-    raise _missing("Scanning", "quét")
+    """Drive the scanner for one clerk action; each page is journaled before the next is fed.
+
+    ``on_page(page, written_at)`` is called on this (device) thread as each page is on disk. After
+    the scan the new pages are put where the action says (end, in place of a sheet, before a page,
+    right after the page with a sticky note); every move is journaled.
+    """
+    import time as _time
+
+    from scanstation.devices import Overrides, capabilities, get_profile, to_request
+    from scanstation.devices import capture as run_capture
+
+    c = d.component(req.component_id)
+    prof = get_profile(ctx.settings, req.profile or None)
+    caps = capabilities(prof.device)
+    if req.mode == "append":
+        first = sheets_captured(c) + 1
+        left = c.declared_sheets - sheets_captured(c)
+        # a real feeder holds what the clerk put in; the sample dossier needs to be told how much
+        count = max(left, 1) if c.declared_sheets else None
+    else:
+        first = _sheet_of(c, req.target_page or "")
+        count = 1
+    one_side = req.mode in ("replace", "note_removed")
+    overrides = Overrides(max_sheets=count)
+    if not prof.locked:
+        src = prof.source
+        if one_side or not c.duplex:
+            src = "adf" if "adf" in caps.sources else "flatbed"
+        elif "adf-duplex" in caps.sources:
+            src = "adf-duplex"
+        opts: tuple[str, ...] = ()
+        if caps.device.driver == "virtual":   # the sample dossier: which sheets are "in the feeder"
+            opts = (f"seed={d.components.index(c) + 1}", f"first-sheet={first}",
+                    f"sheets={count or c.declared_sheets or 1}")
+            if req.mode == "note_removed":
+                opts += (f"notes-off={first}",)
+        overrides = Overrides(source=src, options=opts, max_sheets=count)
+    request = to_request(prof, caps, ctx.settings.profile, overrides)
+    ctx.station.begin_capture(d)
+
+    def page_done(pc: Any) -> None:
+        c.pages.append(pc.page)
+        on_page(pc.page, _time.perf_counter())
+
+    stop: ScanStationError | None = None
+    try:
+        res = run_capture(request, wa, c.id, on_page=page_done, progress=progress, raise_on_stop=False)
+        new, stop = res.pages, res.error
+    except Cancelled as e:
+        new, stop = [], e
+    new_ids = {q.id for q in new}
+    new = [p for p in c.pages if p.id in new_ids]
+    _place(ctx, d, wa, c, req, new)
+    _persist_pages(ctx, d, c)
+    ctx.station.audit.append(ctx.station.actor, f"capture.{req.mode}", dossier=d.receipt_code,
+                             details={"component": c.id, "pages": [p.id for p in new], "device": request.device,
+                                      "stopped": stop.code if stop else None})
+    result = CaptureResult(pages=new, stopped=stop is not None)
+    if stop is not None and not isinstance(stop, Cancelled) and stop.code != "DEVICE_CANCELLED":
+        result.event_en, result.event_vi = stop.message_en, stop.message_vi
+        ctx.device_events = getattr(ctx, "device_events", {})
+        ctx.device_events.setdefault(c.id, []).append({"code": stop.code, "sheet": stop.details.get("sheet"),
+                                                       "message_en": stop.message_en, "message_vi": stop.message_vi})
+    return result
+
+
+def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest, new: list[Page]) -> None:
+    """Put freshly captured pages where the clerk's action says (they arrive at the end)."""
+    if not new or req.mode == "append":
+        return
+    rest = [p for p in c.pages if p not in new]
+    target = find_page(c, req.target_page or "")
+    if target is None:
+        return
+    if req.mode == "rescan":
+        old = _pages_of_sheet(c, page_place(target)[0])
+        for o, n in zip(old, new):
+            wa.record("replace", page=o.id, by=n.id)
+            rest[rest.index(o)] = n
+        extra_old, extra_new = old[len(new):], new[len(old):]
+        for o in extra_old:
+            wa.record("remove", page=o.id, component=c.id)
+            rest.remove(o)
+        if extra_new:
+            at = rest.index(new[min(len(old), len(new)) - 1]) + 1 if old else len(rest)
+            rest[at:at] = extra_new
+    elif req.mode == "replace":
+        wa.record("replace", page=target.id, by=new[0].id)
+        rest[rest.index(target)] = new[0]
+        for extra in new[1:]:
+            wa.record("remove", page=extra.id, component=c.id)
+    elif req.mode == "insert":
+        at = rest.index(target)
+        rest[at:at] = new
+    elif req.mode == "note_removed":
+        at = rest.index(target) + 1
+        rest[at:at] = new[:1]
+        for extra in new[1:]:
+            wa.record("remove", page=extra.id, component=c.id)
+    c.pages = rest
+    if req.mode in ("insert", "note_removed", "rescan"):
+        wa.record("order", component=c.id, pages=[p.id for p in c.pages])
 
 
 def check_component(ctx: Any, d: Dossier, wa: WorkArea, c: Component) -> list[dict[str, Any]]:
