@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from scanstation.ui.context import AppContext
 from scanstation.ui.heartbeat import Heartbeat
-from scanstation.ui.i18n import set_language
+from scanstation.ui.i18n import describe_error, set_language
 from scanstation.ui.main_window import MainWindow
 from scanstation.ui.tasks import TaskManager
 from scanstation.workflow import Station
@@ -44,7 +44,19 @@ def build_window(*, demo: bool = False, station: Station | None = None) -> MainW
         from scanstation.ui import demo_setup
         demo_setup.prepare(ctx)
     window = MainWindow(ctx)
+    start_uploads(ctx)
+    ctx.settings_changed.connect(lambda keys: start_uploads(ctx) if any(
+        k.startswith(("provincial.", "sync.")) for k in keys) else None)
     return window
+
+
+def start_uploads(ctx: AppContext) -> None:
+    """(Re)start the upload worker off the GUI thread (reading the keyring may take a moment)."""
+    from scanstation.ui import services
+
+    secret = getattr(ctx, "provincial_secret", None)
+    ctx.tasks.run(lambda: services.start_sync(ctx, secret=secret), on_done=lambda _w: ctx.health_changed.emit(
+        ctx.health), on_error=lambda e: ctx.warn(describe_error(e)))
 
 
 def run(demo: bool = False, screenshots: Path | None = None) -> int:

@@ -33,7 +33,11 @@ class AppContext(QObject):
         self.workarea: WorkArea | None = None
         self.it_mode = False
         self.health: dict = {}
-        self.services = None   # scanstation.ui.services.Services, set by the window
+        self.sync_worker = None       # scanstation.sync.SyncWorker while uploads run
+        self.simulator = None         # demo mode: the local provincial simulator
+        self.provincial_secret: str | None = None
+        self.qc: dict | None = None   # QC state of the open dossier (scanstation.ui.services)
+        self.device_events: dict[str, list[dict]] = {}
 
     def open_dossier(self, dossier: Dossier, workarea: WorkArea) -> None:
         self.dossier = dossier

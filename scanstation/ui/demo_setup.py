@@ -37,6 +37,15 @@ def prepare(ctx: AppContext) -> None:
             s.set(key, value, layer="station")
     if not s.get("token.label"):
         s.set("token.label", tok.clerk_label)
+    from scanstation.sync.simulator import ProvincialSimulator
+
+    sim = ProvincialSimulator(paths.home() / "provincial-sim", secret=DEMO_SECRET).start()
+    ctx.simulator = sim
+    ctx.provincial_secret = DEMO_SECRET
+    s.set("provincial.endpoint", sim.url, layer="station")
+
+
+DEMO_SECRET = "demo-secret"   # the local simulator's client secret: a public demo value
 
 
 def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:

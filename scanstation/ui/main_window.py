@@ -188,5 +188,12 @@ class MainWindow(QMainWindow):
         for screen in self.screens.values():
             if hasattr(screen, "shutdown"):
                 screen.shutdown()
+        from scanstation.ui import services
+
+        services.stop_sync(self.ctx)
+        sim = getattr(self.ctx, "simulator", None)
+        if sim is not None:
+            sim.stop()
+            self.ctx.simulator = None
         self.ctx.tasks.shutdown()
         super().closeEvent(event)

@@ -17,7 +17,7 @@ from typing import Any
 from scanstation.dossier_restore import dossier_from_plain
 from scanstation.errors import Cancelled, ScanStationError, StorageError, ValidationError
 from scanstation.identifiers import check_identifier
-from scanstation.model import Component, Dossier, DossierStatus, IdType, Page, PageVariant
+from scanstation.model import Component, Dossier, DossierStatus, IdType, Page, PageVariant, to_plain
 from scanstation.store.tables import DossierRow
 from scanstation.workarea import WorkArea
 from scanstation.workflow import Station
@@ -122,10 +122,6 @@ def token_health(ctx: Any) -> dict[str, Any]:
     return {"state": "ok", "label": t.label, "pin_low": t.pin.count_low or t.pin.final_try, "locked": t.pin.locked}
 
 
-def queue_health(ctx: Any) -> dict[str, Any]:
-    return {"state": "unavailable"}
-
-
 # --- capabilities not on this station yet --------------------------------------------------------------
 class CapabilityMissing(ScanStationError):
     """A part of the station (scanners, QC, PDF/signing, queue) is not installed in this build."""
@@ -151,17 +147,44 @@ def page_at(c: Component, index: int) -> Page | None:
     return c.pages[index] if 0 <= index < len(c.pages) else None
 
 
+def _is_rescan(p: Page) -> bool:
+    return page_place(p)[2] == PageVariant.NOTE_REMOVED.value
+
+
+def layout(c: Component) -> dict[str, tuple[int, str]]:
+    """Page id -> (sheet, side) from the feed order, the way QC counts: front, back, front ... (duplex)
+    or front, front ... ; a rescan without the sticky note belongs to the page before it."""
+    sides = 2 if c.duplex else 1
+    out: dict[str, tuple[int, str]] = {}
+    regular = 0
+    prev: tuple[int, str] = (1, "front")
+    for p in c.pages:
+        if _is_rescan(p):
+            out[p.id] = prev
+            continue
+        prev = (regular // sides + 1, "front" if regular % sides == 0 else "back")
+        out[p.id] = prev
+        regular += 1
+    return out
+
+
 def sheets_captured(c: Component) -> int:
-    return len({p.sheet for p in c.pages if p.variant != PageVariant.NOTE_REMOVED})
+    regular = sum(1 for p in c.pages if not _is_rescan(p))
+    sides = 2 if c.duplex else 1
+    return -(-regular // sides)
 
 
 def expected_images(c: Component) -> int:
-    notes = sum(1 for p in c.pages if _notes(p) and p.variant != PageVariant.NOTE_REMOVED)
+    notes = sum(1 for p in c.pages if _notes(p) and not _is_rescan(p))
     return c.declared_sheets * (2 if c.duplex else 1) + notes
 
 
 def _notes(p: Page) -> list[dict[str, Any]]:
     return list((p.qc or {}).get("sticky_notes") or [])
+
+
+def page_has_note(p: Page) -> bool:
+    return bool(_notes(p))
 
 
 def page_severity(p: Page) -> str | None:
@@ -172,10 +195,10 @@ def page_severity(p: Page) -> str | None:
 def unpaired_note(c: Component) -> Page | None:
     """The first page with a sticky note not yet followed by its scan with the note removed."""
     for i, p in enumerate(c.pages):
-        if p.variant == PageVariant.NOTE_REMOVED or not _notes(p) or not p.kept:
+        if _is_rescan(p) or not _notes(p) or not p.kept:
             continue
         nxt = c.pages[i + 1] if i + 1 < len(c.pages) else None
-        if nxt is None or nxt.variant != PageVariant.NOTE_REMOVED:
+        if nxt is None or not _is_rescan(nxt):
             return p
     return None
 
@@ -512,9 +535,9 @@ def sticky_pair_for(ref: FindingRef) -> tuple[Page | None, Page | None, bool | N
     c = ref.component
     first = pages[0]
     i = c.pages.index(first)
-    if first.variant == PageVariant.NOTE_REMOVED and i > 0:
+    if _is_rescan(first) and i > 0:
         first, i = c.pages[i - 1], i - 1
-    nxt = c.pages[i + 1] if i + 1 < len(c.pages) and c.pages[i + 1].variant == PageVariant.NOTE_REMOVED else None
+    nxt = c.pages[i + 1] if i + 1 < len(c.pages) and _is_rescan(c.pages[i + 1]) else None
     verified = None
     if nxt is not None:
         verified = f.get("severity") != "block"
@@ -563,14 +586,15 @@ def page_place(p: Page) -> tuple[int, str, str]:
 
 
 def _sheet_of(c: Component, page_id: str) -> int:
-    p = find_page(c, page_id)
-    if p is None:
+    where = layout(c).get(page_id)
+    if where is None:
         raise StorageError(f"No page {page_id}", f"Không có trang {page_id}")
-    return page_place(p)[0]
+    return where[0]
 
 
 def _pages_of_sheet(c: Component, sheet: int) -> list[Page]:
-    return [p for p in c.pages if page_place(p)[0] == sheet and page_place(p)[2] != "note_removed"]
+    lay = layout(c)
+    return [p for p in c.pages if lay[p.id][0] == sheet and not _is_rescan(p)]
 
 
 def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: Any,
@@ -598,6 +622,9 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
         first = _sheet_of(c, req.target_page or "")
         count = 1
     one_side = req.mode in ("replace", "note_removed")
+    virtual = caps.device.driver == "virtual"
+    if req.mode == "append" and not virtual:
+        count = None             # a real feeder: scan everything the clerk put in, then compare
     overrides = Overrides(max_sheets=count)
     if not prof.locked:
         src = prof.source
@@ -606,7 +633,7 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
         elif "adf-duplex" in caps.sources:
             src = "adf-duplex"
         opts: tuple[str, ...] = ()
-        if caps.device.driver == "virtual":   # the sample dossier: which sheets are "in the feeder"
+        if virtual:   # the sample dossier: which sheets are "in the feeder"
             opts = (f"seed={d.components.index(c) + 1}", f"first-sheet={first}",
                     f"sheets={count or c.declared_sheets or 1}")
             if req.mode == "note_removed":
@@ -650,7 +677,7 @@ def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest
     if target is None:
         return
     if req.mode == "rescan":
-        old = _pages_of_sheet(c, page_place(target)[0])
+        old = [p for p in _pages_of_sheet(c, layout(c)[target.id][0]) if p not in new]
         for o, n in zip(old, new):
             wa.record("replace", page=o.id, by=n.id)
             rest[rest.index(o)] = n
@@ -886,11 +913,33 @@ class SignatureVerificationFailed(ScanStationError):
 
 
 def enqueue_signed(ctx: Any, d: Dossier, results: list[dict[str, Any]]) -> None:
-    """Hand the signed, verified files to the upload queue (when the queue is installed)."""
-    try:
-        import scanstation.sync  # noqa: F401
-    except ImportError:
-        return
+    """Hand the signed, verified files to the upload queue: one job per file, all or none."""
+    from scanstation.signing import load_trust_roots, verify_file
+    from scanstation.sync import audit_hook, queue_files
+
+    roots = load_trust_roots(list(ctx.settings.get("signing.trust_roots")))
+
+    def verifier(path: Path) -> None:
+        rep = verify_file(path, roots)
+        if not rep.ok:
+            raise SignatureVerificationFailed(f"{path.name} does not verify: {'; '.join(rep.problems)}",
+                                              f"Tệp {path.name} không kiểm tra được chữ ký, không đưa vào hàng đợi")
+
+    for r in results:
+        c = d.component(r["component_id"])
+        meta = to_plain(c.metadata)
+        queued = queue_files(ctx.station.store, [Path(r["path"])], dossier_code=d.receipt_code, verifier=verifier,
+                             station=ctx.settings.get("station.id"), component_id=c.id,
+                             document_type=c.document_type_code, metadata=meta,
+                             audit=audit_hook(ctx.station.audit, ctx.station.actor))
+        for o in d.outputs:
+            if o.component_id == c.id:
+                o.upload_job = queued[0]["job"]
+    d.status = DossierStatus.QUEUED
+    ctx.station.save_dossier(d)
+    w = getattr(ctx, "sync_worker", None)
+    if w is not None:
+        w.wake()
 
 
 def signed_page1_png(ctx: Any, d: Dossier, wa: WorkArea, dpi: int = 60) -> bytes | None:
@@ -922,21 +971,95 @@ class JobView:
     last_error: str
 
 
+def _fmt_time(iso_text: str | None) -> str:
+    if not iso_text:
+        return ""
+    try:
+        return datetime.fromisoformat(iso_text).astimezone().strftime("%d/%m %H:%M:%S")
+    except ValueError:
+        return iso_text
+
+
 def queue_jobs(ctx: Any) -> list[JobView]:
-    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+    from scanstation.sync import Outbox
+
+    st = Outbox(ctx.station.store).status()
+    return [JobView(id=j["id"], file=j["file"], dossier=j["dossier"], state=j["state"], attempts=j["attempts"],
+                    next_attempt=_fmt_time(j.get("next_attempt")),
+                    last_error=j.get("reason") or j.get("last_error") or "") for j in st["jobs"]]
 
 
 def wake_sync(ctx: Any) -> None:
-    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+    w = getattr(ctx, "sync_worker", None)
+    if w is None:
+        raise SyncNotRunning("The upload worker is not running: the provincial system address is not set",
+                             "Chưa chạy tiến trình gửi: chưa cấu hình địa chỉ hệ thống của tỉnh")
+    w.network_up()
+    w.wake()
+
+
+class SyncNotRunning(ScanStationError):
+    code = "SYNC_NOT_RUNNING"
 
 
 def retry_job(ctx: Any, job_id: str) -> None:
-    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+    from scanstation.sync import Outbox
+
+    Outbox(ctx.station.store).retry(job_id)
+    ctx.station.audit.append(ctx.station.actor, "sync.retry", details={"job": job_id})
+    w = getattr(ctx, "sync_worker", None)
+    if w is not None:
+        w.wake()
 
 
 def cancel_job(ctx: Any, job_id: str) -> None:
-    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+    from scanstation.sync import Outbox
+
+    Outbox(ctx.station.store).cancel(job_id)
+    ctx.station.audit.append(ctx.station.actor, "sync.cancelled", details={"job": job_id})
 
 
 def export_queue(ctx: Any, target: str, progress: Any) -> int:
-    raise _missing("The upload queue", "hàng đợi gửi hồ sơ")
+    from scanstation.sync import export_bundle
+
+    rep = export_bundle(ctx.station.store, Path(target), station=ctx.settings.get("station.id"), progress=progress)
+    ctx.station.audit.append(ctx.station.actor, "sync.exported", details={"to": str(target), **{
+        k: v for k, v in rep.items() if isinstance(v, int | str)}})
+    return int(rep.get("files") or rep.get("jobs") or len(rep.get("items", [])) or 0)
+
+
+def queue_health(ctx: Any) -> dict[str, Any]:
+    from scanstation.sync import JobState, Outbox
+
+    counts = Outbox(ctx.station.store).counts()
+    pending = sum(counts.get(s.value, 0) for s in (JobState.PENDING, JobState.UPLOADING, JobState.RETRY))
+    out = {"pending": pending, "attention": counts.get(JobState.ATTENTION.value, 0)}
+    w = getattr(ctx, "sync_worker", None)
+    if w is None:
+        return {"state": "not_configured", **out}
+    offline = getattr(w, "offline", None)
+    if offline is None:
+        offline = getattr(w, "_offline", False)
+    return {"state": "offline" if offline else "online", **out}
+
+
+def start_sync(ctx: Any, *, secret: str | None = None) -> Any:
+    """Start the upload worker in the background when the provincial system is configured."""
+    from scanstation.sync import audit_hook, build_worker
+
+    stop_sync(ctx)
+    if not ctx.settings.get("provincial.endpoint"):
+        return None
+    worker = build_worker(ctx.settings, ctx.station.store, audit=audit_hook(ctx.station.audit, ctx.station.actor),
+                          secret=secret)
+    worker.start()
+    ctx.sync_worker = worker
+    return worker
+
+
+def stop_sync(ctx: Any) -> None:
+    w = getattr(ctx, "sync_worker", None)
+    if w is not None:
+        w.stop()
+        w.join(5)
+        ctx.sync_worker = None

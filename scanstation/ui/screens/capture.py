@@ -27,12 +27,16 @@ from scanstation.ui.tasks import Task, UiProgress
 from scanstation.ui.widgets import COLOURS, make_banner
 
 
-def page_label(page: Page) -> str:
-    side = QCoreApplication.translate("Pages", "front") if page.side == Side.FRONT else QCoreApplication.translate("Pages", "back")
-    text = QCoreApplication.translate("Pages", "Sheet {0} · {1}").format(page.sheet, side)
-    if page.variant == PageVariant.WITH_NOTE:
+def page_label(page: Page, comp: Component | None = None) -> str:
+    """'Sheet 3 · back' (+ note, excluded, problem marks); sheets counted from the feed order."""
+    sheet, side_v, variant = services.page_place(page)
+    if comp is not None:
+        sheet, side_v = services.layout(comp).get(page.id, (sheet, side_v))
+    side = QCoreApplication.translate("Pages", "front") if side_v == Side.FRONT.value else QCoreApplication.translate("Pages", "back")
+    text = QCoreApplication.translate("Pages", "Sheet {0} · {1}").format(sheet, side)
+    if services.page_has_note(page) and variant != PageVariant.NOTE_REMOVED.value:
         text += "\n" + QCoreApplication.translate("Pages", "with note")
-    elif page.variant == PageVariant.NOTE_REMOVED:
+    elif variant == PageVariant.NOTE_REMOVED.value:
         text += "\n" + QCoreApplication.translate("Pages", "note removed")
     if not page.kept:
         text += "\n" + QCoreApplication.translate("Pages", "(excluded)")
@@ -219,7 +223,7 @@ class CaptureScreen(Screen):
         c = self.component
         if c is not None:
             for p in c.pages:
-                self.thumbs.add_page(p, page_label(p))
+                self.thumbs.add_page(p, page_label(p, c))
                 self._request_thumbnail(p)
             if c.pages:
                 self.thumbs.setCurrentRow(0)
@@ -246,7 +250,7 @@ class CaptureScreen(Screen):
             item = self.thumbs.item(i)
             page = by_id.get(item.data(Qt.ItemDataRole.UserRole))
             if page is not None:
-                item.setText(page_label(page))
+                item.setText(page_label(page, c))
         self._show_banner()
 
     def _show_banner(self) -> None:
@@ -283,7 +287,7 @@ class CaptureScreen(Screen):
         if page is None:
             return
         path = self.ctx.workarea.root / page.file
-        caption = page_label(page).replace("\n", " · ")
+        caption = page_label(page, self.component).replace("\n", " · ")
 
         def done(result) -> None:
             img, full = result
@@ -415,7 +419,7 @@ class CaptureScreen(Screen):
             return
         row = services.index_of(c, page.id)
         if self.thumbs.item_for(page.id) is None:
-            self.thumbs.add_page(page, page_label(page), row=row if row is not None else None)
+            self.thumbs.add_page(page, page_label(page, c), row=row if row is not None else None)
         for i in range(self.thumbs.count()):
             pid = self.thumbs.item(i).data(Qt.ItemDataRole.UserRole)
             if services.find_page(c, pid) is None:      # replaced by a rescan

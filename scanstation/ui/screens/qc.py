@@ -202,7 +202,7 @@ class QcScreen(Screen):
         fix = services.fix_for(ref)
         sev_words = {"block": self.tr("Blocks signing"), "warn": self.tr("Warning"), "info": self.tr("Information")}
         pages = [p for p in (services.page_at(ref.component, i) for i in f.get("pages", [])) if p]
-        where = ", ".join(page_label(p).replace("\n", " ") for p in pages)
+        where = ", ".join(page_label(p, ref.component).replace("\n", " ") for p in pages)
         self.detail.setText(f"<b style='color:{SEVERITY_COLOUR.get(f['severity'], '#202124')}'>"
                             f"{sev_words.get(f['severity'], '')}</b> — {pick(f['message_vi'], f['message_en'])}"
                             + ("<br>" + self.tr("Pages: {0}").format(where) if where else ""))
@@ -236,7 +236,7 @@ class QcScreen(Screen):
         if wa is None:
             return
         path = wa.root / page.file
-        caption = page_label(page).replace("\n", " · ")
+        caption = page_label(page, ref.component).replace("\n", " · ")
 
         def done(res) -> None:
             if self.current() is ref:
@@ -264,7 +264,7 @@ class QcScreen(Screen):
                 view.clear(self.tr("Not scanned yet"))
                 continue
             path = wa.root / page.file
-            cap = page_label(page).replace("\n", " · ")
+            cap = page_label(page, ref.component).replace("\n", " · ")
 
             def done(res, view=view, page=page, cap=cap) -> None:
                 view.set_page(res[0], res[1], cap)
