@@ -25,7 +25,15 @@ def ensure_app() -> QApplication:
     app.setOrganizationName("scanstation")
     font = QFont("Noto Sans", 10)   # full Vietnamese coverage; falls back through fontconfig elsewhere
     app.setFont(font)
+    app.setStyleSheet(STYLE)
     return app
+
+
+# Read-only fields must not look editable (locked settings, values a clerk cannot change).
+STYLE = """
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] { background: #f1f3f4; color: #5f6368; }
+QListWidget::item:selected { background: #1a73e8; color: white; }
+"""
 
 
 def build_window(*, demo: bool = False, station: Station | None = None) -> MainWindow:

@@ -574,7 +574,7 @@ def scanner_profiles(ctx: Any) -> list[ScannerProfile]:
     """Saved presets (IT staff) plus the built-in default, for the profile chooser."""
     from scanstation.devices import load_profiles
 
-    return [ScannerProfile(name, f"{name} · {p.device}" + (" 🔒" if p.locked else ""))
+    return [ScannerProfile(name, f"{name} · {p.device}" + (" (IT)" if p.locked else ""))
             for name, p in load_profiles(ctx.settings).items()]
 
 

@@ -260,8 +260,10 @@ class SettingsScreen(Screen):
         for key, ed in self.editors.items():
             text = words[s.source(key)]
             if not self.ctx.it_mode and s.is_locked_for_clerk(key):
-                text = "🔒 " + self.tr("locked")
+                text = self.tr("locked")
             ed.source.setText(text)
+            locked = not self.ctx.it_mode and s.is_locked_for_clerk(key)
+            ed.source.setStyleSheet("color: #b06000; font-weight: 600;" if locked else "color: #5f6368;")
 
     def save(self) -> None:
         """Write the changed values (clerk layer, or station layer in IT mode) off the GUI thread."""
