@@ -125,10 +125,14 @@ class HealthLight(QLabel):
         self.setToolTip(tooltip or text)
 
 
+def banner_style(level: str) -> str:
+    return (f"background: {BACKGROUNDS[level]}; color: #202124; border: 1px solid {COLOURS[level]};"
+            " border-radius: 4px; padding: 8px; font-weight: 600;")
+
+
 def make_banner(parent: QWidget, level: str = "warn") -> QLabel:
     """A coloured, word-wrapped label used as an in-screen banner (offline, blocking findings)."""
     lab = QLabel(parent)
     lab.setWordWrap(True)
-    lab.setStyleSheet(f"background: {BACKGROUNDS[level]}; color: #202124; border: 1px solid {COLOURS[level]};"
-                      " border-radius: 4px; padding: 8px; font-weight: 600;")
+    lab.setStyleSheet(banner_style(level))
     return lab

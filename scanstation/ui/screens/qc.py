@@ -23,7 +23,7 @@ from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.pages_view import PagePreview, load_preview
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.screens.capture import page_label
-from scanstation.ui.widgets import COLOURS, make_banner
+from scanstation.ui.widgets import COLOURS, banner_style, make_banner
 
 SEVERITY_MARK = {"block": "✗", "warn": "⚠", "info": "ℹ"}
 SEVERITY_COLOUR = {"block": COLOURS["error"], "warn": COLOURS["warn"], "info": COLOURS["info"]}
@@ -178,7 +178,7 @@ class QcScreen(Screen):
         else:
             level, text = "ok", self.tr("Nothing blocks signing. Check the warnings, then press F8.")
         self.banner.setText(text)
-        self.banner.setStyleSheet(make_banner(self, level).styleSheet())
+        self.banner.setStyleSheet(banner_style(level))
         if self.items:
             self.findings.setCurrentRow(min(max(keep, 0), len(self.items) - 1))
             self._selected(self.findings.currentRow())
@@ -186,6 +186,7 @@ class QcScreen(Screen):
             self.detail.setText(self.tr("No findings."))
             self.preview.clear(self.tr("Select a finding to see its page."))
             self.views.setCurrentWidget(self.preview)
+            self.fix_btn.setText(self._fix_text(None))
             self.fix_btn.setEnabled(False)
             self.override_btn.setEnabled(False)
 

@@ -28,7 +28,7 @@ from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.pages_view import PagePreview, load_preview
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.tasks import Task, UiProgress
-from scanstation.ui.widgets import COLOURS, make_banner
+from scanstation.ui.widgets import COLOURS, banner_style, make_banner
 
 
 class PinDialog(QDialog):
@@ -235,11 +235,11 @@ class SignScreen(Screen):
         ready = not reasons and self.current_token() is not None and self.cert.count() > 0 and self.task is None
         self.sign_btn.setEnabled(ready)
         if reasons:
-            self.banner.setStyleSheet(make_banner(self, "error").styleSheet())
+            self.banner.setStyleSheet(banner_style("error"))
             self.banner.setText(self.tr("Signing is disabled:") + " " + "; ".join(pick(vi, en) for vi, en in reasons))
             self.banner.show()
         elif d is not None and d.status.value in ("signed", "queued", "uploaded"):
-            self.banner.setStyleSheet(make_banner(self, "ok").styleSheet())
+            self.banner.setStyleSheet(banner_style("ok"))
             self.banner.setText(self.tr("This dossier is signed. Its files are in the upload queue (Ctrl+7)."))
             self.banner.show()
         else:
