@@ -127,6 +127,10 @@ class TaskManager(QObject):
         def body() -> Any:
             return work(progress) if progress else work()
 
+        if self._closing:          # a closing window may still get events: do nothing, quietly
+            future: Future = Future()
+            future.cancel()
+            return Task(label, progress or None, future)
         future = self._lanes[lane].submit(body)
         task = Task(label, progress or None, future)
         task_ref.append(task)

@@ -32,4 +32,6 @@ def make_window(qtbot, station_home):
         w.ctx.tasks.wait_idle(5)
         w.close()
         w.ctx.station.store.dispose()
+        w.deleteLater()            # later tests' language changes must not reach this window
+    qtbot.wait(10)
 
