@@ -17,6 +17,7 @@ class AppContext(QObject):
     dossier_changed = Signal()          # another dossier was opened, or its header/state changed
     pages_changed = Signal(str)         # component id whose pages changed
     findings_changed = Signal()         # QC findings recomputed
+    page_checked = Signal(str, str)     # component id, page id: the page's own QC result arrived
     message = Signal(str, str)          # text, level: shown in the window's message bar
     navigate = Signal(str)              # screen key
     health_changed = Signal(dict)
@@ -38,6 +39,8 @@ class AppContext(QObject):
         self.provincial_secret: str | None = None
         self.qc: dict | None = None   # QC state of the open dossier (scanstation.ui.services)
         self.device_events: dict[str, list[dict]] = {}
+        self.qc_pool = None           # scanstation.qc.QCPool, started on first use
+        self.qc_sessions: dict = {}
 
     def open_dossier(self, dossier: Dossier, workarea: WorkArea) -> None:
         self.dossier = dossier

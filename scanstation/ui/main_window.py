@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         from scanstation.ui import services
 
         services.stop_sync(self.ctx)
+        services.close_qc(self.ctx)
         sim = getattr(self.ctx, "simulator", None)
         if sim is not None:
             sim.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -71,10 +72,30 @@ def load_dossier(station: Station, dossier_id: str) -> tuple[Dossier, WorkArea]:
     wa = WorkArea(workdir)
     dossier = dossier_from_plain(data)
     rec = wa.replay(verify=False)
+    variants = _journal_variants(wa)
     for comp in dossier.components:
         if comp.id in rec.pages:
             comp.pages = rec.pages[comp.id]
+        for p in comp.pages:
+            if p.id in variants:
+                p.variant = PageVariant(variants[p.id])
     return dossier, wa
+
+
+def _journal_variants(wa: WorkArea) -> dict[str, str]:
+    """Variants the station set after capture (a page rescanned without its sticky note)."""
+    out: dict[str, str] = {}
+    if wa.journal_path.exists():
+        for line in wa.journal_path.read_text("utf-8", errors="replace").splitlines():
+            if '"variant"' not in line:
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if r.get("op") == "variant":
+                out[r["page"]] = r["variant"]
+    return out
 
 
 def create_dossier(station: Station, dossier: Dossier) -> WorkArea:
@@ -234,7 +255,7 @@ def restore_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: li
     for pid in page_ids:
         p = find_page(c, pid)
         if p is not None and not p.kept:
-            wa.record("restore", page=pid)
+            wa.record("restore", page=pid, by="clerk")
             p.kept, p.excluded_reason = True, None
             ctx.station.audit.append(ctx.station.actor, "page.restored", dossier=d.receipt_code, page=pid)
     _persist_pages(ctx, d, c)
@@ -245,7 +266,7 @@ def toggle_exclude(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_id: st
     if p is None:
         return
     if p.kept:
-        wa.record("exclude", page=page_id, reason=reason)
+        wa.record("exclude", page=page_id, reason=reason, by="clerk")
         p.kept, p.excluded_reason = False, reason
         ctx.station.audit.append(ctx.station.actor, "page.excluded", dossier=d.receipt_code, page=page_id,
                                  details={"reason": reason})
@@ -418,6 +439,7 @@ class FindingRef:
     component: Component
     finding: dict[str, Any]
     page_level: bool = False
+    pairs: list[dict[str, Any]] | None = None
 
 
 def _qc_state(ctx: Any) -> dict[str, Any]:
@@ -477,7 +499,7 @@ def all_findings(ctx: Any) -> list[FindingRef]:
         for f in st["checks"].get(c.id, []):
             f = dict(f)
             f["override"] = overrides.get(_override_key(c.id, f["code"], list(f.get("pages", [])))) or f.get("override")
-            out.append(FindingRef(c, f))
+            out.append(FindingRef(c, f, pairs=st["pairs"].get(c.id, [])))
     rank = {"block": 0, "warn": 1, "info": 2}
     out.sort(key=lambda r: (bool(r.finding.get("override")), rank.get(r.finding.get("severity"), 3)))
     return out
@@ -509,15 +531,30 @@ def override(ctx: Any, d: Dossier, wa: WorkArea, ref: FindingRef, reason: str) -
     st["overrides"][key] = {"by": ctx.station.actor, "reason": reason.strip(), "at": at}
 
 
-FIX_BY_CODE: dict[str, str] = {}
+FIX_BY_CODE: dict[str, str] = {
+    "PAGE_CUT_OFF": "rescan", "CORNER_FOLDED": "rescan", "CORNER_MISSING": "rescan", "PAGE_TOO_LONG": "rescan",
+    "PAPER_SIZE_MISMATCH": "rescan", "EXPOSURE_DARK": "rescan", "EXPOSURE_LIGHT": "rescan",
+    "EXPOSURE_CLIPPED": "rescan", "BLURRY": "rescan", "IMAGE_UNREADABLE": "rescan", "SKEW": "rescan",
+    "IMAGE_COUNT_MISMATCH": "rescan", "DEVICE_EVENT": "continue",
+    "STICKY_NOTE_UNPAIRED": "note_removed", "STICKY_NOTE_NOT_REMOVED": "redo_note",
+    "STICKY_PAIR_MISMATCH": "redo_note", "DUPLICATE_PAGE": "delete", "BLANK_BACKS_EXCLUDED": "restore",
+    "PAGE_COUNT_MISMATCH": "continue",
+}
 
 
 def fix_for(ref: FindingRef) -> str | None:
-    """The one-key fix of a finding: rescan, continue, note_removed, restore, delete, goto (or None)."""
+    """The one-key fix of a finding: rescan, continue, note_removed, redo_note, restore, delete, goto."""
     f = ref.finding
-    if f.get("override") or f.get("severity") == "info":
+    if f.get("override"):
         return None
     code = f.get("code", "")
+    if code == "BLANK_BACKS_EXCLUDED":
+        pages = [page_at(ref.component, i) for i in f.get("pages", [])]
+        return "restore" if any(p is not None and not p.kept for p in pages) else None
+    if code == "PAGE_COUNT_MISMATCH" and sheets_captured(ref.component) > ref.component.declared_sheets:
+        return None                        # extra sheets: look at them, delete one or accept
+    if f.get("severity") == "info":
+        return None
     if code in FIX_BY_CODE:
         return FIX_BY_CODE[code]
     return "goto" if f.get("pages") else None
@@ -540,7 +577,10 @@ def sticky_pair_for(ref: FindingRef) -> tuple[Page | None, Page | None, bool | N
     nxt = c.pages[i + 1] if i + 1 < len(c.pages) and _is_rescan(c.pages[i + 1]) else None
     verified = None
     if nxt is not None:
-        verified = f.get("severity") != "block"
+        idx = c.pages.index(first)
+        pairs = (getattr(ref, "pairs", None) or [])
+        pair = next((p for p in pairs if p.get("with_note") == idx), None)
+        verified = bool(pair["verified"]) if pair is not None else f.get("severity") != "block"
     return first, nxt, verified
 
 
@@ -689,6 +729,9 @@ def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest
             at = rest.index(new[min(len(old), len(new)) - 1]) + 1 if old else len(rest)
             rest[at:at] = extra_new
     elif req.mode == "replace":
+        if target.variant != PageVariant.NORMAL:       # a rescan without the note stays one
+            new[0].variant = target.variant
+            wa.record("variant", page=new[0].id, variant=target.variant.value)
         wa.record("replace", page=target.id, by=new[0].id)
         rest[rest.index(target)] = new[0]
         for extra in new[1:]:
@@ -699,6 +742,8 @@ def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest
     elif req.mode == "note_removed":
         at = rest.index(target) + 1
         rest[at:at] = new[:1]
+        new[0].variant = PageVariant.NOTE_REMOVED
+        wa.record("variant", page=new[0].id, variant=PageVariant.NOTE_REMOVED.value)
         for extra in new[1:]:
             wa.record("remove", page=extra.id, component=c.id)
     c.pages = rest
@@ -706,8 +751,143 @@ def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest
         wa.record("order", component=c.id, pages=[p.id for p in c.pages])
 
 
-def check_component(ctx: Any, d: Dossier, wa: WorkArea, c: Component) -> list[dict[str, Any]]:
-    raise _missing("Image checking (QC)", "kiểm tra chất lượng ảnh")
+# --- QC (worker processes; one session per component, rebuilt when the clerk changes the pages) ----------
+EXCLUDED_BY_QC = "blank_back"          # scanstation.qc's reason for a blank back left out by the rule
+
+
+def qc_pool(ctx: Any) -> Any:
+    """The station's QC worker pool, started on first use (spawning the workers takes a moment)."""
+    from scanstation.qc import QCPool
+
+    with _qc_lock:
+        if getattr(ctx, "qc_pool", None) is None:
+            ctx.qc_pool = QCPool(profile=ctx.settings.profile, paper="A4")
+        return ctx.qc_pool
+
+
+def close_qc(ctx: Any) -> None:
+    pool = getattr(ctx, "qc_pool", None)
+    if pool is not None:
+        ctx.qc_pool = None
+        pool.close(cancel=True)
+
+
+def _clerk_choices(wa: WorkArea) -> tuple[set[str], set[str]]:
+    """Pages the clerk restored / excluded by hand (QC's blank-back rule never overrules the clerk)."""
+    restored: set[str] = set()
+    excluded: set[str] = set()
+    if not wa.journal_path.exists():
+        return restored, excluded
+    for line in wa.journal_path.read_text("utf-8", errors="replace").splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if r.get("by") != "clerk":
+            continue
+        if r.get("op") == "restore":
+            restored.add(r.get("page"))
+            excluded.discard(r.get("page"))
+        elif r.get("op") == "exclude":
+            excluded.add(r.get("page"))
+            restored.discard(r.get("page"))
+    return restored, excluded
+
+
+class _Session:
+    def __init__(self, session: Any, ids: list[str]) -> None:
+        self.session = session
+        self.ids = ids
+
+
+def _new_session(ctx: Any, c: Component) -> _Session:
+    sess = _Session(qc_pool(ctx).component(duplex=c.duplex), [])
+    ctx.qc_sessions = getattr(ctx, "qc_sessions", None) or {}
+    ctx.qc_sessions[c.id] = sess
+    return sess
+
+
+def _add_to_session(ctx: Any, wa: WorkArea, c: Component, sess: _Session, page: Page,
+                    on_checked: Any = None) -> None:
+    sheet, side = layout(c)[page.id]
+    variant = PageVariant.NOTE_REMOVED.value if page.variant == PageVariant.NOTE_REMOVED else "normal"
+
+    def got(r: Any) -> None:     # a pool thread: plain data only, then tell the window
+        page.qc = r.to_dict()
+        if on_checked is not None:
+            on_checked(c.id, page.id)
+
+    sess.session.add(wa.root / page.file, sheet=sheet, side=side, variant=variant, on_result=got)
+    sess.ids.append(page.id)
+
+
+def qc_page_arrived(ctx: Any, wa: WorkArea, c: Component, page: Page, on_checked: Any = None) -> None:
+    """Check a page as soon as it is on disk (the scan goes on meanwhile)."""
+    sess = (getattr(ctx, "qc_sessions", None) or {}).get(c.id)
+    ids = [p.id for p in c.pages]
+    if sess is None or sess.ids != ids[:len(sess.ids)] or ids[len(sess.ids):] != [page.id]:
+        sess = _new_session(ctx, c)
+        for p in c.pages:
+            _add_to_session(ctx, wa, c, sess, p, on_checked)
+        return
+    _add_to_session(ctx, wa, c, sess, page, on_checked)
+
+
+def _device_events_for(ctx: Any, c: Component) -> list[Any]:
+    from scanstation.qc import DeviceEvent
+
+    kinds = {"DEVICE_DOUBLE_FEED": "double_feed", "DEVICE_JAMMED": "jam"}
+    out = []
+    for ev in (getattr(ctx, "device_events", None) or {}).get(c.id, []):
+        kind = kinds.get(ev.get("code", ""))
+        if kind is None:
+            continue
+        sheet = ev.get("sheet")
+        # resolved once the sheet it stopped at has been captured since (the clerk continued or rescanned)
+        resolved = sheet is not None and sheets_captured(c) >= int(sheet)
+        out.append(DeviceEvent(kind=kind, sheet=sheet, resolved=resolved, detail=ev.get("message_en", "")))
+    return out
+
+
+def check_component(ctx: Any, d: Dossier, wa: WorkArea, c: Component, on_checked: Any = None
+                    ) -> list[dict[str, Any]]:
+    """Finish QC of a component: page checks (reusing what ran during the scan) and component rules.
+
+    Applies the blank-back rule to the pages (journaled, restorable), never against the clerk's own
+    choice, and records the findings for the panel. Runs in a background lane (waits for workers).
+    """
+    sess = (getattr(ctx, "qc_sessions", None) or {}).get(c.id)
+    if sess is None or sess.ids != [p.id for p in c.pages]:
+        sess = _new_session(ctx, c)
+        for p in c.pages:
+            _add_to_session(ctx, wa, c, sess, p, on_checked)
+    report = sess.session.finish(declared_sheets=c.declared_sheets or None,
+                                 device_events=_device_events_for(ctx, c))
+    restored, excluded = _clerk_choices(wa)
+    changed = False
+    for page, r in zip(c.pages, report.pages):
+        page.qc = r.to_dict()
+        if not r.kept and page.kept and page.id not in restored:
+            wa.record("exclude", page=page.id, reason=r.excluded_reason or EXCLUDED_BY_QC, by="qc")
+            page.kept, page.excluded_reason = False, r.excluded_reason or EXCLUDED_BY_QC
+            changed = True
+        elif r.kept and not page.kept and page.id not in excluded and page.excluded_reason == EXCLUDED_BY_QC:
+            wa.record("restore", page=page.id, by="qc")
+            page.kept, page.excluded_reason = True, None
+            changed = True
+    st = _qc_state(ctx)
+    st["checks"][c.id] = [f.to_dict() for f in report.checks]
+    st["pairs"][c.id] = list(report.pairs)
+    if st.get("overrides") is None:
+        st["overrides"] = load_overrides(wa)
+    if changed:
+        _persist_pages(ctx, d, c)
+    ctx.station.audit.append(ctx.station.actor, "qc.checked", dossier=d.receipt_code,
+                             details={"component": c.id, **report.summary()})
+    return st["checks"][c.id]
+
+
+_qc_lock = threading.Lock()
 
 
 def check_dossier(ctx: Any, d: Dossier, wa: WorkArea, progress: Any) -> None:

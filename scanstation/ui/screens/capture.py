@@ -139,6 +139,7 @@ class CaptureScreen(Screen):
         ctx.dossier_changed.connect(self.reload)
         ctx.pages_changed.connect(self._pages_changed)
         ctx.findings_changed.connect(self._refresh_labels)
+        ctx.page_checked.connect(self._page_checked)
         self.retranslate()
         self.reload()
 
@@ -252,6 +253,19 @@ class CaptureScreen(Screen):
             if page is not None:
                 item.setText(page_label(page, c))
         self._show_banner()
+
+    def _page_checked(self, component_id: str, page_id: str) -> None:
+        c = self.component
+        if c is None or c.id != component_id:
+            return
+        item = self.thumbs.item_for(page_id)
+        page = services.find_page(c, page_id)
+        if item is not None and page is not None:
+            item.setText(page_label(page, c))
+            if item is self.thumbs.currentItem():
+                self.preview.set_regions(services.page_regions(page, self.tr("note")))
+        if services.page_has_note(page) if page else False:
+            self._show_banner()
 
     def _show_banner(self) -> None:
         c = self.component
@@ -379,8 +393,15 @@ class CaptureScreen(Screen):
         self.bar.setRange(0, 0)
         self.bar.show()
 
+        comp = d.component(req.component_id)
+
+        def checked(cid: str, pid: str) -> None:              # a QC pool thread
+            self.ctx.tasks.run_on_main(lambda: self.ctx.page_checked.emit(cid, pid))
+
         def on_page(page: Page, written_at: float) -> None:   # device thread: hand over to the GUI thread
             self.ctx.tasks.run_on_main(lambda: self._page_arrived(req, page, written_at))
+            if req.mode == "append":
+                services.qc_page_arrived(self.ctx, wa, comp, page, checked)
 
         def done(result: services.CaptureResult) -> None:
             self.scan_task = None
@@ -437,9 +458,19 @@ class CaptureScreen(Screen):
         c = self.ctx.dossier.component(req.component_id) if self.ctx.dossier else None
         if c is None:
             return
-        self.ctx.tasks.run(lambda: services.check_component(self.ctx, self.ctx.dossier, self.ctx.workarea, c),
-                           on_done=lambda _r: self.ctx.findings_changed.emit(),
-                           label=self.tr("Checking the pages"))
+        def checked(cid: str, pid: str) -> None:
+            self.ctx.tasks.run_on_main(lambda: self.ctx.page_checked.emit(cid, pid))
+
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        self.ctx.tasks.run(lambda: services.check_component(self.ctx, d, wa, c, checked),
+                           on_done=lambda _r: self._checked(), label=self.tr("Checking the pages"))
+
+    def _checked(self) -> None:
+        self.ctx.findings_changed.emit()
+        n = services.blocking_count(self.ctx)
+        c = self.component
+        if c is not None and n and services.unpaired_note(c) is None:
+            self.ctx.warn(self.tr("{0} problem(s) to fix before signing: press F8 to see them.").format(n))
 
     def stop(self) -> None:
         if self.scan_task is not None:

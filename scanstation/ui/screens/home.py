@@ -141,6 +141,10 @@ class HomeScreen(Screen):
         def opened(result) -> None:
             dossier, wa = result
             self.ctx.open_dossier(dossier, wa)
+            if any(c.pages for c in dossier.components):    # findings are recomputed, not stored
+                self.ctx.tasks.run(lambda p: services.check_dossier(self.ctx, dossier, wa, p),
+                                   on_done=lambda _r: self.ctx.findings_changed.emit(), progress=True,
+                                   label=self.tr("Checking the pages"))
             self.ctx.navigate.emit("capture" if dossier.status.value in ("intake", "capturing") else "qc")
 
         self.ctx.tasks.run(lambda: services.load_dossier(self.ctx.station, dossier_id), on_done=opened)

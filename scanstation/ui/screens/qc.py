@@ -226,6 +226,7 @@ class QcScreen(Screen):
             "continue": self.tr("Scan the missing sheets"),
             "note_removed": self.tr("Remove the note and rescan"),
             "restore": self.tr("Restore the excluded page"),
+            "redo_note": self.tr("Scan the page again without the note"),
             "delete": self.tr("Delete the duplicate"),
             "goto": self.tr("Show the page"),
             None: self.tr("No fix needed"),
@@ -283,16 +284,22 @@ class QcScreen(Screen):
             return
         capture = self.window().screens.get("capture") if hasattr(self.window(), "screens") else None
         pages = [p for p in (services.page_at(ref.component, i) for i in ref.finding.get("pages", [])) if p]
-        if fix in ("restore", "delete") and pages:
-            c, d, wa = ref.component, self.ctx.dossier, self.ctx.workarea
+        c, d, wa = ref.component, self.ctx.dossier, self.ctx.workarea
+        if fix in ("restore", "delete", "redo_note") and pages:
             if fix == "restore":
-                work = lambda: services.restore_pages(self.ctx, d, wa, c, [p.id for p in pages])  # noqa: E731
-            else:
+                ids = [p.id for p in pages if not p.kept]
+                work = lambda: services.restore_pages(self.ctx, d, wa, c, ids)  # noqa: E731
+            else:                       # the duplicate, or the wrong scan without the note, goes
                 work = lambda: services.remove_pages(self.ctx, d, wa, c, [pages[-1].id])  # noqa: E731
 
             def done(_r) -> None:
                 self.ctx.pages_changed.emit(c.id)
-                self.rerun()
+                if fix == "redo_note" and capture is not None:
+                    self.ctx.navigate.emit("capture")
+                    capture.show_component(c.id, pages[0].id)
+                    capture.rescan_sheet()
+                else:
+                    self.rerun()
 
             self.ctx.tasks.run(work, on_done=done, label=self.tr("Fixing"))
             return
