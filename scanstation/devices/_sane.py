@@ -278,8 +278,13 @@ class SaneDriver:
                 events.append(ScanEvent("double-feed-detection-unavailable", None,
                                         f"{dev_id} has no double-feed sensor: count the sheets"))
         for ro in request.options:
+            name, value = self._raw_value(m, ro.name, ro.value, dev_id)
+            if name not in self._restore:
+                # some backends (the test backend among them) keep option values across close/open:
+                # remember what was there, put it back after the run
+                with contextlib.suppress(Exception):
+                    self._restore[name] = getattr(dev, name.replace("-", "_"))
             if ro.from_sheet <= 1:
-                name, value = self._raw_value(m, ro.name, ro.value, dev_id)
                 self._set(dev, name, value)
 
     def scan(self, request: ScanRequest, on_page: PageCallback, progress: Progress) -> list[ScanEvent]:
@@ -288,6 +293,7 @@ class SaneDriver:
         events: list[ScanEvent] = []
         dev = self._open(request.device)
         self._dev = dev
+        self._restore: dict[str, Any] = {}
         feeder = request.source != "flatbed"
         image_no = 0
         try:
@@ -343,5 +349,8 @@ class SaneDriver:
             self._dev = None
             with contextlib.suppress(Exception):
                 dev.cancel()
+            for name, value in self._restore.items():
+                with contextlib.suppress(Exception):
+                    self._set(dev, name, value)
             dev.close()
         return events

@@ -47,7 +47,7 @@ from scanstation.errors import (
 from scanstation.progress import Progress
 
 DEVICE_ID = "virtual:demo"
-RESOLUTIONS = (75, 100, 150, 200, 240, 300, 400, 600)
+RESOLUTIONS = (50, 75, 100, 150, 200, 240, 300, 400, 600)
 INT_OPTIONS = {"seed": (0, 10**9), "sheets": (0, 100_000), "first-sheet": (1, 100_000), "jam": (1, 100_000),
                "double-feed": (1, 100_000), "feeder-empty": (1, 100_000), "gone": (1, 100_000),
                "cover-open": (1, 100_000), "busy": (0, 1), "delay-ms": (0, 60_000)}
