@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import signal
 import sys
@@ -94,6 +95,11 @@ def verify_signed_pdf(path: Path) -> None:
         return UnsignedFileError(f"{path}: {why_en}; not queued", f"{path.name}: {why_vi}; không đưa vào hàng đợi",
                                  field="files")
 
+    # pyHanko logs every untrusted chain at WARNING; trust is the signing check's business, not ours.
+    quiet = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator")]
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.CRITICAL)
     try:
         with open(path, "rb") as f:
             reader = PdfFileReader(f, strict=False)
@@ -114,6 +120,9 @@ def verify_signed_pdf(path: Path) -> None:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as e:
         raise refuse(f"is not a readable PDF ({e})", "không phải tệp PDF đọc được") from e
+    finally:
+        for lg, lv in zip(quiet, levels):
+            lg.setLevel(lv)
 
 
 # --- handlers --------------------------------------------------------------------------------------------

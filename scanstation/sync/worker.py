@@ -118,6 +118,8 @@ class SyncWorker:
         self._last_probe = 0.0
         self._last_purge: float | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._sent_lock = threading.Lock()
+        self.bytes_sent = 0                  # over this worker's life, every attempt
         self._thread: threading.Thread | None = None
 
     # --- control (any thread) -------------------------------------------------------------------------
@@ -162,6 +164,7 @@ class SyncWorker:
         ``once``: one attempt at every job due now; ``max_seconds``: by the worker's clock."""
         rep = RunReport()
         t0 = self.clock.now()
+        sent0 = self.bytes_sent
         self._stop.clear()
         self._pool = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="sync-upload")
         tried: set[str] = set()
@@ -218,6 +221,7 @@ class SyncWorker:
                     self._handle(self._inbox.get(timeout=0.5), rep, progress)
             self._pool.shutdown(wait=False, cancel_futures=True)
             rep.seconds = round(self.clock.now() - t0, 3)
+            rep.bytes_sent = self.bytes_sent - sent0
         return rep
 
     def _wait(self, now: float, window_wait: float, max_seconds: float | None, t0: float):
@@ -251,7 +255,6 @@ class SyncWorker:
         elif msg[0] == "outcome":
             out: Outcome = msg[1]
             self._inflight.pop(out.job.id, None)
-            rep.bytes_sent += out.sent
             self._record(out, rep)
             if progress is not None:
                 progress.report(rep.confirmed, 0, f"{out.job.file_name}: {out.kind}")
@@ -396,6 +399,8 @@ class SyncWorker:
                                        "file", remote_id=remote.upload_id, sent=sent)
                     new = self.client.send_chunk(remote.upload_id, job.idempotency_key, offset, data)
                     sent += len(data)
+                    with self._sent_lock:
+                        self.bytes_sent += len(data)
                     if new < 0 or new > job.size:
                         raise UploadRetryable(f"The server reported an impossible offset {new}",
                                               "Máy chủ báo vị trí không hợp lệ", kind="server")
