@@ -213,6 +213,13 @@ class Outbox:
             return s.scalar(select(func.min(OutboxRow.next_attempt_at))
                             .where(OutboxRow.state.in_([JobState.PENDING.value, JobState.RETRY.value])))
 
+    def leased_elsewhere(self, owner: str) -> bool:
+        """Another worker (process or thread) is uploading something right now."""
+        with self.store.session() as s:
+            return s.scalar(select(OutboxRow.id).where(OutboxRow.state == JobState.UPLOADING.value,
+                                                       or_(OutboxRow.lease_owner.is_(None),
+                                                           OutboxRow.lease_owner != owner)).limit(1)) is not None
+
     def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
         with self.store.session() as s:
             q = select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.id)

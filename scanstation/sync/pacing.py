@@ -37,8 +37,8 @@ class FakeClock:
     """Virtual time for tests: waiting with nothing in the inbox jumps the clock forward instantly,
     so days of backoff pass in milliseconds while the HTTP calls stay real."""
 
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self._t = start
+    def __init__(self, start: float | None = None) -> None:
+        self._t = time.time() if start is None else start
         self._lock = threading.Lock()
 
     def now(self) -> float:

@@ -239,6 +239,8 @@ class SyncWorker:
             timeout = max(timeout, window_wait)
         if self._offline:
             timeout = min(timeout, self.config.probe_s)
+        if timeout > 2.0 and self._db(lambda: self.outbox.leased_elsewhere(self.owner), default=False):
+            timeout = 2.0   # another worker holds jobs: see soon whether it finished or died
         if max_seconds is not None:
             timeout = min(timeout, max(0.0, t0 + max_seconds - now))
         timeout = min(timeout, 3600.0)
