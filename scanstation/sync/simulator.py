@@ -154,6 +154,7 @@ class SimState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out in two writes: no 40 ms delayed-ACK stalls
     server: ProvincialSimServer
     server_version = "ProvincialSim/1"
 

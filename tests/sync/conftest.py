@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -51,10 +52,8 @@ def sim_factory(tmp_path):
 
     yield start
     for s in started:
-        try:
+        with contextlib.suppress(Exception):
             s.stop()
-        except Exception:
-            pass
 
 
 def spawn_sim(data: Path, *args: str) -> tuple[subprocess.Popen, str]:

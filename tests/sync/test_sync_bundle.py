@@ -11,7 +11,15 @@ import pytest
 
 from scanstation.errors import BundleError, DiskSpaceError
 from scanstation.store.db import open_store
-from scanstation.sync import JobState, Outbox, audit_hook, build_worker, export_bundle, import_bundle, queue_files
+from scanstation.sync import (
+    JobState,
+    Outbox,
+    audit_hook,
+    build_worker,
+    export_bundle,
+    import_bundle,
+    queue_files,
+)
 
 
 def _queue(station, files):

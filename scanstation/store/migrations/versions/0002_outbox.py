@@ -46,8 +46,10 @@ def upgrade() -> None:
         sa.Column("source", sa.String(16), nullable=False),
     )
     op.create_index("ix_outbox_due", "outbox", ["state", "next_attempt_at"])
+    op.create_index("ix_outbox_created", "outbox", ["created_at", "id"])   # queue status lists in this order
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_created", "outbox")
     op.drop_index("ix_outbox_due", "outbox")
     op.drop_table("outbox")
