@@ -84,7 +84,9 @@ def test_export_and_import_from_the_cli(make_signed, tmp_path, station_home):
     rep = json.loads(run("queue", "import", str(tmp_path / "usb"), "--json", env=env).stdout)
     assert rep["imported"] == 1
     st = json.loads(run("queue", "status", "--json", env=env).stdout)
-    assert st["counts"]["pending"] == 1 and st["jobs"][0]["path"].startswith(str(other))
+    assert st["counts"]["pending"] == 1 and st["jobs"][0]["file"] == "x.pdf"
+    copied = list((other / "imports").rglob("*.pdf"))      # the stick can be unplugged now
+    assert len(copied) == 1 and copied[0].read_bytes() == f.read_bytes()
 
 
 def test_simulator_rejects_bad_fault_specs(tmp_path):
