@@ -152,7 +152,36 @@ def _raise_if_incomplete(res) -> None:
 
 
 def stage_queue(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("upload queue and provincial simulator (issue: offline upload queue)")
+    """Queue every signed file (same transaction as "signed") and upload it to a local simulator."""
+    import secrets
+
+    from scanstation import paths
+    from scanstation.model import DossierStatus
+    from scanstation.sync import Outbox, audit_hook, build_worker
+    from scanstation.sync.simulator import ProvincialSimulator
+
+    signed = run.outputs.get("signed") or []
+    if not signed:
+        raise NotBuilt("no signed files to queue (the signing stage produced none)")
+    st = run.station
+    secret = secrets.token_hex(16)   # a one-off secret for this run's simulator; never written anywhere
+    with ProvincialSimulator(paths.home() / "provincial-sim", "127.0.0.1", 0, secret=secret) as sim:
+        jobs = [st.record_signed_file(run.dossier, f["component_id"], f["path"], f["sha256"], f["size"])
+                for f in signed]
+        st.set_status(run.dossier, DossierStatus.QUEUED)
+        worker = build_worker(st.settings, st.store, audit=audit_hook(st.audit, st.actor), endpoint=sim.url,
+                              secret=secret)
+        rep = worker.run(until_empty=True, max_seconds=120)
+        received = [f for f in sim.received()["files"] if f["dossier_code"] == run.dossier.receipt_code]
+        url = sim.url
+    states = {j: Outbox(st.store).get(j).state.value for j in jobs}
+    if all(v == "confirmed" for v in states.values()):
+        st.set_status(run.dossier, DossierStatus.UPLOADED)
+    run.outputs["upload_jobs"] = jobs
+    return {"simulator": url, "queued": len(jobs), "confirmed": rep.confirmed,
+            "states": sorted(set(states.values())), "bytes_sent": rep.bytes_sent,
+            "received": [{"file": f["file_name"], "sha256": f["sha256"], "size": f["size"],
+                          "times_submitted": f["submissions"]} for f in received]}
 
 
 STAGES: list[tuple[str, Callable[[DemoRun], dict[str, Any]]]] = [
