@@ -2,9 +2,12 @@
 
 One :class:`~scanstation.signing.tokens.TokenSession` (one PIN entry) signs a whole dossier:
 :func:`sign_batch`. Every file is signed in memory, verified, and only then written atomically
-under its final name, so a file that does not verify never exists as "signed". If the token goes
-away mid-batch the batch stops with :class:`TokenRemovedError` carrying what was already signed;
-running the same batch again with a new session skips the files that are done.
+(fsync) under its final name, so a file that does not verify never exists as "signed". The work
+is pipelined: the token thread signs file N (the only stage that talks to the token) while two
+writer threads verify and write files N-1 and N-2; results are still reported in input order and
+only once written. If the token goes away mid-batch the batch stops with
+:class:`TokenRemovedError` carrying what was already written; running the same batch again with a
+new session skips the files that are done.
 """
 
 from __future__ import annotations
@@ -84,9 +87,9 @@ class SignedFile:
     rect: tuple[int, int, int, int]
     timestamped: bool
     skipped: bool = False           # already signed by an earlier run (resume)
-    seconds: float = 0.0            # wall time for this file
+    seconds: float = 0.0            # wall time from the start of its signing to written (files overlap)
     token_seconds: float = 0.0      # of which inside the token's signature call
-    cpu_seconds: float = 0.0        # CPU time of the token thread for this file (load-independent)
+    cpu_seconds: float = 0.0        # CPU time of the token and writer threads for this file
 
     def to_dict(self) -> dict:
         return {"source": self.source, "path": self.path, "sha256": self.sha256, "size": self.size,

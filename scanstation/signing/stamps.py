@@ -3,7 +3,8 @@
 Fonts: the stamp font is embedded (subset) through pyHanko's ``GlyphAccumulatorFactory``, which
 writes glyph widths in the font's own units, so a font whose ``unitsPerEm`` is not 1000 (Times
 New Roman, Liberation, DejaVu: 2048) would come out spaced about twice too wide. Such a font is
-converted once to 1000 units per em with fontTools and cached under the station home.
+converted once to 1000 units per em with fontTools and cached under the station home. The subsets
+pyHanko makes are kept in memory per glyph set (see the end of this module).
 """
 
 from __future__ import annotations
@@ -226,8 +227,10 @@ def pyhanko_style(spec: StampSpec):
 # pyHanko subsets and re-serialises the stamp font for every signature (fontTools compiles every
 # glyph again: ~10 ms per file). A stamp of one dossier uses the same glyphs file after file (the
 # name, the fixed words, the digits of the times), so the compressed subset is kept per
-# (font file, glyph ids) and embedded as is. The bytes are what pyHanko itself would embed for that
-# glyph set; only TrueType outlines (the fonts :func:`font_for_pdf` makes) take this path.
+# (font file, glyph ids) and embedded as is: the same bytes pyHanko would embed for that glyph set
+# (same subsetter options, same zlib call). Only TrueType outlines take this path (the fonts
+# :func:`font_for_pdf` makes; their file names carry the source font's size and mtime, so a
+# replaced font gets a new key).
 _SUBSET_CACHE_SIZE = 64
 _subset_cache: dict[tuple[str, tuple[int, ...]], bytes] = {}
 _subset_lock = threading.Lock()
