@@ -257,3 +257,28 @@ def test_cached_font_subset_renders_like_a_fresh_one_and_follows_the_glyphs(pki,
     for ch in "ỶƯỔ":
         gid = src.getGlyphID(src.getBestCmap()[ord(ch)])
         assert outline(font_c, gid) and not outline(font_a, gid), ch     # c got a subset of its own
+
+
+# --- verification hashes the signed byte ranges itself (one pass), exactly as pyHanko would ---------
+def test_verification_digest_matches_pyhanko_and_catches_a_change_in_either_range(pki, pdf_factory, tmp_path):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import byte_range_digest
+
+    from scanstation.signing.verify import _digest_byte_ranges
+
+    with _session(pki) as ts:
+        res = sign_batch(ts, [(pdf_factory(2), tmp_path / "s.pdf")], SignOptions(trust_roots=pki.roots))
+    data = (tmp_path / "s.pdf").read_bytes()
+    sig = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures[0]
+    _digest_byte_ranges(sig, data)
+    assert sig.external_digests["sha256"] == byte_range_digest(io.BytesIO(data), sig.byte_range, "sha256")[1]
+    a, b, c, d = (int(v) for v in sig.byte_range)
+    assert res.complete and a == 0 and c + d == len(data)
+    m = data.index(b"/M (D", c) + len(b"/M (D")             # the signature's date, after /Contents
+    in_second = m + (4 if data[m:m + 4] == b"\\072" else 1) + 3   # (pyHanko escapes the ':'), a year digit
+    for where in (b // 2, in_second):                      # an image byte in the first range; the date
+        bad = bytearray(data)
+        bad[where] = ord("3") if bad[where] != ord("3") else ord("4")
+        (tmp_path / "bad.pdf").write_bytes(bytes(bad))
+        rep = verify_file(tmp_path / "bad.pdf", pki.roots)
+        assert not rep.ok and [s.intact for s in rep.signatures] == [False], where
