@@ -368,8 +368,9 @@ _CHUNK = 1 << 20
 def _verify_and_write(u: _Unwritten, trust_roots: list[x509.Certificate]) -> SignedFile:
     """Any thread but the token's: verify the signed bytes, then write them atomically (fsync).
 
-    The check is independent of the signing: pyHanko parses the final bytes again and recomputes
-    the digest of the byte ranges and the signature from them."""
+    The check is independent of the signing: the final bytes are parsed again, their signed byte
+    ranges hashed again (not the digest the signer computed) and the signature checked against
+    that and the trust roots."""
     c0 = time.thread_time()
     rep = verify_bytes(u.data, trust_roots, name=u.dst.name, last_only=True)
     last = rep.signatures[-1] if rep.signatures else None
