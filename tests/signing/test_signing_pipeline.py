@@ -56,7 +56,7 @@ def test_results_keep_input_order_token_calls_stay_on_the_token_thread(pki, srcs
     out = tmp_path / "out"
     sign_threads, verify_threads, written = set(), set(), []
     real_sign, real_verify, real_write = tokens._token_sign, pades.verify_bytes, pades.atomic_write_bytes
-    slow = {"c0.pdf": 0.4, "c2.pdf": 0.25}        # early files finish writing after later ones
+    c1_written = threading.Event()
 
     def sign(*a, **kw):
         sign_threads.add(threading.current_thread().name)
@@ -67,9 +67,12 @@ def test_results_keep_input_order_token_calls_stay_on_the_token_thread(pki, srcs
         return real_verify(*a, **kw)
 
     def write(path, data):
-        time.sleep(slow.get(Path(path).name, 0))
+        if Path(path).name == "c0.pdf":      # c0 is written only after c1: the writes overlap
+            c1_written.wait(timeout=20)
         sha = real_write(path, data)
         written.append(Path(path).name)
+        if Path(path).name == "c1.pdf":
+            c1_written.set()
         return sha
 
     monkeypatch.setattr(tokens, "_token_sign", sign)
@@ -78,7 +81,7 @@ def test_results_keep_input_order_token_calls_stay_on_the_token_thread(pki, srcs
     with _session(pki) as ts:
         res = sign_batch(ts, [(s, out / s.name) for s in srcs], SignOptions(trust_roots=pki.roots))
     assert res.complete, res.to_dict()
-    assert written != [s.name for s in srcs]                  # the writes really overlapped...
+    assert written.index("c1.pdf") < written.index("c0.pdf")  # the writes really overlapped...
     assert _names(res) == [s.name for s in srcs]               # ...and the results are in input order
     assert [s.source for s in res.signed] == [str(s) for s in srcs]
     assert sign_threads and all(n.startswith(THREAD_NAME) for n in sign_threads)
