@@ -207,3 +207,38 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
 
 def station_home() -> Path:
     return paths.home()
+
+
+def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None) -> None:
+    """Refuse a file the upload queue must not take: unsigned, altered after signing, not covering
+    the whole file, or (when trust roots are configured) signed by an untrusted certificate.
+
+    Signing checked the certificate chain before it signed; this re-check is about the file that
+    is about to leave the station.
+    """
+    from scanstation.errors import UnsignedFileError
+    from scanstation.signing import load_trust_roots
+    from scanstation.signing.verify import verify_file
+
+    path = Path(path)
+    roots = load_trust_roots(trust_root_files) if trust_root_files else []
+    rep = verify_file(path, roots)
+
+    def refuse(en: str, vi: str) -> UnsignedFileError:
+        return UnsignedFileError(f"{path}: {en}; not queued", f"{path.name}: {vi}; không đưa vào hàng đợi",
+                                 field="files")
+
+    if not rep.signed:
+        if rep.problems and rep.problems != ["no signature"]:
+            raise refuse(f"is not a readable PDF ({'; '.join(rep.problems)})", "không phải tệp PDF đọc được")
+        raise refuse("has no digital signature", "chưa có chữ ký số")
+    for s in rep.signatures:
+        if not (s.intact and s.valid):
+            raise refuse(f"signature '{s.field}' is broken (the file was altered after signing)",
+                         f"chữ ký '{s.field}' không còn toàn vẹn (tệp bị sửa sau khi ký)")
+        if roots and not s.trusted:
+            raise refuse(f"signature '{s.field}' is not from a trusted certification authority",
+                         f"chữ ký '{s.field}' không thuộc tổ chức chứng thực được tin cậy")
+    if not rep.signatures[-1].whole_file:
+        raise refuse(f"signature '{rep.signatures[-1].field}' does not cover the whole file (content added after "
+                     "signing)", f"chữ ký '{rep.signatures[-1].field}' không bao trùm toàn bộ tệp")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import os
 import signal
 import sys
@@ -13,7 +12,6 @@ import time
 from pathlib import Path
 
 from scanstation.cli import EXIT_FINDINGS, emit
-from scanstation.errors import UnsignedFileError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,46 +81,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # --- signature check before queueing --------------------------------------------------------------------
 def verify_signed_pdf(path: Path) -> None:
-    """Refuse a file that is not a PDF with at least one intact signature, the last covering the whole file.
+    """Refuse unsigned, altered or untrusted files before they enter the queue (see workflow)."""
+    from scanstation.config import Settings
+    from scanstation.workflow import check_signed_for_queue
 
-    One small function so the station can swap it for the signing package's verify_file."""
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-
-    def refuse(why_en: str, why_vi: str) -> UnsignedFileError:
-        return UnsignedFileError(f"{path}: {why_en}; not queued", f"{path.name}: {why_vi}; không đưa vào hàng đợi",
-                                 field="files")
-
-    # pyHanko logs every untrusted chain at WARNING; trust is the signing check's business, not ours.
-    quiet = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator")]
-    levels = [lg.level for lg in quiet]
-    for lg in quiet:
-        lg.setLevel(logging.CRITICAL)
-    try:
-        with open(path, "rb") as f:
-            reader = PdfFileReader(f, strict=False)
-            sigs = reader.embedded_signatures
-            if not sigs:
-                raise refuse("has no digital signature", "chưa có chữ ký số")
-            for i, sig in enumerate(sigs):
-                st = validate_pdf_signature(sig)
-                if not (st.intact and st.valid):
-                    raise refuse(f"signature '{sig.field_name}' is broken (the file was altered after signing)",
-                                 f"chữ ký '{sig.field_name}' không còn toàn vẹn (tệp bị sửa sau khi ký)")
-                last = i == len(sigs) - 1
-                need = SignatureCoverageLevel.ENTIRE_FILE if last else SignatureCoverageLevel.ENTIRE_REVISION
-                if st.coverage is None or st.coverage < need or st.docmdp_ok is False:
-                    raise refuse(f"signature '{sig.field_name}' does not cover the file (content added after "
-                                 "signing)", f"chữ ký '{sig.field_name}' không bao trùm toàn bộ tệp")
-    except UnsignedFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as e:
-        raise refuse(f"is not a readable PDF ({e})", "không phải tệp PDF đọc được") from e
-    finally:
-        for lg, lv in zip(quiet, levels):
-            lg.setLevel(lv)
+    check_signed_for_queue(path, Settings().get("signing.trust_roots"))
 
 
 # --- handlers --------------------------------------------------------------------------------------------
