@@ -28,7 +28,7 @@ def _err(field: str, en: str, vi: str) -> DossierFormatError:
 
 
 def _str(d: dict, key: str, path: str, *, required: bool = False, default: str = "") -> str:
-    v = d.get(key, None)
+    v = d.get(key)
     if v is None or v == "":
         if required:
             raise _err(f"{path}{key}", "is required", "bắt buộc phải có")

@@ -94,6 +94,55 @@ class DeviceError(ScanStationError):
         self.pages = list(pages or [])
 
 
+# DeviceError subclasses (scanstation.devices). Scanner stops carry the pages already captured.
+class DeviceNotFound(DeviceError):
+    code = "DEVICE_NOT_FOUND"
+
+
+class UnsupportedScanSetting(DeviceError):
+    """A request the device cannot honour (dpi, mode, source, raw option); ``field`` names it."""
+
+    code = "DEVICE_UNSUPPORTED"
+
+
+class ScanProfileLocked(DeviceError):
+    code = "DEVICE_PROFILE_LOCKED"
+
+
+class PaperJam(DeviceError):
+    code = "DEVICE_JAMMED"
+
+
+class FeederEmpty(DeviceError):
+    code = "DEVICE_NO_DOCS"
+
+
+class CoverOpen(DeviceError):
+    code = "DEVICE_COVER_OPEN"
+
+
+class DeviceBusy(DeviceError):
+    code = "DEVICE_BUSY"
+
+
+class DoubleFeed(DeviceError):
+    code = "DEVICE_DOUBLE_FEED"
+
+
+class DeviceGone(DeviceError):
+    """I/O failure or the device vanished mid-scan (unplugged, powered off, network scanner lost)."""
+
+    code = "DEVICE_GONE"
+
+
+class ScanCancelled(DeviceError):
+    code = "DEVICE_CANCELLED"
+
+
+class DriverCrashed(DeviceError):
+    code = "DEVICE_DRIVER_CRASHED"
+
+
 class QCError(ScanStationError):
     code = "QC"
 
