@@ -25,7 +25,7 @@ import numpy as np
 CONTENT, BLANK, UNSURE = "content", "blank", "unsure"
 
 MARGIN_MM = 3.0          # ignored band inside the sheet's edge (the edge itself, feeder shadows)
-SPECK_MM = 1.0           # components smaller than this (both sides) are dust or noise
+SPECK_MM = 1.6           # components smaller than this (both sides) are dust or noise
 REAL_INK = 80            # darkness (grey levels below the paper) that only real ink reaches
 COLOUR_EXCESS = 45       # chroma above the paper's that marks coloured ink (seal, blue pen, note)
 FAINT_MIN_MM2 = 4.0      # structured faint marks below this area are ignored
@@ -119,6 +119,9 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
         if _edge_shadow(x, y, bw, bh, area, box, px_per_mm):
             reasons.add("edge_shadow")
             continue
+        if _streak(bw, bh, box, px_per_mm):
+            reasons.add("streak")
+            continue
         comp_slice = labels[y:y + bh, x:x + bw] == i
         if colour_lab is None:
             colour_lab = maps.colour
@@ -136,7 +139,8 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
     fn, flabels, fstats, _ = _components(faint)
     faint_ids = [i for i in range(1, fn)
                  if (fstats[i, 2] >= 1.5 * px_per_mm or fstats[i, 3] >= 1.5 * px_per_mm)
-                 and not _edge_shadow(*(int(v) for v in fstats[i]), box, px_per_mm)]
+                 and not _edge_shadow(*(int(v) for v in fstats[i]), box, px_per_mm)
+                 and not _streak(int(fstats[i, 2]), int(fstats[i, 3]), box, px_per_mm)]
     weak_px = int(sum(stats[i, 4] for i in weak_ids))
     faint_px = int(sum(fstats[i, 4] for i in faint_ids))
     if real_px / ppm2 >= 1.0:
@@ -209,6 +213,14 @@ def _edge_shadow(x, y, bw, bh, area, box, ppm) -> bool:
     if bh >= bw:   # vertical band: along the left or right edge
         return x - x0 <= touch or x1 - (x + bw) <= touch
     return y - y0 <= touch or y1 - (y + bh) <= touch
+
+
+def _streak(bw, bh, box, ppm) -> bool:
+    """A thin line along the feed direction over most of the page: dirt on the scanner glass."""
+    x0, y0, x1, y1 = box
+    if bw <= 1.0 * ppm + 1 and bh >= 0.5 * (y1 - y0):
+        return True
+    return bh <= 1.0 * ppm + 1 and bw >= 0.5 * (x1 - x0)
 
 
 def front_ink_mirrored(front_maps: InkMaps, back_darkness: np.ndarray, px_per_mm: float) -> np.ndarray:

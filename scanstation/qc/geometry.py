@@ -57,21 +57,37 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     """Find the sheet on the working-scale grey image (see module doc)."""
     h0, w0 = gray.shape
     small = cv2.resize(gray, (max(w0 // 2, 1), max(h0 // 2, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.blur(small, (3, 3))
     sppm = px_per_mm / 2.0
     geo = PageGeometry()
     h, w = small.shape
-    t, binar = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    bright = small[binar > 0]
-    dark = small[binar == 0]
-    ring = np.concatenate([binar[0], binar[-1], binar[:, 0], binar[:, -1]])
-    dark_border_share = float((ring == 0).mean())
-    contrast = float(np.median(bright) - np.median(dark)) if dark.size and bright.size else 0.0
-    geo.paper_level = float(np.median(bright)) if bright.size else float(np.median(small))
-    # Background visible: a good share of the image border is dark and clearly darker than the paper.
-    if dark_border_share < 0.15 or contrast < 50:
+    centre = small[h // 5:h - h // 5:2, w // 5:w - w // 5:2]
+    paper = float(np.percentile(centre, 75))
+    geo.paper_level = paper
+    ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
+    off = ring[np.abs(ring - paper) > 8]
+    if off.size < 0.03 * ring.size:
         return _no_edges(geo, gray, px_per_mm)
-    closed = cv2.morphologyEx(binar, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    level = float(np.median(off))
+    if paper - level >= 50:
+        # dark backing: Otsu separates it from the paper cleanly
+        _, bg = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    else:
+        delta = max(3.0, abs(paper - level) / 2.0 - 1.0)
+        bg = (np.abs(small.astype(np.float32) - level) <= delta).astype(np.uint8) * 255
+    # background = backing-like pixels connected to the image border, and flat (a feeder shadow is a ramp)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg, connectivity=4)
+    border_labels = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
+    keep = [i for i in border_labels if stats[i, 4] >= 2 * sppm * sppm]
+    if not keep:
+        return _no_edges(geo, gray, px_per_mm)
+    bgmask = np.isin(labels, keep)
+    vals = small[bgmask]
+    q10, q90 = np.percentile(vals, (10, 90))
+    if q90 - q10 > 14 and paper - level < 50:
+        return _no_edges(geo, gray, px_per_mm)
+    binar = (~bgmask).astype(np.uint8) * 255
+    contours, _ = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return _no_edges(geo, gray, px_per_mm)
     cnt = max(contours, key=cv2.contourArea)
@@ -80,16 +96,17 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     filled = np.zeros_like(binar)
     cv2.drawContours(filled, [cnt], -1, 255, -1)
     geo.edges_visible = True
-    geo.background_level = float(np.median(dark))
-    # Cut sides: the sheet runs into the image border over more than a few millimetres.
-    touch_px = 5.0 * sppm
-    for side, line in zip(SIDES, (filled[0], filled[:, -1], filled[-1], filled[:, 0]), strict=True):
-        if np.count_nonzero(line) > touch_px:
-            geo.cut_sides.append(side)
+    geo.background_level = level
+    # Cut sides: the sheet runs along the image border for a good length (a skewed sheet's corner
+    # grazing the border is not a cut side; a corner lost that way shows as a missing corner).
+    # A sheet touching both opposite sides was cropped to the page by the scanner on that axis (no
+    # evidence either way); touching one side while backing shows on the other means it ran off.
+    touch_px = 25.0 * sppm
+    touching = {side: np.count_nonzero(line) > touch_px
+                for side, line in zip(SIDES, (filled[0], filled[:, -1], filled[-1], filled[:, 0]), strict=True)}
+    opposite = {"top": "bottom", "bottom": "top", "left": "right", "right": "left"}
+    geo.cut_sides = [s for s in SIDES if touching[s] and not touching[opposite[s]]]
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(cnt)
-    if rw < rh:
-        rw, rh, angle = rh, rw, angle + 90.0
-    # OpenCV's angle convention changed across versions: bring it to the tilt of the long... edge.
     ang = ((angle + 45.0) % 90.0) - 45.0
     wmm, hmm = rw / sppm, rh / sppm
     geo.size_mm = (min(wmm, hmm), max(wmm, hmm))
@@ -97,8 +114,9 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     bw = max(box[:, 0]) - min(box[:, 0])
     bh = max(box[:, 1]) - min(box[:, 1])
     geo.landscape = bw > bh
-    geo.skew_deg = None if geo.cut_sides else round(float(-ang), 2)
-    geo.corners = _corners(filled, box, sppm, geo.cut_sides, small)
+    # the rectangle says nothing about the tilt when the sheet fills the image on an axis
+    geo.skew_deg = None if any(touching.values()) else round(float(-ang), 2)
+    geo.corners = _corners(filled, box, sppm, geo.cut_sides, small, paper)
     geo.paper_mask = cv2.resize(filled, (w0, h0), interpolation=cv2.INTER_NEAREST)
     return geo
 
@@ -120,7 +138,8 @@ def _order_box(box: np.ndarray) -> dict[str, np.ndarray]:
     return {"tl": box[np.argmin(s)], "br": box[np.argmax(s)], "tr": box[np.argmax(d)], "bl": box[np.argmin(d)]}
 
 
-def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], small: np.ndarray) -> dict[str, str]:
+def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], small: np.ndarray,
+             paper: float) -> dict[str, str]:
     """Check a 14 mm triangle at each corner of the sheet's rectangle: is it paper?"""
     pts = _order_box(box)
     neighbours = {"tl": ("tr", "bl"), "tr": ("tl", "br"), "br": ("tr", "bl"), "bl": ("tl", "br")}
@@ -144,39 +163,39 @@ def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], s
         missing = np.count_nonzero((m > 0) & (filled == 0)) / area
         if missing < 0.18:
             continue
-        out[c] = "folded" if _looks_folded(small, tri, ua, ub, sppm) else "missing"
+        out[c] = "folded" if _looks_folded(filled, small, p, ua, ub, sppm, paper) else "missing"
     return out
 
 
-def _looks_folded(small: np.ndarray, tri: np.ndarray, ua: np.ndarray, ub: np.ndarray, sppm: float) -> bool:
-    """A folded corner leaves its flap on the page: a paper-bright triangle mirrored over a straight crease.
+def _leg(filled: np.ndarray, p: np.ndarray, u: np.ndarray, limit: float) -> float:
+    """Distance from corner ``p`` along ``u`` (just inside the sheet) to where the paper starts."""
+    h, w = filled.shape
+    for k in range(int(limit)):
+        x, y = p + u * k
+        xi, yi = int(round(x)), int(round(y))
+        if 0 <= yi < h and 0 <= xi < w and filled[yi, xi]:
+            return float(k)
+    return float(limit)
 
-    Sample the luma along the diagonal from the corner inwards: background, then a crease, then the
-    flap (paper) — versus a torn corner whose edge is ragged (the paper starts at different depths).
-    """
-    p = tri[0]
-    depths = []
-    for t in np.linspace(0.15, 0.85, 9):
-        q0 = p + ua * 14 * sppm * t
-        q1 = p + ub * 14 * sppm * (1 - t)
-        n = np.array([ua[0] + ub[0], ua[1] + ub[1]]) / math.sqrt(2)
-        # walk inwards from the hypotenuse-side point along the diagonal direction
-        mid = (q0 + q1) / 2
-        prof = []
-        for k in range(-int(10 * sppm), int(10 * sppm)):
-            x, y = mid + n * k
-            xi, yi = int(round(x)), int(round(y))
-            if 0 <= yi < small.shape[0] and 0 <= xi < small.shape[1]:
-                prof.append(small[yi, xi])
-            else:
-                prof.append(0)
-        prof = np.array(prof, np.float32)
-        if prof.max() - prof.min() < 40:
-            return False
-        thr = (prof.max() + prof.min()) / 2
-        idx = np.argmax(prof > thr)
-        depths.append(idx)
-    return float(np.std(depths)) < 0.8 * sppm + 0.5
+
+def _looks_folded(filled, small, p, ua, ub, sppm, paper) -> bool:
+    """A folded corner leaves its flap on the page: the triangle mirrored over the fold line is
+    paper seen from the back (a little darker, no print), where a torn corner leaves normal paper."""
+    nudge_a, nudge_b = ub * 1.5 * sppm, ua * 1.5 * sppm
+    sa = _leg(filled, p + nudge_a, ua, 60 * sppm)
+    sb = _leg(filled, p + nudge_b, ub, 60 * sppm)
+    if min(sa, sb) < 4 * sppm:
+        return False
+    q = p + ua * sa + ub * sb
+    flap = np.array([p + ua * sa, p + ub * sb, q], np.float32)
+    c = flap.mean(axis=0)
+    flap = c + (flap - c) * 0.6                           # stay clear of the crease and the edges
+    m = np.zeros_like(filled)
+    cv2.fillPoly(m, [np.round(flap).astype(np.int32)], 255)
+    vals = small[(m > 0) & (filled > 0)]
+    if vals.size < 10:
+        return False
+    return float(np.median(vals)) < paper - 8 and float(np.percentile(vals, 90) - np.percentile(vals, 10)) < 20
 
 
 def skew_from_text(ink: np.ndarray, px_per_mm: float) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,8 +141,15 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
     if not data:
         raise _unreadable(name, "the file is empty", "tệp rỗng")
     try:
-        im = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        # Pillow refuses to even describe it; our own limit says the same in the station's words
+        page = LoadedPage(name=name, format="", width=MAX_SIDE + 1, height=MAX_SIDE + 1)
+        _size_findings(page)
+        return page
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise _unreadable(name, "not a known image format", "không phải định dạng ảnh") from e
     page = LoadedPage(name=name, format=im.format or "", width=im.width, height=im.height,
                       dpi=_dpi_from_info(im.info), mode=im.mode)

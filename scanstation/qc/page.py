@@ -20,7 +20,13 @@ from scanstation.errors import UnreadableImageError
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.qc import blank as blank_mod
 from scanstation.qc.findings import Finding, Severity, finding
-from scanstation.qc.geometry import PAPER_SIZES_MM, PageGeometry, analyse_geometry, nearest_paper, skew_from_text
+from scanstation.qc.geometry import (
+    PAPER_SIZES_MM,
+    PageGeometry,
+    analyse_geometry,
+    nearest_paper,
+    skew_from_text,
+)
 from scanstation.qc.imageio import LoadedPage, RawFrame, load_page
 from scanstation.qc.match import PREFILTER_MIN, MatchResult, same_page, thumb_similarity, thumbnail
 from scanstation.qc.sticky import StickyNote, find_sticky_notes
