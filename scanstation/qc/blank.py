@@ -110,8 +110,9 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
     box = (xs_inner.min(), ys_inner.min(), xs_inner.max(), ys_inner.max()) if xs_inner.size else (0, 0, w, h)
     for i in range(1, n):
         x, y, bw, bh, area = (int(v) for v in stats[i])
-        if bw < speck and bh < speck:
-            reasons.add("specks")
+        if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
+                                                 and area >= 0.45 * bw * bh):
+            reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
             continue
         if _punch_hole(x, y, bw, bh, area, box, px_per_mm, maps.darkness, labels, i):
             reasons.add("punch_holes")

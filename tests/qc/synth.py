@@ -14,8 +14,7 @@ import numpy as np
 PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "Letter": (215.9, 279.4)}
 NOTE_BGR = {"yellow": (120, 245, 252), "pink": (200, 170, 252), "green": (150, 245, 170),
             "blue": (250, 215, 150), "orange": (90, 180, 252)}
-WORDS = ("cong hoa xa hoi chu nghia viet nam doc lap tu do hanh phuc giay chung sinh ho ten ngay "
-         "thang nam sinh noi cu tru can cuoc so dinh danh uy ban nhan dan xac nhan dang ky").split()
+WORDS = ["cong", "hoa", "xa", "hoi", "chu", "nghia", "viet", "nam", "doc", "lap", "tu", "do", "hanh", "phuc", "giay", "chung", "sinh", "ho", "ten", "ngay", "thang", "nam", "sinh", "noi", "cu", "tru", "can", "cuoc", "so", "dinh", "danh", "uy", "ban", "nhan", "dan", "xac", "nhan", "dang", "ky"]
 
 
 @dataclass
@@ -35,17 +34,17 @@ class Synth:
         return np.ascontiguousarray(self.bgr[:, :, ::-1])
 
     def jpeg(self, quality: int = 88) -> bytes:
-        from PIL import Image
-
         import io
+
+        from PIL import Image
         buf = io.BytesIO()
         Image.fromarray(self.rgb()).save(buf, "JPEG", quality=quality, dpi=(self.dpi, self.dpi))
         return buf.getvalue()
 
     def png(self) -> bytes:
-        from PIL import Image
-
         import io
+
+        from PIL import Image
         buf = io.BytesIO()
         Image.fromarray(self.rgb()).save(buf, "PNG", dpi=(self.dpi, self.dpi))
         return buf.getvalue()
@@ -271,7 +270,7 @@ BACK_BLANK_KINDS = ("blank", "show_through", "show_through_heavy", "punch_holes"
 BACK_CONTENT_KINDS = ("signature_only", "stamp_only", "page_number", "pencil_note", "short_note", "text")
 
 
-def make_front(seed: int, dpi: int = 100, **kw) -> Synth:
+def make_front(seed: int, dpi: int = 100, **kw) -> tuple[Synth, Canvas]:
     rng = np.random.default_rng(seed)
     c = front_page(rng, dpi, **kw)
     skew = float(rng.uniform(-0.8, 0.8))
