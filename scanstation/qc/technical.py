@@ -6,6 +6,7 @@ from scanstation.compliance import ComplianceProfile
 from scanstation.qc.findings import Finding, Severity, finding
 from scanstation.qc.imageio import LoadedPage
 
+COMMON_DPI = (72, 96, 100, 150, 200, 240, 300, 400, 600, 1200)
 COLOUR_MODES = {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"}
 
 
@@ -17,7 +18,13 @@ def technical_findings(page: LoadedPage, profile: ComplianceProfile, size_mm: tu
         est = ""
         est_vi = ""
         if expected_mm:
-            d = round(max(page.width, page.height) / (max(expected_mm) / 25.4))
+            # without a dpi the long side was assumed to be the paper's: correct by the sheet found in it
+            long_px = max(page.width, page.height)
+            if size_mm and size_mm[1] > 0:
+                long_px = size_mm[1] * long_px / 297.0
+            d = round(long_px / (max(expected_mm) / 25.4))
+            common = min(COMMON_DPI, key=lambda c: abs(c - d))
+            d = common if abs(common - d) <= 0.05 * common else d
             est, est_vi = f" (about {d} dpi if this is a full page)", f" (khoảng {d} dpi nếu là trang đầy đủ)"
         out.append(finding(
             "DPI_MISSING", Severity.BLOCK,
