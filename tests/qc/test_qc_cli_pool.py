@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -73,7 +74,7 @@ def test_cli_text_output_and_findings_do_not_change_exit_code(feed):
 
 def test_cli_unreadable_image_is_a_clear_error(feed, tmp_path):
     bad = tmp_path / "cut.jpg"
-    data = open(feed[0], "rb").read()
+    data = Path(feed[0]).read_bytes()
     bad.write_bytes(data[: len(data) // 3])
     res = _cli("--json", feed[0], str(bad))
     assert res.returncode == 2
