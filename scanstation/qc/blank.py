@@ -40,6 +40,7 @@ class InkMaps:
     strong_t: int
     faint_t: int
     ink: np.ndarray | None = None  # uint8 mask of strong or coloured ink (for skew, sharpness, match)
+    small: np.ndarray | None = None  # the grey page at 1/4 of the working scale (thumbnails)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class BlankResult:
 def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, px_per_mm: float) -> InkMaps:
     h, w = gray.shape
     f = 4
-    sm = cv2.resize(gray, (max(w // f, 1), max(h // f, 1)), interpolation=cv2.INTER_AREA)
+    sm = shrink(gray, f)
     k = max(3, int(round(7.0 * px_per_mm / f)) | 1)
     bg = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.blur(bg, (3, 3))
@@ -71,7 +72,8 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     else:
         inner = np.zeros_like(gray)
         inner[m:h - m, m:w - m] = 255
-    sample = darkness[::3, ::3][inner[::3, ::3] > 0]
+    sel = inner[::6, ::6] > 0
+    sample = darkness[::6, ::6][sel]
     if sample.size:
         med = float(np.median(sample))
         noise = 1.4826 * float(np.median(np.abs(sample.astype(np.float32) - med)))
@@ -79,42 +81,81 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
         med, noise = 0.0, 2.0
     faint_t = int(max(14, med + 5 * noise + 4))
     strong_t = int(max(42, faint_t + 20))
-    sat = cv2.subtract(bgr.max(axis=2), bgr.min(axis=2))
-    ps = sat[::3, ::3][inner[::3, ::3] > 0]
-    paper_sat = float(np.median(ps)) if ps.size else 0.0
-    colour = (sat.astype(np.int16) >= paper_sat + COLOUR_EXCESS) & (inner > 0)
-    return InkMaps(darkness, colour, inner, strong_t, faint_t)
+    b, g, r = cv2.split(bgr)
+    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    ps = sat[::6, ::6][sel]
+    paper_sat = int(np.median(ps)) if ps.size else 0
+    colour = cv2.compare(sat, min(255, paper_sat + COLOUR_EXCESS), cv2.CMP_GE)
+    colour = cv2.bitwise_and(colour, inner)
+    return InkMaps(darkness, colour > 0, inner, strong_t, faint_t, small=sm)
 
 
-def _components(mask: np.ndarray):
-    return cv2.connectedComponentsWithStats(mask, connectivity=8)
+def shrink(img: np.ndarray, f: int) -> np.ndarray:
+    """Area-average by an integer factor (cropping to a multiple of it keeps OpenCV on its fast path)."""
+    h, w = img.shape[:2]
+    hh, ww = max(h // f, 1), max(w // f, 1)
+    return cv2.resize(img[:hh * f, :ww * f], (ww, hh), interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class _Comp:
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+    cnt: np.ndarray
+
+    def mask(self, full: np.ndarray) -> np.ndarray:
+        """This component's pixels (bbox-sized bool) within ``full`` (its binary mask)."""
+        m = np.zeros((self.h, self.w), np.uint8)
+        cv2.drawContours(m, [self.cnt - (self.x, self.y)], -1, 255, -1)
+        return (m > 0) & (full[self.y:self.y + self.h, self.x:self.x + self.w] > 0)
+
+
+def _components(mask: np.ndarray) -> list[_Comp]:
+    """Blobs of a sparse binary mask by their outer contours: much cheaper than labelling with stats."""
+    cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in cnts:
+        x, y, w, h = cv2.boundingRect(c)
+        area = cv2.countNonZero(mask[y:y + h, x:x + w]) if w * h > 4 else w * h
+        out.append(_Comp(x, y, w, h, area, c))
+    return out
+
+
+FAST_CONTENT_MM2 = 400.0   # real ink over this area: content, whatever holes, shadows or dust add
 
 
 def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | None = None,
                    front_loader=None) -> BlankResult:
     """Verdict from the ink maps. ``front_loader()`` returns the mirrored front's ink mask when asked."""
     ppm2 = px_per_mm * px_per_mm
-    inner = maps.inner > 0
-    strong = ((maps.darkness >= maps.strong_t) & inner) | maps.colour
-    strong_u8 = strong.astype(np.uint8) * 255
+    strong_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, maps.strong_t, cv2.CMP_GE), maps.inner)
+    colour_u8 = maps.colour.view(np.uint8) * 255
+    strong_u8 = cv2.bitwise_or(strong_u8, colour_u8)
     maps.ink = strong_u8
-    n, labels, stats, _ = _components(strong_u8)
+    # Fast path (an ordinary text page): plenty of real ink or colour, no need to look closer.
+    real_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, REAL_INK, cv2.CMP_GE), maps.inner)
+    real_area = (cv2.countNonZero(real_u8) + cv2.countNonZero(colour_u8)) / ppm2
+    if real_area >= FAST_CONTENT_MM2:
+        return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
+                           ["ink"], cv2.countNonZero(colour_u8) / ppm2 >= 10)
+    comps = _components(strong_u8)
     speck = SPECK_MM * px_per_mm
     reasons: set[str] = set()
-    real_px, weak_ids = 0, []
+    real_px, weak = 0, []
     coloured = False
-    colour_lab = None
-    h, w = strong.shape
-    ys_inner = np.nonzero(inner.any(axis=1))[0]
-    xs_inner = np.nonzero(inner.any(axis=0))[0]
-    box = (xs_inner.min(), ys_inner.min(), xs_inner.max(), ys_inner.max()) if xs_inner.size else (0, 0, w, h)
-    for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
+    h, w = strong_u8.shape
+    bx, by, bw_, bh_ = cv2.boundingRect(maps.inner)
+    box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, w, h)
+    for c in comps:
+        x, y, bw, bh, area = c.x, c.y, c.w, c.h, c.area
         if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
-                                                 and area >= 0.45 * bw * bh):
+                                           and area >= 0.45 * bw * bh):
             reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
             continue
-        if _punch_hole(x, y, bw, bh, area, box, px_per_mm, maps.darkness, labels, i):
+        if _punch_hole(x, y, bw, bh, area, box, px_per_mm):
             reasons.add("punch_holes")
             continue
         if _edge_shadow(x, y, bw, bh, area, box, px_per_mm):
@@ -123,34 +164,32 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
         if _streak(bw, bh, box, px_per_mm):
             reasons.add("streak")
             continue
-        comp_slice = labels[y:y + bh, x:x + bw] == i
-        if colour_lab is None:
-            colour_lab = maps.colour
-        if np.count_nonzero(colour_lab[y:y + bh, x:x + bw] & comp_slice) >= max(4, 0.2 * area):
+        comp_slice = c.mask(strong_u8)
+        if np.count_nonzero(maps.colour[y:y + bh, x:x + bw] & comp_slice) >= max(4, 0.2 * area):
             coloured = True
             real_px += area
             continue
-        peak = int(maps.darkness[y:y + bh, x:x + bw][comp_slice].max())
+        peak = int(maps.darkness[y:y + bh, x:x + bw][comp_slice].max(initial=0))
         if peak >= REAL_INK:
             real_px += area
         else:
-            weak_ids.append(i)
-    faint = ((maps.darkness >= maps.faint_t) & inner & ~strong).astype(np.uint8) * 255
-    faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    fn, flabels, fstats, _ = _components(faint)
-    faint_ids = [i for i in range(1, fn)
-                 if (fstats[i, 2] >= 1.5 * px_per_mm or fstats[i, 3] >= 1.5 * px_per_mm)
-                 and not _edge_shadow(*(int(v) for v in fstats[i]), box, px_per_mm)
-                 and not _streak(int(fstats[i, 2]), int(fstats[i, 3]), box, px_per_mm)]
-    weak_px = int(sum(stats[i, 4] for i in weak_ids))
-    faint_px = int(sum(fstats[i, 4] for i in faint_ids))
+            weak.append(c)
+    weak_px = int(sum(c.area for c in weak))
     if real_px / ppm2 >= 1.0:
         ink_mm2 = (real_px + weak_px) / ppm2
-        return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, faint_px / ppm2,
+        return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, 0.0,
                            sorted(reasons | ({"colour_ink"} if coloured else {"ink"})), coloured)
+    faint = cv2.bitwise_and(cv2.compare(maps.darkness, maps.faint_t, cv2.CMP_GE), maps.inner)
+    faint = cv2.bitwise_and(faint, cv2.bitwise_not(strong_u8))
+    faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    faint_comps = [c for c in _components(faint)
+                   if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm)
+                   and not _edge_shadow(c.x, c.y, c.w, c.h, c.area, box, px_per_mm)
+                   and not _streak(c.w, c.h, box, px_per_mm)]
+    faint_px = int(sum(c.area for c in faint_comps))
     suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
     if not suspicious:
-        if maps.colour[inner].mean() < 0.001 and maps.darkness[inner].mean() < 1 and not reasons:
+        if not reasons and cv2.countNonZero(faint) == 0:
             reasons.add("clean")
         return BlankResult(BLANK, _blank_score(weak_px + faint_px, ppm2), 0.0, faint_px / ppm2, sorted(reasons))
     # Marks that might be show-through: ask the front of the sheet (costly: only here).
@@ -160,8 +199,8 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
             return BlankResult(CONTENT, _content_score(weak_px / ppm2) + 0.1, weak_px / ppm2, faint_px / ppm2,
                                sorted(reasons | {"light_ink"}))
         return BlankResult(UNSURE, 0.5, 0.0, faint_px / ppm2, sorted(reasons | {"faint_marks"}))
-    un_weak = _unexplained(labels, stats, weak_ids, explain)
-    un_faint = _unexplained(flabels, fstats, faint_ids, explain)
+    un_weak = _unexplained(weak, strong_u8, explain)
+    un_faint = _unexplained(faint_comps, faint, explain)
     reasons.add("show_through")
     if un_weak / ppm2 >= 1.0:
         return BlankResult(CONTENT, _content_score(un_weak / ppm2) + 0.1, un_weak / ppm2, un_faint / ppm2,
@@ -173,13 +212,13 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
                        sorted(reasons), show_through_checked=True)
 
 
-def _unexplained(labels, stats, ids, explain: np.ndarray) -> int:
+def _unexplained(comps: list[_Comp], full: np.ndarray, explain: np.ndarray) -> int:
     """Pixels of the given components that the front's mirrored ink does not cover."""
     total = 0
-    for i in ids:
-        x, y, bw, bh, area = (int(v) for v in stats[i])
-        comp = labels[y:y + bh, x:x + bw] == i
-        covered = np.count_nonzero(comp & (explain[y:y + bh, x:x + bw] > 0))
+    for c in comps:
+        comp = c.mask(full)
+        area = int(np.count_nonzero(comp))
+        covered = np.count_nonzero(comp & (explain[c.y:c.y + c.h, c.x:c.x + c.w] > 0))
         if covered < SHOW_THROUGH_EXPLAINED * area:
             total += area - covered
     return total
@@ -193,7 +232,7 @@ def _blank_score(residual_px: int, ppm2: float) -> float:
     return round(0.8 + 0.2 * (1.0 - min(1.0, residual_px / ppm2 / FAINT_MIN_MM2)), 3)
 
 
-def _punch_hole(x, y, bw, bh, area, box, ppm, darkness, labels, i) -> bool:
+def _punch_hole(x, y, bw, bh, area, box, ppm) -> bool:
     d_mm = max(bw, bh) / ppm
     if not (3.5 <= d_mm <= 9.0) or abs(bw - bh) > 0.3 * max(bw, bh):
         return False
@@ -231,18 +270,20 @@ def front_ink_mirrored(front_maps: InkMaps, back_darkness: np.ndarray, px_per_mm
     (long-edge flip) or top-bottom (short-edge flip); the flip that correlates better is used, and
     a translation found by phase correlation absorbs the offset between the two cameras.
     """
-    src = (front_maps.darkness >= max(40, front_maps.strong_t)).astype(np.float32)
-    src = cv2.resize(src, (back_darkness.shape[1], back_darkness.shape[0]), interpolation=cv2.INTER_AREA)
-    tgt = cv2.GaussianBlur(back_darkness.astype(np.float32), (0, 0), 1.5)
+    src = cv2.compare(front_maps.darkness, max(40, front_maps.strong_t), cv2.CMP_GE)
+    if src.shape != back_darkness.shape:
+        src = cv2.resize(src, (back_darkness.shape[1], back_darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
+    # registration at half size (a shift is all we need), applied at full size
+    tgt = cv2.GaussianBlur(shrink(back_darkness, 2).astype(np.float32), (0, 0), 1.0)
     best = None
     for flip in (1, 0):
         m = cv2.flip(src, flip)
-        blurred = cv2.GaussianBlur(m, (0, 0), 1.5)
-        (dx, dy), resp = cv2.phaseCorrelate(blurred, tgt)
+        small = cv2.GaussianBlur(shrink(m, 2).astype(np.float32), (0, 0), 1.0)
+        (dx, dy), resp = cv2.phaseCorrelate(small, tgt)
         if best is None or resp > best[0]:
-            best = (resp, flip, dx, dy, m)
-    _, _, dx, dy, m = best
+            best = (resp, dx * 2, dy * 2, m)
+    _, dx, dy, m = best
     shift = np.float32([[1, 0, dx], [0, 1, dy]])
-    moved = cv2.warpAffine(m, shift, (m.shape[1], m.shape[0]))
+    moved = cv2.warpAffine(m, shift, (m.shape[1], m.shape[0]), flags=cv2.INTER_NEAREST)
     k = max(3, int(round(2.0 * px_per_mm)) | 1)
-    return cv2.dilate((moved > 0.2).astype(np.uint8) * 255, np.ones((k, k), np.uint8))
+    return cv2.dilate(moved, np.ones((k, k), np.uint8))

@@ -83,7 +83,8 @@ def _factor_for(width: int, height: int, dpi: tuple[int, int] | None) -> int:
 def _halve_to(img: np.ndarray, factor: int) -> np.ndarray:
     while factor > 1:
         h, w = img.shape[:2]
-        img = cv2.resize(img, (max(w // 2, 1), max(h // 2, 1)), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(img[:h // 2 * 2 or 1, :w // 2 * 2 or 1], (max(w // 2, 1), max(h // 2, 1)),
+                         interpolation=cv2.INTER_AREA)
         factor //= 2
     return img
 
@@ -160,8 +161,10 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
     if im.format == "JPEG":
         if not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
             raise _unreadable(name, "the JPEG file is truncated (no end marker)", "tệp JPEG bị cắt cụt")
-        arr = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           _REDUCED_COLOR[page.factor] | cv2.IMREAD_IGNORE_ORIENTATION)
+        flags = _REDUCED_COLOR[page.factor]
+        if b"Exif" in data[:4096]:
+            flags |= cv2.IMREAD_IGNORE_ORIENTATION   # QC sees the pixels as stored, like the PDF will
+        arr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
         if arr is None:
             raise _unreadable(name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
         page.bgr = arr

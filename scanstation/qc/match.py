@@ -33,7 +33,10 @@ class MatchResult:
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
     """48x64 normalised thumbnail for the cheap pre-filter."""
-    t = cv2.resize(gray, (48, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
+    h, w = gray.shape
+    f = max(1, min(h // 64, w // 48))
+    small = cv2.resize(gray[:h // f * f, :w // f * f], (w // f, h // f), interpolation=cv2.INTER_AREA)
+    t = cv2.resize(small, (48, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
     t -= t.mean()
     n = float(np.linalg.norm(t))
     return (t / n if n > 1e-6 else t).astype(np.float16)

@@ -50,7 +50,8 @@ def colour_name(hue: float, sat: float) -> str | None:
 def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
                       paper_width_mm: float | None = None) -> list[StickyNote]:
     h0, w0 = bgr.shape[:2]
-    small = cv2.resize(bgr, (max(w0 // 2, 1), max(h0 // 2, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(bgr[:h0 // 2 * 2, :w0 // 2 * 2], (max(w0 // 2, 1), max(h0 // 2, 1)),
+                       interpolation=cv2.INTER_AREA)
     sppm = px_per_mm / 2.0
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hch, sch, vch = cv2.split(hsv)
@@ -85,15 +86,18 @@ def _notes_in(raw, hch, sch, vch, sppm, page_w, factor) -> list[StickyNote]:
     k3 = np.ones((3, 3), np.uint8)
     mask = cv2.morphologyEx(raw.astype(np.uint8) * 255, cv2.MORPH_CLOSE, k3)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, k3)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     notes: list[StickyNote] = []
-    for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
+    for cnt in cnts:
+        x, y, bw, bh = cv2.boundingRect(cnt)
+        if bw * bh < MIN_AREA_MM2 * sppm * sppm:
+            continue
+        comp = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(comp, [cnt - (x, y)], -1, 1, -1)
+        comp &= (mask[y:y + bh, x:x + bw] > 0).view(np.uint8)
+        area = int(comp.sum())
         if area < MIN_AREA_MM2 * sppm * sppm:
             continue
-        comp = (labels[y:y + bh, x:x + bw] == i).astype(np.uint8)
-        cnts, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cnt = max(cnts, key=cv2.contourArea)
         (_, _), (rw, rh), ang = cv2.minAreaRect(cnt)
         short, long_ = sorted((rw / sppm, rh / sppm))
         if short < MIN_SIDE_MM or long_ > MAX_SIDE_MM or long_ > 5 * short:
