@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scanstation.dossier_io import load_dossier_file
@@ -41,7 +42,36 @@ def stage_intake(run: DemoRun) -> dict[str, Any]:
 
 
 def stage_capture(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("capture from the virtual scanner (issue: scanners)")
+    """Scan every digitised component's declared sheets from the virtual scanner into the work area."""
+    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
+
+    assert run.dossier is not None
+    station = run.station
+    run.workarea = station.begin_capture(run.dossier)
+    profile = get_profile(station.settings)
+    scanner = open_scanner(_DEMO_SCANNER)
+    caps = scanner.capabilities()
+    per_component: list[dict[str, Any]] = []
+    truth: dict[str, list[dict[str, Any] | None]] = {}
+    for n, comp in enumerate(run.dossier.components, start=1):
+        if not comp.digitised:
+            continue
+        # one seed per component so each paper looks different; duplex as the clerk declared it
+        ov = Overrides(source="adf-duplex" if comp.duplex else "adf",
+                       options=(f"seed={n}", f"sheets={comp.declared_sheets or 1}"))
+        request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), caps, station.settings.profile, ov)
+        result = capture(request, run.workarea, comp.id, scanner=scanner)
+        comp.pages.extend(result.pages)
+        truth[comp.id] = result.truths
+        per_component.append({"component": comp.name, "sheets": comp.declared_sheets, "pages": len(result.pages),
+                              "events": [e.kind for e in result.events]})
+    station.save_dossier(run.dossier)
+    run.outputs["capture"] = {"device": _DEMO_SCANNER, "ground_truth": truth}
+    return {"device": _DEMO_SCANNER, "dpi": request.dpi if per_component else None,
+            "pages": sum(c["pages"] for c in per_component), "components": per_component}
+
+
+_DEMO_SCANNER = "virtual:demo"
 
 
 def stage_qc(run: DemoRun) -> dict[str, Any]:
@@ -49,15 +79,109 @@ def stage_qc(run: DemoRun) -> dict[str, Any]:
 
 
 def stage_assemble(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("PDF/A assembly (issue: PDF/A and signing)")
+    if run.dossier is None or run.workarea is None:
+        raise NotBuilt("PDF/A assembly needs the dossier from intake")
+    report = run.station.assemble(run.dossier)
+    run.outputs["pdfs"] = [{"component_id": f["component_id"], "path": f["path"], "file_name": f["file_name"],
+                            "sha256": f["sha256"]} for f in report["files"]]
+    return {"pdfa": report["pdfa"], "out_dir": report["out_dir"],
+            "files": [f"{f['file_name']} ({f['pages']} pages)" for f in report["files"]],
+            "skipped": [f"{s['component']}: {s['reason']}" for s in report["skipped"]],
+            **({"left_out": [x["reason"] for x in report["left_out"]]} if report["left_out"] else {})}
 
 
 def stage_sign(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("signing with the demo token (issue: PDF/A and signing)")
+    """Sign every assembled PDF with the demo software token: the clerk, then the SAO Y copy.
+
+    Each role is one session (one PIN entry for the whole dossier); every file is verified before
+    it is listed in ``run.outputs["signed"]``.
+    """
+    from scanstation import paths
+    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch
+    from scanstation.signing.softtoken import ensure_demo_token
+
+    pdfs = run.outputs.get("pdfs")
+    if not pdfs:
+        raise NotBuilt("signing needs the assembled PDFs (run.outputs['pdfs'])")
+    tok = ensure_demo_token()
+    roots = load_trust_roots([tok.ca_pem])
+    out_dir = (run.workarea.root if run.workarea else paths.home()) / "signed"
+    when = ScanTimes(run)
+    t0 = time.perf_counter()
+    clerk_items = [(Path(p["path"]), out_dir / p["file_name"], {"scan_time": when.of(p["component_id"])})
+                   for p in pdfs]
+    with open_session(tok.module, tok.clerk_label, tok.pin, trust_roots=roots) as ts:
+        clerk = sign_batch(ts, clerk_items, SignOptions(role="clerk", trust_roots=roots))
+    _raise_if_incomplete(clerk)
+    org = run.station.settings.get("station.org_name") or tok.org_name
+    with open_session(tok.module, tok.org_label, tok.pin, trust_roots=roots) as ts:
+        copy = sign_batch(ts, [(s.path, s.path) for s in clerk.signed],
+                          SignOptions(role="copy", org_name=org, trust_roots=roots))
+    _raise_if_incomplete(copy)
+    run.outputs["signed"] = [{"path": s.path, "sha256": s.sha256, "size": s.size, "component_id": p["component_id"]}
+                             for s, p in zip(copy.signed, pdfs)]
+    run.outputs["trust_roots"] = [str(tok.ca_pem)]   # for verify_file() before upload
+    return {"files": len(copy.signed), "clerk": tok.clerk_name, "certified_copy_by": org, "folder": str(out_dir),
+            "ms_per_file": round(1000 * (time.perf_counter() - t0) / max(1, len(pdfs)), 1)}
+
+
+class ScanTimes:
+    """Time of scanning per component: when its last kept page was captured."""
+
+    def __init__(self, run: DemoRun) -> None:
+        self.run = run
+
+    def of(self, component_id: str):
+        if self.run.dossier is None:
+            return None
+        try:
+            comp = self.run.dossier.component(component_id)
+        except KeyError:
+            return None
+        times = [p.captured_at for p in comp.kept_pages() if p.captured_at]
+        if not times:
+            return None
+        t = max(times)
+        return t if t.tzinfo else t.astimezone()
+
+
+def _raise_if_incomplete(res) -> None:
+    if not res.complete:
+        why = res.stopped.message_en if res.stopped else "; ".join(f["message_en"] for f in res.failed)
+        raise RuntimeError(f"demo signing incomplete: {why}")
 
 
 def stage_queue(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("upload queue and provincial simulator (issue: offline upload queue)")
+    """Queue every signed file (same transaction as "signed") and upload it to a local simulator."""
+    import secrets
+
+    from scanstation import paths
+    from scanstation.model import DossierStatus
+    from scanstation.sync import Outbox, audit_hook, build_worker
+    from scanstation.sync.simulator import ProvincialSimulator
+
+    signed = run.outputs.get("signed") or []
+    if not signed:
+        raise NotBuilt("no signed files to queue (the signing stage produced none)")
+    st = run.station
+    secret = secrets.token_hex(16)   # a one-off secret for this run's simulator; never written anywhere
+    with ProvincialSimulator(paths.home() / "provincial-sim", "127.0.0.1", 0, secret=secret) as sim:
+        jobs = [st.record_signed_file(run.dossier, f["component_id"], f["path"], f["sha256"], f["size"])
+                for f in signed]
+        st.set_status(run.dossier, DossierStatus.QUEUED)
+        worker = build_worker(st.settings, st.store, audit=audit_hook(st.audit, st.actor), endpoint=sim.url,
+                              secret=secret)
+        rep = worker.run(until_empty=True, max_seconds=120)
+        received = [f for f in sim.received()["files"] if f["dossier_code"] == run.dossier.receipt_code]
+        url = sim.url
+    states = {j: Outbox(st.store).get(j).state.value for j in jobs}
+    if all(v == "confirmed" for v in states.values()):
+        st.set_status(run.dossier, DossierStatus.UPLOADED)
+    run.outputs["upload_jobs"] = jobs
+    return {"simulator": url, "queued": len(jobs), "confirmed": rep.confirmed,
+            "states": sorted(set(states.values())), "bytes_sent": rep.bytes_sent,
+            "received": [{"file": f["file_name"], "sha256": f["sha256"], "size": f["size"],
+                          "times_submitted": f["submissions"]} for f in received]}
 
 
 STAGES: list[tuple[str, Callable[[DemoRun], dict[str, Any]]]] = [

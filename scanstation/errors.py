@@ -157,9 +157,155 @@ class PdfError(ScanStationError):
     code = "PDF"
 
 
+class PageImageError(PdfError):
+    """An image file cannot be a page: missing, empty, corrupt, alpha channel, no dpi, wrong colour."""
+
+    code = "PDF_PAGE_IMAGE"
+
+
+class PdfConformanceError(PdfError):
+    """The assembled file did not pass PDF/A validation; nothing was written."""
+
+    code = "PDF_NOT_PDFA"
+
+
+class FileNamingError(PdfError):
+    """The profile's file-name template cannot name a component."""
+
+    code = "PDF_FILE_NAME"
+
+
 class SigningError(ScanStationError):
     code = "SIGNING"
 
 
 class SyncError(ScanStationError):
     code = "SYNC"
+
+
+# --- signing (scanstation.signing) ---------------------------------------------------------------
+class TokenModuleError(SigningError):
+    """The PKCS#11 module cannot be found or loaded."""
+
+    code = "TOKEN_MODULE"
+
+
+class TokenNotFoundError(SigningError):
+    code = "TOKEN_NOT_FOUND"
+
+
+class TokenRemovedError(SigningError):
+    """The token went away (pulled out, session lost) in the middle of work; nothing half-written."""
+
+    code = "TOKEN_REMOVED"
+
+
+class WrongPinError(SigningError):
+    """The token refused the PIN. ``tries_left`` is set only when the token says (``final_try``: 1)."""
+
+    code = "WRONG_PIN"
+
+    def __init__(self, message_en: str, message_vi: str | None = None, *, tries_left: int | None = None,
+                 count_low: bool = False, final_try: bool = False, **kw) -> None:
+        super().__init__(message_en, message_vi, field="pin", **kw)
+        self.tries_left = tries_left
+        self.count_low = count_low
+        self.final_try = final_try
+
+
+class PinLockedError(SigningError):
+    code = "PIN_LOCKED"
+
+
+class NoUsableKeyError(SigningError):
+    code = "NO_USABLE_KEY"
+
+
+class CertificateError(SigningError):
+    """The signing certificate may not be used (validity, key usage, chain)."""
+
+    code = "CERTIFICATE"
+
+
+class CertificateExpiredError(CertificateError):
+    code = "CERT_EXPIRED"
+
+
+class CertificateNotYetValidError(CertificateError):
+    code = "CERT_NOT_YET_VALID"
+
+
+class CertificateUsageError(CertificateError):
+    code = "CERT_KEY_USAGE"
+
+
+class CertificateUntrustedError(CertificateError):
+    code = "CERT_UNTRUSTED"
+
+
+class NotSignableError(SigningError):
+    """The input is not a PDF this station can sign (not a PDF, encrypted, broken)."""
+
+    code = "NOT_SIGNABLE"
+
+
+class SignatureVerificationError(SigningError):
+    """A file just signed did not verify; it was not kept."""
+
+    code = "SIGNATURE_NOT_VERIFIED"
+
+
+# --- sync (upload queue, provincial adapter) ---------------------------------------------------
+class UploadRetryable(SyncError):
+    """The attempt failed but may succeed later (network, server busy, throttled).
+
+    ``kind``: offline (could not connect), network (broken mid-transfer), timeout, server, throttled,
+    auth, tls. ``retry_after``: seconds the server asked us to wait, when it did."""
+
+    code = "SYNC_RETRY"
+
+    def __init__(self, message_en: str, message_vi: str | None = None, *, kind: str = "network",
+                 retry_after: float | None = None, **kw) -> None:
+        super().__init__(message_en, message_vi, **kw)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+class UploadRejected(SyncError):
+    """The server refused the upload for a reason retrying cannot fix (needs a person)."""
+
+    code = "SYNC_REJECTED"
+
+
+class HashMismatch(SyncError):
+    """The SHA-256 the server confirmed differs from the one recorded when the file was signed."""
+
+    code = "SYNC_HASH_MISMATCH"
+
+
+class CredentialsError(SyncError):
+    """No secret for the provincial system (no keyring backend, nothing stored, no env variable)."""
+
+    code = "SYNC_CREDENTIALS"
+
+
+class JobNotFound(SyncError):
+    code = "SYNC_NO_JOB"
+
+
+class JobStateError(SyncError):
+    """The job is not in a state that allows this (e.g. cancel a confirmed upload)."""
+
+    code = "SYNC_JOB_STATE"
+
+
+class BundleError(SyncError):
+    """An export/import bundle is incomplete, tampered with or cannot be written."""
+
+    code = "SYNC_BUNDLE"
+
+
+class UnsignedFileError(SyncError):
+    """A file offered to the queue has no signature, or a broken one."""
+
+    code = "SYNC_UNSIGNED"

@@ -220,7 +220,7 @@ class _LRU:
         self._d.clear()
 
 
-_paper_cache = _LRU(3)      # full-page paper planes: ~9 MB each at A4 300 dpi (grey noise plane)
+_paper_cache = _LRU(3)      # grey offset planes: ~9 MB each at A4 300 dpi
 _text_cache = _LRU(160)     # rendered paragraph blocks
 _seal_cache = _LRU(12)
 
@@ -290,29 +290,41 @@ def _text_block(text: str, font_name: str, px: int, width: int, align: str = "le
     return _text_cache.get(key, make)
 
 
-def _paper_plane(w: int, h: int, tint: tuple[int, int, int], noise: float, variant: int) -> np.ndarray:
-    """Paper colour with low-frequency unevenness and sensor noise (RGB, cached, treat as read-only)."""
-    key = (w, h, tint, round(noise, 2), variant % 2)
+def _offset_plane(w: int, h: int, noise: float, variant: int) -> np.ndarray:
+    """Paper unevenness + sensor noise as a grey offset plane (uint8, 128 = none), cached per size.
+
+    Built at small size and in row blocks so that making it never needs a full-page float array
+    (a 500-page feed must stay well under 300 MB)."""
+    key = (w, h, round(noise, 2), variant % 2)
 
     def make() -> np.ndarray:
         rng = np.random.default_rng(1000 + variant % 2)
-        # low-frequency shading (lamp falloff, paper fibre) from a tiny field, upscaled
-        small = rng.normal(0.0, 1.2, (12, 9)).astype(np.float32)
-        shade = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-        grey = shade
+        # low-frequency shading (lamp falloff, paper fibre): a tiny field, upscaled in uint8
+        small = np.clip(128 + rng.normal(0.0, 1.2, (12, 9)), 0, 255).astype(np.uint8)
+        plane = cv2.resize(cv2.resize(small, (max(9, w // 16), max(12, h // 16)), interpolation=cv2.INTER_CUBIC),
+                           (w, h), interpolation=cv2.INTER_LINEAR)
         if noise > 0:
-            # sensor noise: a 509x503 tile (prime-ish sizes so repetition is invisible) tiled over the page
-            tile = rng.normal(0.0, noise, (503, 509)).astype(np.float32)
-            reps = (h // 503 + 1, w // 509 + 1)
-            grey = grey + np.tile(tile, reps)[:h, :w]
-        grey_i = np.clip(np.rint(grey), -20, 20).astype(np.int16)
-        out = np.empty((h, w, 3), np.uint8)
-        for c in range(3):
-            out[..., c] = np.clip(grey_i + tint[c], 0, 255).astype(np.uint8)
-        out.flags.writeable = False
-        return out
+            # sensor noise: a 509x503 tile (sizes that do not divide the page) added block by block
+            tile = np.clip(np.rint(rng.normal(0.0, noise, (503, 509))), -20, 20).astype(np.int16)
+            wide = np.tile(tile, (1, w // 509 + 1))[:, :w]
+            for r0 in range(0, h, 503):
+                r1 = min(h, r0 + 503)
+                block = plane[r0:r1].astype(np.int16) + wide[: r1 - r0]
+                plane[r0:r1] = np.clip(block, 0, 255).astype(np.uint8)
+        plane.flags.writeable = False
+        return plane
 
     return _paper_cache.get(key, make)
+
+
+def _paper_plane(w: int, h: int, tint: tuple[int, int, int], noise: float, variant: int) -> np.ndarray:
+    """A fresh RGB page of paper: tint + the cached offset plane (saturating per channel)."""
+    off = _offset_plane(w, h, noise, variant)
+    chans = []
+    for c in range(3):
+        d = int(tint[c]) - 128
+        chans.append(cv2.add(off, d) if d >= 0 else cv2.subtract(off, -d))
+    return cv2.merge(chans)
 
 
 def _min_ink(img: np.ndarray, mask: np.ndarray, x: int, y: int, ink: tuple[int, int, int] = INK_BLACK,
@@ -574,13 +586,14 @@ def _draw_back(img: np.ndarray, spec: PageSpec, rng: np.random.Generator, truth:
         if front is None:
             front = _paper_page(replace(spec, side="front", sticky_note=None, corner=None, mode="color"),
                                 rng_for_front(spec))[0]
-        # thin paper: the front's ink shows through mirrored, blurred and very faint (5-12 % contrast)
-        small = cv2.resize(front, (W // 4, H // 4), interpolation=cv2.INTER_AREA)
+        # thin paper: the front's ink shows through mirrored, blurred and very faint (5-12 % contrast).
+        # Worked out at quarter size in grey, so only one full-size grey plane is ever allocated.
+        small = ghost_source(front, W, H)
         small = cv2.GaussianBlur(cv2.flip(small, 1), (0, 0), 1.2)
-        ghost = cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
         k = float(rng.uniform(0.05, 0.12))
-        dark = cv2.subtract(np.full_like(ghost, 255), ghost)  # ink amount
-        img[...] = cv2.subtract(img, cv2.multiply(dark, np.full_like(dark, 1), scale=k))
+        dark_small = cv2.convertScaleAbs(cv2.subtract(np.full_like(small, 255), small), alpha=k)
+        dark = cv2.resize(dark_small, (W, H), interpolation=cv2.INTER_LINEAR)
+        img[...] = cv2.subtract(img, cv2.merge([dark, dark, dark]))
         truth["show_through_strength"] = round(k, 3)
     elif kind == "punch-holes":
         r = _mm(3, dpi)
@@ -665,7 +678,7 @@ def _paper_page(spec: PageSpec, rng: np.random.Generator, front: np.ndarray | No
         tint = PAPER_TINTS[name]
         truth["tint"] = name
     noise = spec.noise * (3.0 if spec.side == "back" and spec.back_kind == "noise" else 1.0)
-    img = _paper_plane(W, H, tint, noise, spec.seed).copy()
+    img = _paper_plane(W, H, tint, noise, spec.seed)
     if spec.side == "front":
         _draw_front(img, spec, rng, truth)
     else:
@@ -788,14 +801,28 @@ def back_page(seed: int = 0, kind: str = "blank", **kw: Any) -> SamplePage:
     return render_page(PageSpec(seed=seed, side="back", back_kind=kind, **kw))
 
 
-def render_sheet(sheet: SheetSpec) -> tuple[SamplePage, SamplePage]:
-    """Front and back of one sheet; the back's show-through comes from this very front."""
+def ghost_source(front: np.ndarray, W: int, H: int) -> np.ndarray:
+    """Quarter-size grey copy of a front (any size, grey or RGB): all show-through needs of it."""
+    g = front if front.ndim == 2 else cv2.cvtColor(front, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(g, (max(1, W // 4), max(1, H // 4)), interpolation=cv2.INTER_AREA)
+
+
+def iter_sheet(sheet: SheetSpec):
+    """Yield the front, then the back, of one sheet, holding only one full page at a time
+    (the back's show-through keeps a quarter-size grey copy of this very front)."""
     front = render_page(sheet.front)
     src = None
     if sheet.back.back_kind == "show-through":
-        # the ghost is made from the clean paper of the front (no skew), whatever the capture mode
-        src, _ = _paper_page(replace(sheet.front, mode="color"), rng_for_front(sheet.front))
-    back = render_page(sheet.back, front=src)
+        W, H = page_size_px(sheet.back.paper, sheet.back.dpi)
+        src = ghost_source(front.image, W, H)
+    yield front
+    del front
+    yield render_page(sheet.back, front=src)
+
+
+def render_sheet(sheet: SheetSpec) -> tuple[SamplePage, SamplePage]:
+    """Front and back of one sheet; the back's show-through comes from this very front."""
+    front, back = iter_sheet(sheet)
     return front, back
 
 

@@ -7,16 +7,19 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from scanstation import paths
 from scanstation.audit import AuditLog
+from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
 from scanstation.config import Settings
 from scanstation.errors import StorageError, ValidationError
-from scanstation.model import Component, Dossier, DossierStatus, Page, to_plain
+from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, new_id, to_plain
+from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.db import Store, open_store
-from scanstation.store.tables import DossierRow, PageRow
+from scanstation.store.tables import DossierRow, OutputFileRow, PageRow
 from scanstation.workarea import WorkArea
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,37 @@ class Station:
                                 kept=p.kept, excluded_reason=p.excluded_reason, captured_at=p.captured_at,
                                 data=json.dumps(to_plain(p), ensure_ascii=False)))
 
+    def record_signed_file(self, dossier: Dossier, component_id: str, path: Path | str, sha256: str, size: int,
+                           *, document_type: str = "", metadata: dict | None = None,
+                           file_name: str | None = None) -> str:
+        """Record a signed output file and queue its upload in ONE transaction (with its audit event):
+        a crash can never leave a signed file that is not queued, or a job without its file."""
+        from scanstation import sync
+
+        path = Path(path)
+        if not document_type or metadata is None:
+            try:
+                comp = dossier.component(component_id)
+                document_type = document_type or comp.document_type_code
+                metadata = to_plain(comp.metadata) if metadata is None else metadata
+            except KeyError:
+                metadata = metadata or {}
+        now = datetime.now(UTC)
+        file_id = new_id()
+        with self.store.session() as s:
+            s.add(OutputFileRow(id=file_id, dossier_id=dossier.id, component_id=component_id,
+                                file_name=file_name or path.name, path=str(path), sha256=sha256, size=int(size),
+                                state="signed", created_at=now, data="{}"))
+            job_id, _created = sync.enqueue(s, dossier_code=dossier.receipt_code, path=path, sha256=sha256,
+                                            size=size, component_id=component_id, document_type=document_type,
+                                            file_name=file_name or path.name, metadata=metadata,
+                                            output_file_id=file_id, station=self.settings.get("station.id"))
+            self.audit.append(self.actor, "file.signed_queued", dossier=dossier.receipt_code,
+                              file=file_name or path.name,
+                              details={"component": component_id, "sha256": sha256, "size": int(size),
+                                       "job": job_id}, session=s)
+        return job_id
+
     def list_dossiers(self, *, unfinished_only: bool = False, limit: int = 200) -> list[DossierRow]:
         with self.store.session() as s:
             q = select(DossierRow).order_by(DossierRow.updated_at.desc()).limit(limit)
@@ -105,6 +139,25 @@ class Station:
         if unfinished_only:
             rows = [r for r in rows if not DossierStatus(r.status).finished]
         return rows
+
+    # --- assembly -------------------------------------------------------------------------------
+    def assemble(self, dossier: Dossier, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+        """One PDF/A file per digitised component from its kept pages, into the work area's out/ folder."""
+        wa = WorkArea.for_dossier(dossier.id)
+        images = {c.id: [wa.root / p.file for p in c.kept_pages()] for c in dossier.components if c.digitised}
+        facts = {c.id: [{"page_id": p.id, "sheet": p.sheet, "side": p.side.value, "variant": p.variant.value}
+                        for p in c.kept_pages()] for c in dossier.components if c.digitised}
+        report = assemble_dossier(dossier, images, wa.out_dir, page_facts=facts, progress=progress)
+        dossier.outputs = [OutputFile(component_id=f["component_id"], file_name=f["file_name"], sha256=f["sha256"],
+                                      size=f["size"]) for f in report["files"]]
+        if report["complete"] and report["files"]:
+            dossier.status = DossierStatus.ASSEMBLED
+        self.save_dossier(dossier)
+        self.audit.append(self.actor, "dossier.assembled", dossier=dossier.receipt_code,
+                          details={"complete": report["complete"],
+                                   "files": {f["file_name"]: f["sha256"] for f in report["files"]},
+                                   "skipped": [s["component"] for s in report["skipped"]]})
+        return report
 
     # --- crash recovery ---------------------------------------------------------------------------
     def unfinished(self) -> list[Unfinished]:
@@ -137,6 +190,19 @@ class Station:
                           details={"pages": sum(len(c.pages) for c in dossier.components),
                                    "damaged": rec.damaged, "adopted": rec.adopted})
         return dossier
+
+
+def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: Path, *,
+                     profile_id: str | None = None, page_facts: dict[str, list[dict[str, Any]]] | None = None,
+                     progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+    """Build the dossier's PDF/A files (scanstation.pdf) from plain data: component id -> image paths.
+
+    Returns the plain report of :func:`scanstation.pdf.assemble_dossier` (files, skipped, left_out, complete).
+    """
+    from scanstation.pdf import assemble_dossier as build
+
+    profile = get_profile(profile_id or dossier.profile_id or DEFAULT_PROFILE_ID)
+    return build(dossier, images, Path(out_dir), profile=profile, page_facts=page_facts, progress=progress)
 
 
 def station_home() -> Path:

@@ -139,9 +139,8 @@ class VirtualDriver:
                 events.append(ScanEvent(stop.code.lower().removeprefix("device_"), sheet, stop.message_en))
                 stop.details["events"] = events
                 raise stop
-            front, back = samplepages.render_sheet(sheet_spec)
-            sides = [("front", front)] + ([("back", back)] if request.duplex else [])
-            for side, page in sides:
+            pages = samplepages.iter_sheet(sheet_spec)
+            for side, page in zip(["front", "back"] if request.duplex else ["front"], pages):
                 if delay:
                     time.sleep(delay)
                 truth = page.truth
@@ -150,9 +149,9 @@ class VirtualDriver:
                     truth["double_feed_hidden_sheet"] = sheet + 1
                 on_page(CapturedImage(page.image, sheet, side, request.dpi, truth))
                 images += 1
-                progress.report(images, in_feeder * len(sides), f"sheet {sheet} {side}")
+                progress.report(images, in_feeder * (2 if request.duplex else 1), f"sheet {sheet} {side}")
                 del page
-            del front, back
+            pages.close()
         if feeder:
             events.append(ScanEvent("feeder-empty", first + len(plan), "no more sheets in the feeder"))
         return events

@@ -43,11 +43,21 @@ def encode_png(pixels: np.ndarray, dpi: int) -> bytes:
         colour_type = 2
     else:
         raise ValueError(f"expected (H, W) or (H, W, 3) pixels, got shape {pixels.shape}")
-    rows = np.empty((h, w * channels + 1), np.uint8)
-    rows[:, 0] = 0                                   # filter type None on every row
-    rows[:, 1:] = pixels.reshape(h, w * channels)
-    idat = _deflate.compress(rows, _LEVEL)
-    del rows
+    # filter type None on every row; rows go to the compressor in blocks so that no second
+    # full-size copy of the page is ever made
+    flat = pixels.reshape(h, w * channels)
+    comp = _deflate.compressobj(_LEVEL)
+    parts = []
+    block = 256
+    rows = np.empty((min(block, h), w * channels + 1), np.uint8)
+    rows[:, 0] = 0
+    for r0 in range(0, h, block):
+        n = min(block, h - r0)
+        rows[:n, 1:] = flat[r0:r0 + n]
+        parts.append(comp.compress(rows[:n]))
+    parts.append(comp.flush())
+    idat = b"".join(parts)
+    del rows, parts
     ppm = round(dpi / 0.0254)
     return b"".join((
         PNG_SIGNATURE,

@@ -1,0 +1,207 @@
+"""Verify signed PDFs: what the upload queue calls before a file may leave the station.
+
+:func:`verify_file` never raises for a bad file; it returns a :class:`FileReport` whose ``ok`` is
+true only when the file is a PDF with at least one signature, every signature is intact,
+cryptographically valid and chains to the given trust roots, and the last signature covers the
+whole file (nothing appended after it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+log = logging.getLogger(__name__)
+
+FIELD_NAMES = {"clerk": "ScanStationClerk", "copy": "ScanStationCopy"}
+
+
+def role_of_field(name: str) -> str:
+    for role, base in FIELD_NAMES.items():
+        if name == base or (name.startswith(base) and name[len(base):].isdigit()):
+            return role
+    return "unknown"
+
+
+@dataclass
+class SignatureReport:
+    field: str
+    role: str
+    signer: str = ""
+    signer_subject: str = ""
+    certificate_serial: str = ""
+    issuer: str = ""
+    signing_time: datetime | None = None
+    timestamp_time: datetime | None = None
+    page: int | None = None            # 1-based page of the visible stamp, None if invisible
+    rect: list[float] | None = None
+    subfilter: str = ""
+    digest_algorithm: str = ""
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    coverage: str = ""                 # entire_file | entire_revision | partial
+    whole_file: bool = False
+    modification: str | None = None    # what later revisions changed (none, form_filling, ...)
+    docmdp_ok: bool | None = None
+    problem: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("signing_time", "timestamp_time"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass
+class FileReport:
+    path: str
+    ok: bool = False
+    signed: bool = False
+    sha256: str = ""
+    size: int = 0
+    pdfa: dict[str, Any] | None = None       # {"part": 2, "conformance": "B"} from XMP, or None
+    signatures: list[SignatureReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "ok": self.ok, "signed": self.signed, "sha256": self.sha256,
+                "size": self.size, "pdfa": self.pdfa, "signatures": [s.to_dict() for s in self.signatures],
+                "problems": self.problems}
+
+
+def _asn1(c: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(c.public_bytes(Encoding.DER))
+
+
+def verify_file(path: str | Path, trust_roots: list[x509.Certificate] | None = None) -> FileReport:
+    """Check every signature of the PDF at ``path`` against ``trust_roots`` (see module doc)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return FileReport(path=str(path), problems=[f"cannot read file: {e.strerror or e}"])
+    rep = verify_bytes(data, trust_roots or [], name=path.name)
+    rep.path = str(path)
+    return rep
+
+
+def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str = "",
+                 last_only: bool = False) -> FileReport:
+    """Like :func:`verify_file` on bytes. ``last_only`` checks just the newest signature (the signer's
+    own check right after signing: the earlier revisions are byte-for-byte what was read)."""
+    rep = FileReport(path=name, sha256="" if last_only else hashlib.sha256(data).hexdigest(), size=len(data))
+    if b"%PDF-" not in data[:1024]:
+        rep.problems.append("not a PDF file")
+        return rep
+    try:
+        _verify_signatures(data, trust_roots, rep, last_only)
+    except Exception as e:  # noqa: BLE001 - a broken file is a finding, not a crash
+        log.debug("verification of %s failed", name, exc_info=True)
+        rep.problems.append(f"unreadable PDF: {type(e).__name__}: {e}")
+        return rep
+    try:
+        _read_layout(data, rep)
+    except Exception as e:  # noqa: BLE001
+        rep.problems.append(f"cannot read page structure: {type(e).__name__}: {e}")
+    rep.signed = bool(rep.signatures)
+    if not rep.signed:
+        rep.problems.append("no signature")
+    for s in rep.signatures:
+        if not (s.intact and s.valid):
+            rep.problems.append(f"signature {s.field}: {'content changed' if not s.intact else 'invalid'}")
+        elif not s.trusted:
+            rep.problems.append(f"signature {s.field}: signer not trusted ({s.problem or 'no trust root'})")
+    if rep.signatures and not rep.signatures[-1].whole_file:
+        rep.problems.append("data appended after the last signature")
+    rep.ok = rep.signed and not rep.problems
+    return rep
+
+
+def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileReport, last_only: bool) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    r = PdfFileReader(io.BytesIO(data), strict=False)
+    vc = ValidationContext(trust_roots=[_asn1(c) for c in roots], allow_fetching=False,
+                           revocation_mode="soft-fail")
+
+    async def run() -> None:
+        sigs = r.embedded_signatures
+        for sig in sigs[-1:] if last_only else sigs:
+            fname = sig.field_name
+            s = SignatureReport(field=fname, role=role_of_field(fname))
+            with contextlib.suppress(Exception):
+                s.subfilter = str(sig.sig_object.get("/SubFilter", "")).lstrip("/")
+            try:
+                st = await async_validate_pdf_signature(sig, signer_validation_context=vc, skip_diff=last_only)
+            except Exception as e:  # noqa: BLE001 - an unparseable signature is a finding
+                s.problem = f"{type(e).__name__}: {e}"
+                rep.signatures.append(s)
+                continue
+            cert = st.signing_cert
+            s.signer = _cn(cert)
+            s.signer_subject = cert.subject.human_friendly
+            s.certificate_serial = format(cert.serial_number, "x")
+            s.issuer = cert.issuer.human_friendly
+            s.signing_time = st.signer_reported_dt
+            if st.timestamp_validity is not None:
+                s.timestamp_time = st.timestamp_validity.timestamp
+            s.digest_algorithm = st.md_algorithm
+            s.intact, s.valid, s.trusted = bool(st.intact), bool(st.valid), bool(st.trusted)
+            if not s.trusted and st.trust_problem_indic is not None:
+                s.problem = st.trust_problem_indic.name
+            cov = st.coverage
+            s.coverage = {SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
+                          SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision"}.get(cov, "partial")
+            s.whole_file = cov == SignatureCoverageLevel.ENTIRE_FILE
+            ml = st.modification_level
+            s.modification = ml.name.lower() if ml is not None else None
+            s.docmdp_ok = st.docmdp_ok
+            rep.signatures.append(s)
+
+    asyncio.run(run())
+
+
+def _cn(cert: asn1_x509.Certificate) -> str:
+    native = cert.subject.native
+    return str(native.get("common_name") or cert.subject.human_friendly)
+
+
+def _read_layout(data: bytes, rep: FileReport) -> None:
+    """Stamp page and rectangle of each signature field, and the PDF/A claim of the XMP."""
+    import pikepdf
+
+    by_name = {s.field: s for s in rep.signatures}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for i, page in enumerate(pdf.pages, start=1):
+            for annot in page.obj.get("/Annots", []) or []:
+                if annot.get("/FT") != "/Sig" and annot.get("/Parent", {}).get("/FT") != "/Sig":
+                    continue
+                t = annot.get("/T") if "/T" in annot else annot.get("/Parent", {}).get("/T")
+                s = by_name.get(str(t)) if t is not None else None
+                if s is not None and s.page is None:
+                    rect = [float(v) for v in annot.get("/Rect", [])]
+                    if len(rect) == 4 and (rect[2] - rect[0]) > 0 and (rect[3] - rect[1]) > 0:
+                        s.page, s.rect = i, rect
+        try:
+            status = pdf.open_metadata().pdfa_status
+        except Exception:  # noqa: BLE001 - unreadable XMP: no claim
+            status = ""
+    if status:
+        part = "".join(ch for ch in status if ch.isdigit())
+        conf = "".join(ch for ch in status if ch.isalpha())
+        rep.pdfa = {"part": int(part) if part else None, "conformance": conf.upper() or None, "claim": status}
