@@ -83,9 +83,13 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     if not keep:
         return _no_edges(geo, gray, px_per_mm)
     bgmask = np.isin(labels, keep)
-    vals = small[bgmask]
+    # a backing is flat; a feeder shadow on the paper's edge is a ramp (look inside, off the outline)
+    core = cv2.erode(bgmask.view(np.uint8), np.ones((3, 3), np.uint8))
+    vals = small[core > 0]
+    if vals.size < 2 * sppm * sppm:
+        return _no_edges(geo, gray, px_per_mm)
     q10, q90 = np.percentile(vals, (10, 90))
-    if q90 - q10 > 14 and paper - level < 50:
+    if q90 - q10 > 14:
         return _no_edges(geo, gray, px_per_mm)
     binar = (~bgmask).astype(np.uint8) * 255
     contours, _ = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

@@ -220,7 +220,10 @@ class PageChecker:
         r.skew_deg = skew
         r.sharpness = _sharpness(lp.gray, a.maps, a.blank.verdict)
         r.findings.extend(_geometry_findings(lp.name, geo, problems, self.expected_mm))
-        r.findings.extend(_tone_findings(lp.name, lp.gray, geo, a.maps, a.blank.verdict))
+        # "too light" only makes sense on a page with plenty of writing (a pencil note is light by nature)
+        r.findings.extend(_tone_findings(lp.name, lp.gray, geo, a.maps,
+                                         a.blank.verdict if a.blank.ink_mm2 >= blank_mod.FAST_CONTENT_MM2
+                                         else "sparse"))
         if skew is not None and abs(skew) > SKEW_WARN_DEG:
             r.findings.append(finding(
                 "SKEWED", Severity.WARN,

@@ -15,11 +15,12 @@ then decode nothing twice). More workers stay correct; they decode a neighbour a
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 from scanstation.compliance import ComplianceProfile, get_profile
@@ -27,6 +28,7 @@ from scanstation.qc.component import DeviceEvent, QCReport, check_component
 from scanstation.qc.page import PageChecker, PageContext, PageResult, Source
 
 _CHECKER: PageChecker | None = None
+log = logging.getLogger(__name__)
 
 
 def _init(profile_id: str, paper: str | None) -> None:
@@ -60,8 +62,12 @@ class QCPool:
     def submit(self, source: Source, ctx: PageContext,
                on_result: Callable[[PageResult], None] | None = None) -> Future[PageResult]:
         """Queue one page. ``on_result`` runs on a pool thread when it is done (marshal it to your UI)."""
-        inner = self._ex.submit(_run, source, ctx)
         outer: Future[PageResult] = Future()
+        try:
+            inner = self._ex.submit(_run, source, ctx)
+        except (BrokenExecutor, RuntimeError) as e:    # workers gone or pool shut: the session falls back
+            outer.set_exception(e)
+            return outer
 
         def done(f: Future) -> None:
             try:
@@ -103,6 +109,7 @@ class ComponentSession:
         self.pool = pool
         self.duplex = duplex
         self._futures: list[Future[PageResult]] = []
+        self._contexts: list[PageContext] = []
         self._keys: list[str] = []
         self._sides: list[str] = []
         self._variants: list[str] = []
@@ -129,11 +136,21 @@ class ComponentSession:
         self._variants.append(variant)
         fut = self.pool.submit(key, ctx, on_result)
         self._futures.append(fut)
+        self._contexts.append(ctx)
         return fut
 
     def finish(self, *, declared_sheets: int | None = None, device_events: list[DeviceEvent] | tuple = (),
                timeout: float | None = None) -> QCReport:
-        results = [f.result(timeout=timeout) for f in self._futures]
+        results = []
+        fallback: PageChecker | None = None
+        for f, ctx, key in zip(self._futures, self._contexts, self._keys, strict=True):
+            try:
+                results.append(f.result(timeout=timeout))
+            except BrokenExecutor:
+                # a worker died (killed, out of memory, a crashing codec): check here instead, never lose a page
+                log.warning("QC worker lost; checking %s in the calling process", key)
+                fallback = fallback or PageChecker(self.pool.profile, self.pool.paper)
+                results.append(fallback.check(key, ctx))
         index_of = {k: i for i, k in enumerate(self._keys)}
         for r in results:
             rel = r.same_as_previous

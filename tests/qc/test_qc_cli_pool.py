@@ -125,3 +125,18 @@ def test_progress_and_cancel(feed):
     prog.cancel()
     with pytest.raises(Cancelled):
         run_batch(feed[:2], progress=prog)
+
+
+def test_a_dead_worker_does_not_lose_pages(feed):
+    import os
+    import signal
+
+    with QCPool() as pool:
+        pool.warm_up()
+        for pid in list(pool._ex._processes):      # the worker dies (killed, out of memory ...)
+            os.kill(pid, signal.SIGKILL)
+        session = pool.component(duplex=True)
+        session.add(feed[3], sheet=1, side="front")
+        session.add(feed[4], sheet=1, side="back")
+        rep = session.finish(timeout=60)
+    assert [p.blank["verdict"] for p in rep.pages] == ["content", "content"]

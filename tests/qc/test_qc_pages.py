@@ -161,3 +161,11 @@ def test_raw_frame_grey_16bit_and_odd_shapes():
     assert r.bits == 16 and "COLOUR_REQUIRED" in _codes(r)
     bad = PageChecker().check(RawFrame(np.zeros((5,), np.uint8)), PageContext())
     assert not bad.readable
+
+
+@pytest.mark.parametrize("kind", sp.BACK_KINDS)
+def test_back_kinds_raise_no_whole_page_false_alarm(kind):
+    for border in (True, False):
+        r = _check(sp.back_page(31, kind, dpi=DPI, scanner_border=border).image)
+        assert r.whole_page["ok"], (kind, border, r.whole_page)
+        assert not [f.code for f in r.findings if f.severity != "info" and f.code != "DPI_TOO_LOW"], (kind, border)
