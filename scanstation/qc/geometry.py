@@ -88,8 +88,7 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     vals = small[core > 0]
     if vals.size < 2 * sppm * sppm:
         return _no_edges(geo, gray, px_per_mm)
-    q10, q90 = np.percentile(vals, (10, 90))
-    if q90 - q10 > 14:
+    if np.count_nonzero(np.abs(vals.astype(np.float32) - level) <= 12) < 0.75 * vals.size:
         return _no_edges(geo, gray, px_per_mm)
     binar = (~bgmask).astype(np.uint8) * 255
     contours, _ = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
