@@ -149,6 +149,7 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
     h, w = strong_u8.shape
     bx, by, bw_, bh_ = cv2.boundingRect(maps.inner)
     box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, w, h)
+    bands = _EdgeBands(maps.inner, px_per_mm)
     for c in comps:
         x, y, bw, bh, area = c.x, c.y, c.w, c.h, c.area
         if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
@@ -165,6 +166,9 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
             reasons.add("streak")
             continue
         comp_slice = c.mask(strong_u8)
+        if bands.shadow(c, comp_slice, maps.darkness):
+            reasons.add("edge_shadow")
+            continue
         if np.count_nonzero(maps.colour[y:y + bh, x:x + bw] & comp_slice) >= max(4, 0.2 * area):
             coloured = True
             real_px += area
@@ -186,6 +190,13 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
                    if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm)
                    and not _edge_shadow(c.x, c.y, c.w, c.h, c.area, box, px_per_mm)
                    and not _streak(c.w, c.h, box, px_per_mm)]
+    kept_faint = []
+    for c in faint_comps:
+        if bands.shadow(c, c.mask(faint), maps.darkness):
+            reasons.add("edge_shadow")
+        else:
+            kept_faint.append(c)
+    faint_comps = kept_faint
     faint_px = int(sum(c.area for c in faint_comps))
     suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
     if not suspicious:
@@ -241,6 +252,34 @@ def _punch_hole(x, y, bw, bh, area, box, ppm) -> bool:
     x0, y0, x1, y1 = box
     near = 28 * ppm
     return (x - x0 < near) or (x1 - (x + bw) < near) or (y - y0 < near) or (y1 - (y + bh) < near)
+
+
+class _EdgeBands:
+    """Feeder shadows hug the sheet's edge: marks that touch the checked area's border and stay within
+    a few millimetres of it, and are not dark ink, are shadow residue (strong ink there is kept)."""
+
+    def __init__(self, inner: np.ndarray, ppm: float) -> None:
+        self.inner = inner
+        self.ppm = ppm
+        self._band = self._touch = None
+
+    def _masks(self):
+        if self._band is None:
+            k6 = max(3, int(round(6 * self.ppm)) | 1)
+            k1 = 5
+            self._band = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k6, k6), np.uint8)))
+            self._touch = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k1, k1), np.uint8)))
+        return self._band, self._touch
+
+    def shadow(self, c: _Comp, comp: np.ndarray, darkness: np.ndarray) -> bool:
+        band, touch = self._masks()
+        sl = (slice(c.y, c.y + c.h), slice(c.x, c.x + c.w))
+        if not np.any(comp & (touch[sl] > 0)):
+            return False
+        n = int(np.count_nonzero(comp & (self.inner[sl] > 0)))
+        if np.count_nonzero(comp & (band[sl] > 0)) < 0.9 * n:
+            return False
+        return int(darkness[sl][comp].max(initial=0)) < REAL_INK
 
 
 def _edge_shadow(x, y, bw, bh, area, box, ppm) -> bool:

@@ -169,3 +169,13 @@ def test_back_kinds_raise_no_whole_page_false_alarm(kind):
         r = _check(sp.back_page(31, kind, dpi=DPI, scanner_border=border).image)
         assert r.whole_page["ok"], (kind, border, r.whole_page)
         assert not [f.code for f in r.findings if f.severity != "info" and f.code != "DPI_TOO_LOW"], (kind, border)
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_feeder_shadows_are_blank_at_any_resolution(dpi):
+    """Shadows along the sheet's edge leave faint bands at the border of the checked area."""
+    for seed in (504, 505, 507):
+        b = sp.back_page(seed, "edge-shadows", dpi=dpi)
+        r = _check(b.image, dpi=(dpi, dpi))
+        assert r.blank["verdict"] == "blank", (seed, r.blank_reasons)
+        assert "edge_shadow" in r.blank_reasons
