@@ -147,6 +147,12 @@ class QCError(ScanStationError):
     code = "QC"
 
 
+class UnreadableImageError(QCError):
+    """An image file cannot be decoded (missing, corrupt, truncated, not an image); ``field`` is the file."""
+
+    code = "IMAGE_UNREADABLE"
+
+
 class PdfError(ScanStationError):
     code = "PDF"
 
