@@ -73,6 +73,12 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
            clerk_may_set=False),
     Option("signing.copy_font", str, "", "TrueType serif font of the SAO Y text (empty: Times New Roman, "
            "else Liberation Serif, else Noto Serif)", clerk_may_set=False),
+    Option("sync.chunk_kb", int, 1024, "Upload chunk size in kB (a broken transfer resumes from the last chunk)",
+           clerk_may_set=False),
+    Option("sync.timeout_s", int, 60, "Seconds to wait for the provincial system to answer one request",
+           clerk_may_set=False),
+    Option("sync.backoff_max_s", int, 900, "Longest wait between two attempts of one upload (seconds)",
+           clerk_may_set=False),
 )}
 
 

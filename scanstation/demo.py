@@ -42,11 +42,80 @@ def stage_intake(run: DemoRun) -> dict[str, Any]:
 
 
 def stage_capture(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("capture from the virtual scanner (issue: scanners)")
+    """Scan every digitised component's declared sheets from the virtual scanner into the work area."""
+    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
+
+    assert run.dossier is not None
+    station = run.station
+    run.workarea = station.begin_capture(run.dossier)
+    profile = get_profile(station.settings)
+    scanner = open_scanner(_DEMO_SCANNER)
+    caps = scanner.capabilities()
+    per_component: list[dict[str, Any]] = []
+    truth: dict[str, list[dict[str, Any] | None]] = {}
+    for n, comp in enumerate(run.dossier.components, start=1):
+        if not comp.digitised:
+            continue
+        # one seed per component so each paper looks different; duplex as the clerk declared it
+        ov = Overrides(source="adf-duplex" if comp.duplex else "adf",
+                       options=(f"seed={n}", f"sheets={comp.declared_sheets or 1}"))
+        request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), caps, station.settings.profile, ov)
+        result = capture(request, run.workarea, comp.id, scanner=scanner)
+        comp.pages.extend(result.pages)
+        truth[comp.id] = result.truths
+        per_component.append({"component": comp.name, "sheets": comp.declared_sheets, "pages": len(result.pages),
+                              "events": [e.kind for e in result.events]})
+    station.save_dossier(run.dossier)
+    run.outputs["capture"] = {"device": _DEMO_SCANNER, "ground_truth": truth}
+    return {"device": _DEMO_SCANNER, "dpi": request.dpi if per_component else None,
+            "pages": sum(c["pages"] for c in per_component), "components": per_component}
+
+
+_DEMO_SCANNER = "virtual:demo"
 
 
 def stage_qc(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("image QC (issue: image QC)")
+    """Check every captured page in a QC worker process, then each component's rules.
+
+    Blank backs the profile's rule leaves out are excluded (journaled, restorable), every page keeps
+    its QC result; blocking findings are listed (the demo goes on: the clerk would fix or override).
+    """
+    from scanstation.qc import QCPool
+
+    if run.dossier is None or run.workarea is None:
+        raise NotBuilt("QC needs the dossier and work area from intake and capture")
+    comps = [c for c in run.dossier.components if c.digitised and c.pages]
+    if not comps:
+        raise NotBuilt("QC needs captured pages on run.dossier's components (capture stage)")
+    wa = run.workarea
+    summary: list[dict[str, Any]] = []
+    reports = {}
+    with QCPool(run.dossier.profile_id or None) as pool:
+        sessions = []
+        for comp in comps:       # every page queued at once: the worker checks them off this thread
+            session = pool.component(duplex=comp.duplex)
+            for page in comp.pages:
+                session.add(str(wa.root / page.file), sheet=page.sheet, side=page.side.value,
+                            variant=page.variant.value)
+            sessions.append((comp, session))
+        for comp, session in sessions:
+            rep = session.finish(declared_sheets=comp.declared_sheets or None, timeout=300)
+            reports[comp.id] = rep.to_dict()
+            for page, res in zip(comp.pages, rep.pages, strict=True):
+                page.qc = res.to_dict()
+                wa.record("qc", page=page.id, result=page.qc)
+                if not res.kept and page.kept:
+                    page.kept, page.excluded_reason = False, res.excluded_reason
+                    wa.record("exclude", page=page.id, reason=res.excluded_reason, by="qc")
+            s = rep.summary()
+            summary.append({"component": comp.name, "images": s["images"], "sheets": s["sheets"],
+                            "kept": s["kept"], "excluded_blank_backs": s["excluded_blank_backs"],
+                            "blocking": [f.code for f in rep.all_findings() if f.blocking],
+                            "pairs": [p for p in rep.pairs]})
+        cpu = pool.cpu_seconds
+    run.station.save_dossier(run.dossier)
+    run.outputs["qc"] = reports
+    return {"components": summary, "worker_cpu_s": round(cpu, 2)}
 
 
 def stage_assemble(run: DemoRun) -> dict[str, Any]:
@@ -123,7 +192,36 @@ def _raise_if_incomplete(res) -> None:
 
 
 def stage_queue(run: DemoRun) -> dict[str, Any]:
-    raise NotBuilt("upload queue and provincial simulator (issue: offline upload queue)")
+    """Queue every signed file (same transaction as "signed") and upload it to a local simulator."""
+    import secrets
+
+    from scanstation import paths
+    from scanstation.model import DossierStatus
+    from scanstation.sync import Outbox, audit_hook, build_worker
+    from scanstation.sync.simulator import ProvincialSimulator
+
+    signed = run.outputs.get("signed") or []
+    if not signed:
+        raise NotBuilt("no signed files to queue (the signing stage produced none)")
+    st = run.station
+    secret = secrets.token_hex(16)   # a one-off secret for this run's simulator; never written anywhere
+    with ProvincialSimulator(paths.home() / "provincial-sim", "127.0.0.1", 0, secret=secret) as sim:
+        jobs = [st.record_signed_file(run.dossier, f["component_id"], f["path"], f["sha256"], f["size"])
+                for f in signed]
+        st.set_status(run.dossier, DossierStatus.QUEUED)
+        worker = build_worker(st.settings, st.store, audit=audit_hook(st.audit, st.actor), endpoint=sim.url,
+                              secret=secret)
+        rep = worker.run(until_empty=True, max_seconds=120)
+        received = [f for f in sim.received()["files"] if f["dossier_code"] == run.dossier.receipt_code]
+        url = sim.url
+    states = {j: Outbox(st.store).get(j).state.value for j in jobs}
+    if all(v == "confirmed" for v in states.values()):
+        st.set_status(run.dossier, DossierStatus.UPLOADED)
+    run.outputs["upload_jobs"] = jobs
+    return {"simulator": url, "queued": len(jobs), "confirmed": rep.confirmed,
+            "states": sorted(set(states.values())), "bytes_sent": rep.bytes_sent,
+            "received": [{"file": f["file_name"], "sha256": f["sha256"], "size": f["size"],
+                          "times_submitted": f["submissions"]} for f in received]}
 
 
 STAGES: list[tuple[str, Callable[[DemoRun], dict[str, Any]]]] = [

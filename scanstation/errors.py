@@ -94,8 +94,63 @@ class DeviceError(ScanStationError):
         self.pages = list(pages or [])
 
 
+# DeviceError subclasses (scanstation.devices). Scanner stops carry the pages already captured.
+class DeviceNotFound(DeviceError):
+    code = "DEVICE_NOT_FOUND"
+
+
+class UnsupportedScanSetting(DeviceError):
+    """A request the device cannot honour (dpi, mode, source, raw option); ``field`` names it."""
+
+    code = "DEVICE_UNSUPPORTED"
+
+
+class ScanProfileLocked(DeviceError):
+    code = "DEVICE_PROFILE_LOCKED"
+
+
+class PaperJam(DeviceError):
+    code = "DEVICE_JAMMED"
+
+
+class FeederEmpty(DeviceError):
+    code = "DEVICE_NO_DOCS"
+
+
+class CoverOpen(DeviceError):
+    code = "DEVICE_COVER_OPEN"
+
+
+class DeviceBusy(DeviceError):
+    code = "DEVICE_BUSY"
+
+
+class DoubleFeed(DeviceError):
+    code = "DEVICE_DOUBLE_FEED"
+
+
+class DeviceGone(DeviceError):
+    """I/O failure or the device vanished mid-scan (unplugged, powered off, network scanner lost)."""
+
+    code = "DEVICE_GONE"
+
+
+class ScanCancelled(DeviceError):
+    code = "DEVICE_CANCELLED"
+
+
+class DriverCrashed(DeviceError):
+    code = "DEVICE_DRIVER_CRASHED"
+
+
 class QCError(ScanStationError):
     code = "QC"
+
+
+class UnreadableImageError(QCError):
+    """An image file cannot be decoded (missing, corrupt, truncated, not an image); ``field`` is the file."""
+
+    code = "IMAGE_UNREADABLE"
 
 
 class PdfError(ScanStationError):
@@ -198,3 +253,59 @@ class SignatureVerificationError(SigningError):
     """A file just signed did not verify; it was not kept."""
 
     code = "SIGNATURE_NOT_VERIFIED"
+
+
+# --- sync (upload queue, provincial adapter) ---------------------------------------------------
+class UploadRetryable(SyncError):
+    """The attempt failed but may succeed later (network, server busy, throttled).
+
+    ``kind``: offline (could not connect), network (broken mid-transfer), timeout, server, throttled,
+    auth, tls. ``retry_after``: seconds the server asked us to wait, when it did."""
+
+    code = "SYNC_RETRY"
+
+    def __init__(self, message_en: str, message_vi: str | None = None, *, kind: str = "network",
+                 retry_after: float | None = None, **kw) -> None:
+        super().__init__(message_en, message_vi, **kw)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+class UploadRejected(SyncError):
+    """The server refused the upload for a reason retrying cannot fix (needs a person)."""
+
+    code = "SYNC_REJECTED"
+
+
+class HashMismatch(SyncError):
+    """The SHA-256 the server confirmed differs from the one recorded when the file was signed."""
+
+    code = "SYNC_HASH_MISMATCH"
+
+
+class CredentialsError(SyncError):
+    """No secret for the provincial system (no keyring backend, nothing stored, no env variable)."""
+
+    code = "SYNC_CREDENTIALS"
+
+
+class JobNotFound(SyncError):
+    code = "SYNC_NO_JOB"
+
+
+class JobStateError(SyncError):
+    """The job is not in a state that allows this (e.g. cancel a confirmed upload)."""
+
+    code = "SYNC_JOB_STATE"
+
+
+class BundleError(SyncError):
+    """An export/import bundle is incomplete, tampered with or cannot be written."""
+
+    code = "SYNC_BUNDLE"
+
+
+class UnsignedFileError(SyncError):
+    """A file offered to the queue has no signature, or a broken one."""
+
+    code = "SYNC_UNSIGNED"

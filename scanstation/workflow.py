@@ -16,10 +16,10 @@ from scanstation.audit import AuditLog
 from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
 from scanstation.config import Settings
 from scanstation.errors import StorageError, ValidationError
-from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, to_plain
+from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, new_id, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.db import Store, open_store
-from scanstation.store.tables import DossierRow, PageRow
+from scanstation.store.tables import DossierRow, OutputFileRow, PageRow
 from scanstation.workarea import WorkArea
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,37 @@ class Station:
                                 kept=p.kept, excluded_reason=p.excluded_reason, captured_at=p.captured_at,
                                 data=json.dumps(to_plain(p), ensure_ascii=False)))
 
+    def record_signed_file(self, dossier: Dossier, component_id: str, path: Path | str, sha256: str, size: int,
+                           *, document_type: str = "", metadata: dict | None = None,
+                           file_name: str | None = None) -> str:
+        """Record a signed output file and queue its upload in ONE transaction (with its audit event):
+        a crash can never leave a signed file that is not queued, or a job without its file."""
+        from scanstation import sync
+
+        path = Path(path)
+        if not document_type or metadata is None:
+            try:
+                comp = dossier.component(component_id)
+                document_type = document_type or comp.document_type_code
+                metadata = to_plain(comp.metadata) if metadata is None else metadata
+            except KeyError:
+                metadata = metadata or {}
+        now = datetime.now(UTC)
+        file_id = new_id()
+        with self.store.session() as s:
+            s.add(OutputFileRow(id=file_id, dossier_id=dossier.id, component_id=component_id,
+                                file_name=file_name or path.name, path=str(path), sha256=sha256, size=int(size),
+                                state="signed", created_at=now, data="{}"))
+            job_id, _created = sync.enqueue(s, dossier_code=dossier.receipt_code, path=path, sha256=sha256,
+                                            size=size, component_id=component_id, document_type=document_type,
+                                            file_name=file_name or path.name, metadata=metadata,
+                                            output_file_id=file_id, station=self.settings.get("station.id"))
+            self.audit.append(self.actor, "file.signed_queued", dossier=dossier.receipt_code,
+                              file=file_name or path.name,
+                              details={"component": component_id, "sha256": sha256, "size": int(size),
+                                       "job": job_id}, session=s)
+        return job_id
+
     def list_dossiers(self, *, unfinished_only: bool = False, limit: int = 200) -> list[DossierRow]:
         with self.store.session() as s:
             q = select(DossierRow).order_by(DossierRow.updated_at.desc()).limit(limit)
@@ -176,3 +207,38 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
 
 def station_home() -> Path:
     return paths.home()
+
+
+def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None) -> None:
+    """Refuse a file the upload queue must not take: unsigned, altered after signing, not covering
+    the whole file, or (when trust roots are configured) signed by an untrusted certificate.
+
+    Signing checked the certificate chain before it signed; this re-check is about the file that
+    is about to leave the station.
+    """
+    from scanstation.errors import UnsignedFileError
+    from scanstation.signing import load_trust_roots
+    from scanstation.signing.verify import verify_file
+
+    path = Path(path)
+    roots = load_trust_roots(trust_root_files) if trust_root_files else []
+    rep = verify_file(path, roots)
+
+    def refuse(en: str, vi: str) -> UnsignedFileError:
+        return UnsignedFileError(f"{path}: {en}; not queued", f"{path.name}: {vi}; không đưa vào hàng đợi",
+                                 field="files")
+
+    if not rep.signed:
+        if rep.problems and rep.problems != ["no signature"]:
+            raise refuse(f"is not a readable PDF ({'; '.join(rep.problems)})", "không phải tệp PDF đọc được")
+        raise refuse("has no digital signature", "chưa có chữ ký số")
+    for s in rep.signatures:
+        if not (s.intact and s.valid):
+            raise refuse(f"signature '{s.field}' is broken (the file was altered after signing)",
+                         f"chữ ký '{s.field}' không còn toàn vẹn (tệp bị sửa sau khi ký)")
+        if roots and not s.trusted:
+            raise refuse(f"signature '{s.field}' is not from a trusted certification authority",
+                         f"chữ ký '{s.field}' không thuộc tổ chức chứng thực được tin cậy")
+    if not rep.signatures[-1].whole_file:
+        raise refuse(f"signature '{rep.signatures[-1].field}' does not cover the whole file (content added after "
+                     "signing)", f"chữ ký '{rep.signatures[-1].field}' không bao trùm toàn bộ tệp")

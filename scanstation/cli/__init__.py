@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # These libraries log, at WARNING, findings the station reports itself in plain words
+        # (an untrusted chain, a font table not subset); keep them for --verbose.
+        for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
     if not args.command:
         args = parser.parse_args(["gui", *(argv or [])])
     try:

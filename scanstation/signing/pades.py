@@ -2,9 +2,12 @@
 
 One :class:`~scanstation.signing.tokens.TokenSession` (one PIN entry) signs a whole dossier:
 :func:`sign_batch`. Every file is signed in memory, verified, and only then written atomically
-under its final name, so a file that does not verify never exists as "signed". If the token goes
-away mid-batch the batch stops with :class:`TokenRemovedError` carrying what was already signed;
-running the same batch again with a new session skips the files that are done.
+(fsync) under its final name, so a file that does not verify never exists as "signed". The work
+is pipelined: the token thread signs file N (the only stage that talks to the token) while two
+writer threads verify and write files N-1 and N-2; results are still reported in input order and
+only once written. If the token goes away mid-batch the batch stops with
+:class:`TokenRemovedError` carrying what was already written; running the same batch again with a
+new session skips the files that are done.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import dataclasses
 import io
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +34,7 @@ from scanstation.errors import (
     ScanStationError,
     SignatureVerificationError,
     SigningError,
+    StorageError,
     ValidationError,
 )
 from scanstation.fsio import atomic_write_bytes
@@ -81,9 +87,9 @@ class SignedFile:
     rect: tuple[int, int, int, int]
     timestamped: bool
     skipped: bool = False           # already signed by an earlier run (resume)
-    seconds: float = 0.0            # wall time for this file
+    seconds: float = 0.0            # wall time from the start of its signing to written (files overlap)
     token_seconds: float = 0.0      # of which inside the token's signature call
-    cpu_seconds: float = 0.0        # CPU time of the token thread for this file (load-independent)
+    cpu_seconds: float = 0.0        # CPU time of the token and writer threads for this file
 
     def to_dict(self) -> dict:
         return {"source": self.source, "path": self.path, "sha256": self.sha256, "size": self.size,
@@ -118,17 +124,43 @@ def _asn1(c: x509.Certificate | bytes) -> asn1_x509.Certificate:
 
 
 def _station_signer(ts: TokenSession):
-    """A pyHanko PKCS#11 signer whose token calls go through the TokenSession (token thread, PIN policy)."""
+    """A pyHanko PKCS#11 signer whose token calls go through the TokenSession (token thread, PIN policy).
+
+    One is made per batch: its certificates are converted once, and the signing-certificate-v2
+    attribute (a function of the certificate alone) is built once and reused already encoded;
+    asn1crypto re-encoding it for every file cost several milliseconds.
+    """
+    from asn1crypto import cms
+    from pyhanko.sign.attributes import SignedAttributeProviderSpec, SigningCertificateV2Provider
+    from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
     from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    signing_cert = _asn1(ts.cert.der)
+    cert_attr_der = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(signing_cert)).dump()
+
+    class _CertAttr(SigningCertificateV2Provider):
+        async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+            return cms.CMSAttribute.load(cert_attr_der)
+
+    class _Spec(SignedAttributeProviderSpec):
+        def __init__(self, inner: SignedAttributeProviderSpec) -> None:
+            self.inner = inner
+
+        def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):
+            for prov in self.inner.signed_attr_providers(data_digest=data_digest, digest_algorithm=digest_algorithm):
+                yield _CertAttr(signing_cert) if type(prov) is SigningCertificateV2Provider else prov
 
     class _Signer(PKCS11Signer):
         def __init__(self) -> None:
             super().__init__(ts._session, key_id=bytes.fromhex(ts.cert.id_hex),
-                             cert_id=bytes.fromhex(ts.cert.id_hex), signing_cert=_asn1(ts.cert.der),
+                             cert_id=bytes.fromhex(ts.cert.id_hex), signing_cert=signing_cert,
                              ca_chain=[_asn1(c) for c in ts.chain], other_certs_to_pull=(),
                              use_raw_mechanism=ts.use_raw_mechanism)
             self._key_handle = ts._key
             self._loaded = True
+
+        def _signed_attr_provider_spec(self, *a: Any, **kw: Any):
+            return _Spec(super()._signed_attr_provider_spec(*a, **kw))
 
         async def ensure_objects_loaded(self) -> None:   # already loaded on the token thread
             return None
@@ -237,16 +269,52 @@ def _reserve(ts: TokenSession, timestamper: Any) -> int:
     return 2 * raw    # pyHanko counts the hex digits of /Contents
 
 
-# --- one file ------------------------------------------------------------------------------------
+# --- one file: signed in memory on the token thread, then verified and written ------------------
+class _Signing:
+    """What a batch makes once on the token thread: the pyHanko signer and the CMS reservation."""
+
+    def __init__(self, ts: TokenSession, timestamper: Any) -> None:
+        self.ts, self.timestamper = ts, timestamper
+        self.reserve = _reserve(ts, timestamper)
+        self._signer: Any = None
+
+    def signer(self) -> Any:
+        if self._signer is None:
+            self._signer = _station_signer(self.ts)
+        return self._signer
+
+
+@dataclass
+class _Unwritten:
+    """A file signed in memory, not yet verified nor written: nothing outside may see it as signed."""
+
+    source: Path
+    dst: Path
+    data: bytes
+    role: str
+    field: str
+    signer: str
+    signed_at: datetime
+    rect: tuple[int, int, int, int]
+    timestamped: bool
+    started: float          # perf_counter() when its signing began
+    token_seconds: float
+    cpu_seconds: float      # CPU time of the token thread for it
+
+
 def sign_file(ts: TokenSession, src: str | Path, dst: str | Path, opts: SignOptions,
               *, timestamper: Any = None) -> SignedFile:
-    """Sign ``src`` into ``dst`` (may be the same path); every token call on the token thread."""
-    return ts.thread.call(_sign_file, ts, Path(src), Path(dst), opts, timestamper)
+    """Sign ``src`` into ``dst`` (may be the same path): signed on the token thread, then verified
+    and written atomically on the calling thread. Raises if it does not verify (nothing written)."""
+    u = ts.thread.call(_sign_in_memory, _Signing(ts, timestamper), Path(src), Path(dst), opts)
+    return _verify_and_write(u, opts.trust_roots)
 
 
-def _sign_file(ts: TokenSession, src: Path, dst: Path, opts: SignOptions, timestamper: Any) -> SignedFile:
+def _sign_in_memory(ctx: _Signing, src: Path, dst: Path, opts: SignOptions) -> _Unwritten:
+    """Token thread: read ``src`` once, stamp it and sign it; the result stays in memory."""
     from pyhanko.sign import fields, signers
 
+    ts = ctx.ts
     t0, c0 = time.perf_counter(), time.thread_time()
     tok0 = ts.stats.token_seconds
     try:
@@ -271,13 +339,15 @@ def _sign_file(ts: TokenSession, src: Path, dst: Path, opts: SignOptions, timest
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=opts.reason or ("Số hóa hồ sơ" if opts.role == "clerk" else "Sao y bản điện tử"),
         location=opts.location, name=ts.signer_name)
-    pdf_signer = _pdf_signer(meta, _station_signer(ts), style=stamps.pyhanko_style(spec),
+    pdf_signer = _pdf_signer(meta, ctx.signer(), style=stamps.pyhanko_style(spec),
                              field_spec=fields.SigFieldSpec(field_name, on_page=0, box=rect),
-                             timestamper=timestamper, signed_at=signed_at)
-    out = io.BytesIO()
+                             timestamper=ctx.timestamper, signed_at=signed_at)
     try:
-        asyncio.run(pdf_signer.async_sign_pdf(w, output=out, bytes_reserved=_reserve(ts, timestamper),
-                                              appearance_text_params={"stamp_text": "\n".join(spec.lines)}))
+        # in_place: the signature revision is appended to the buffer already holding the input
+        # (no second 9 MB copy); large chunks keep pyHanko's copy/digest loops short.
+        out = asyncio.run(pdf_signer.async_sign_pdf(w, in_place=True, bytes_reserved=ctx.reserve,
+                                                    chunk_size=_CHUNK,
+                                                    appearance_text_params={"stamp_text": "\n".join(spec.lines)}))
     except ScanStationError:
         raise
     except Exception as e:  # pyHanko wraps token errors; find ours underneath
@@ -287,19 +357,33 @@ def _sign_file(ts: TokenSession, src: Path, dst: Path, opts: SignOptions, timest
         if cause is not None:
             raise cause from e
         raise SigningError(f"Signing {src.name} failed: {e}", f"Ký tệp {src.name} không thành công", field="pdf") from e
-    signed = out.getvalue()
-    rep = verify_bytes(signed, opts.trust_roots, name=dst.name, last_only=True)
+    return _Unwritten(source=src, dst=dst, data=out.getvalue(), role=opts.role, field=field_name,
+                      signer=ts.signer_name, signed_at=signed_at, rect=rect, timestamped=ctx.timestamper is not None,
+                      started=t0, token_seconds=ts.stats.token_seconds - tok0, cpu_seconds=time.thread_time() - c0)
+
+
+_CHUNK = 1 << 20
+
+
+def _verify_and_write(u: _Unwritten, trust_roots: list[x509.Certificate]) -> SignedFile:
+    """Any thread but the token's: verify the signed bytes, then write them atomically (fsync).
+
+    The check is independent of the signing: the final bytes are parsed again, their signed byte
+    ranges hashed again (not the digest the signer computed) and the signature checked against
+    that and the trust roots."""
+    c0 = time.thread_time()
+    rep = verify_bytes(u.data, trust_roots, name=u.dst.name, last_only=True)
     last = rep.signatures[-1] if rep.signatures else None
-    if not (rep.ok and last and last.field == field_name):
+    if not (rep.ok and last and last.field == u.field):
         problems = "; ".join(rep.problems) or "no signature found"
-        raise SignatureVerificationError(f"{src.name}: the signed file did not verify ({problems}); not kept",
-                                         f"Tệp {src.name} sau khi ký không kiểm tra được chữ ký; tệp không được lưu.",
-                                         field="pdf")
-    sha = atomic_write_bytes(dst, signed)
-    return SignedFile(source=str(src), path=str(dst), sha256=sha, size=len(signed), role=opts.role,
-                      field=field_name, signer=ts.signer_name, signed_at=signed_at, page=1, rect=rect,
-                      timestamped=timestamper is not None, seconds=time.perf_counter() - t0,
-                      token_seconds=ts.stats.token_seconds - tok0, cpu_seconds=time.thread_time() - c0)
+        raise SignatureVerificationError(f"{u.source.name}: the signed file did not verify ({problems}); not kept",
+                                         f"Tệp {u.source.name} sau khi ký không kiểm tra được chữ ký; "
+                                         "tệp không được lưu.", field="pdf")
+    sha = atomic_write_bytes(u.dst, u.data)
+    return SignedFile(source=str(u.source), path=str(u.dst), sha256=sha, size=len(u.data), role=u.role,
+                      field=u.field, signer=u.signer, signed_at=u.signed_at, page=1, rect=u.rect,
+                      timestamped=u.timestamped, seconds=time.perf_counter() - u.started,
+                      token_seconds=u.token_seconds, cpu_seconds=u.cpu_seconds + time.thread_time() - c0)
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -343,27 +427,94 @@ def sign_batch(ts: TokenSession, items: Sequence[tuple], opts: SignOptions,
     ``overrides`` is a dict of :class:`SignOptions` fields for that file (e.g. its ``scan_time``).
 
     Bad input (a PDF that is not ours, a damaged file) is recorded in ``failed`` and the batch
-    goes on; a token problem (removed, PIN refused) stops it, leaving the rest in ``pending``.
+    goes on; a token problem (removed, PIN refused) or a failed write (disk full) stops it, leaving
+    that file and the rest in ``pending``. ``signed`` and ``failed`` are in the order of ``items``.
+
+    The work overlaps: while the token thread signs file N in memory, writer threads verify and
+    write (atomically, fsync) files N-1 and N-2. A file is listed in ``signed`` only once it is
+    verified and written; nothing is left running when this returns or raises.
     """
     res = BatchResult()
     timestamper, res.tsa_problem = make_timestamper(opts.tsa_url)
     res.tsa_used = timestamper is not None
     todo = [(Path(it[0]), Path(it[1]), it[2] if len(it) > 2 else {}) for it in items]   # type: ignore[misc]
-    for i, (src, dst, overrides) in enumerate(todo):
-        o = dataclasses.replace(opts, **overrides) if overrides else opts
-        progress.check("signing")
-        progress.report(i, len(todo), src.name)
-        done = _already_done(dst, ts, o) if dst != src else None
-        if done is not None:
-            res.signed.append(SignedFile(**{**done.__dict__, "source": str(src)}))
-            continue
-        try:
-            res.signed.append(sign_file(ts, src, dst, o, timestamper=timestamper))
-        except (NotSignableError, SignatureVerificationError) as e:
-            res.failed.append({"source": str(src), **e.to_dict()})
-        except SigningError as e:   # token removed, PIN refused, ...: stop, keep what is signed
-            res.stopped = e
-            res.pending = [str(t[0]) for t in todo[i:]]
-            break
+    ctx = _Signing(ts, timestamper)
+    writers = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix=WRITER_THREAD_NAME)
+    inflight: deque[tuple[int, Future[SignedFile]]] = deque()    # (index, verify + write), oldest first
+    unwritten_at: list[int] = []      # files whose write failed (disk full...): they stay pending
+    signing: Future[_Unwritten] | None = None
+
+    def settle(keep: int = 0) -> bool:
+        """Record the oldest files being written until ``keep`` remain; False once a write failed."""
+        while len(inflight) > keep:
+            j, fut = inflight.popleft()
+            try:
+                res.signed.append(fut.result())
+            except SignatureVerificationError as e:
+                res.failed.append({"source": str(todo[j][0]), **e.to_dict()})
+            except StorageError as e:   # disk full, folder not writable: the batch stops
+                res.stopped = res.stopped or e
+                unwritten_at.append(j)
+        return not unwritten_at
+
+    def stop(at: int, why: ScanStationError | None = None) -> None:
+        """End the batch: items from ``at`` on were not signed (files being written are recorded first)."""
+        settle()
+        res.stopped = res.stopped or why
+        res.pending = [str(todo[j][0]) for j in unwritten_at] + [str(t[0]) for t in todo[at:]]
+
+    try:
+        for i, (src, dst, overrides) in enumerate(todo):
+            o = dataclasses.replace(opts, **overrides) if overrides else opts
+            progress.check("signing")
+            progress.report(i, len(todo), src.name)
+            if any(_touches(todo[j][1], src, dst) for j, _ in inflight) and not settle():
+                stop(i)                 # (an item reading or replacing a file still being written waits for it)
+                break
+            done = _already_done(dst, ts, o) if dst != src else None
+            if done is not None:
+                if not settle():
+                    stop(i)
+                    break
+                res.signed.append(SignedFile(**{**done.__dict__, "source": str(src)}))
+                continue
+            signing = ts.thread.submit(_sign_in_memory, ctx, src, dst, o)
+            settle(keep=WRITERS - 1)    # meanwhile: record the oldest file being written
+            try:
+                unwritten = signing.result()
+            except (NotSignableError, SignatureVerificationError) as e:
+                ok = settle()           # earlier files' results come first
+                res.failed.append({"source": str(src), **e.to_dict()})
+                if not ok:
+                    stop(i + 1)
+                    break
+                continue
+            except SigningError as e:   # token removed, PIN refused, ...: stop, keep what is written
+                stop(i, e)
+                break
+            finally:
+                signing = None
+            if unwritten_at:            # signed in memory, but the disk failed: dropped, stays pending
+                stop(i)
+                break
+            inflight.append((i, writers.submit(_verify_and_write, unwritten, o.trust_roots)))
+            del unwritten
+        else:
+            if not settle():
+                stop(len(todo))
+    finally:
+        if signing is not None:         # leaving on an error: let the token finish, drop its result
+            wait([signing])
+        writers.shutdown(wait=True)     # files being written are complete before we return
     progress.report(len(todo), len(todo), "done")
     return res
+
+
+WRITERS = 2     # files verified/written at once while the token thread signs the next one
+WRITER_THREAD_NAME = "scanstation-sign-writer"
+
+
+def _touches(writing: Path, src: Path, dst: Path) -> bool:
+    """Whether an item reading ``src`` / writing ``dst`` depends on the file being written."""
+    w = writing.resolve()
+    return w in (src.resolve(), dst.resolve())

@@ -3,7 +3,8 @@
 Fonts: the stamp font is embedded (subset) through pyHanko's ``GlyphAccumulatorFactory``, which
 writes glyph widths in the font's own units, so a font whose ``unitsPerEm`` is not 1000 (Times
 New Roman, Liberation, DejaVu: 2048) would come out spaced about twice too wide. Such a font is
-converted once to 1000 units per em with fontTools and cached under the station home.
+converted once to 1000 units per em with fontTools and cached under the station home. The subsets
+pyHanko makes are kept in memory per glyph set (see the end of this module).
 """
 
 from __future__ import annotations
@@ -202,11 +203,10 @@ def stamp_box(spec: StampSpec, page_box: tuple[float, float, float, float]) -> t
 
 def pyhanko_style(spec: StampSpec):
     from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
-    font = GlyphAccumulatorFactory(str(spec.font), font_size=spec.font_size, bcp47_lang_code="vi")
+    font = _cached_factory_class()(str(spec.font), font_size=spec.font_size, bcp47_lang_code="vi")
     # pyHanko's text box adds 10 pt margins of its own by default; the stamp box already holds the
     # padding, so the text box gets none (otherwise the text is shrunk to ~60 % to fit).
     text_layout = layout.SimpleBoxLayoutRule(x_align=layout.AxisAlignment.ALIGN_MIN,
@@ -221,3 +221,87 @@ def pyhanko_style(spec: StampSpec):
     return TextStampStyle(stamp_text="%(stamp_text)s", text_box_style=text_style, border_width=spec.border,
                           background=None, inner_content_layout=inner)
 
+
+
+# --- embedded font subsets, made once per glyph set -----------------------------------------------
+# pyHanko subsets and re-serialises the stamp font for every signature (fontTools compiles every
+# glyph again: ~10 ms per file). A stamp of one dossier uses the same glyphs file after file (the
+# name, the fixed words, the digits of the times), so the compressed subset is kept per
+# (font file, glyph ids) and embedded as is: the same bytes pyHanko would embed for that glyph set
+# (same subsetter options, same zlib call). Only TrueType outlines take this path (the fonts
+# :func:`font_for_pdf` makes; their file names carry the source font's size and mtime, so a
+# replaced font gets a new key).
+_SUBSET_CACHE_SIZE = 64
+_subset_cache: dict[tuple[str, tuple[int, ...]], bytes] = {}
+_subset_lock = threading.Lock()
+
+
+def _subset_cached(key: tuple[str, tuple[int, ...]], make) -> bytes:
+    with _subset_lock:
+        hit = _subset_cache.get(key)
+    if hit is not None:
+        return hit
+    data = make()
+    with _subset_lock:
+        if len(_subset_cache) >= _SUBSET_CACHE_SIZE:
+            _subset_cache.pop(next(iter(_subset_cache)))     # oldest first
+        _subset_cache[key] = data
+    return data
+
+
+@lru_cache(maxsize=8)
+def _font_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _cached_factory_class():
+    """pyHanko's glyph accumulator (factory) with the subset cache above."""
+    import zlib
+    from dataclasses import dataclass as _dc
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, GlyphAccumulatorFactory
+
+    def embed_bytes(cidfont, compressed: bytes):
+        def set_font_file(writer):
+            stream = generic.StreamObject({generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
+                                          encoded_data=compressed)
+            ref = writer.add_object(stream)
+            cidfont._font_descriptor[generic.pdf_name("/FontFile2")] = ref
+            return ref
+        return set_font_file
+
+    class CachedGlyphAccumulator(GlyphAccumulator):
+        font_key = ""
+
+        def prepare_write(self) -> None:
+            if self._write_prepared or self._subset_created or type(self.cidfont_obj) is not CIDFontType2:
+                return super().prepare_write()
+
+            def make() -> bytes:
+                self._extract_subset()            # destructive on this accumulator's own TTFont
+                buf = io.BytesIO()
+                self.tt.save(buf)
+                return zlib.compress(buf.getvalue())
+
+            compressed = _subset_cached((self.font_key, tuple(sorted(self._glyphs))), make)
+            self._subset_created = True
+            self.cidfont_obj.set_font_file = embed_bytes(self.cidfont_obj, compressed)
+            return super().prepare_write()
+
+    @_dc(frozen=True)
+    class CachedGlyphAccumulatorFactory(GlyphAccumulatorFactory):
+        def create_font_engine(self, writer, obj_stream=None):
+            # as pyHanko's, but reading the font from memory (pyHanko leaves a file handle open per call)
+            if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            eng = CachedGlyphAccumulator(
+                writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)), font_size=self.font_size,
+                ot_script_tag=self.ot_script_tag, ot_language_tag=self.ot_language_tag,
+                writing_direction=self.writing_direction, bcp47_lang_code=self.bcp47_lang_code,
+                obj_stream=obj_stream)
+            eng.font_key = self.font_file
+            return eng
+
+    return CachedGlyphAccumulatorFactory

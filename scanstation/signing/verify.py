@@ -146,6 +146,7 @@ def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileRepo
             s = SignatureReport(field=fname, role=role_of_field(fname))
             with contextlib.suppress(Exception):
                 s.subfilter = str(sig.sig_object.get("/SubFilter", "")).lstrip("/")
+            _digest_byte_ranges(sig, data)
             try:
                 st = await async_validate_pdf_signature(sig, signer_validation_context=vc, skip_diff=last_only)
             except Exception as e:  # noqa: BLE001 - an unparseable signature is a finding
@@ -174,6 +175,31 @@ def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileRepo
             rep.signatures.append(s)
 
     asyncio.run(run())
+
+
+def _digest_byte_ranges(sig: Any, data: bytes) -> None:
+    """Hash the signed byte ranges of ``data`` in one pass (hashlib, GIL released) for pyHanko.
+
+    pyHanko would hash them in 4 KB chunks through a Python loop (~2300 round trips for a 9 MB
+    scan, slow while other threads run). This is the same computation -- the /ByteRange read from
+    this file, over these bytes, independent of whatever the signer computed -- and pyHanko still
+    compares it with the signed message digest. Anything unusual is left to pyHanko.
+    """
+    cache = getattr(sig, "external_digests", None)
+    algo = getattr(sig, "external_md_algorithm", None)
+    if not isinstance(cache, dict) or algo not in ("sha256", "sha384", "sha512"):
+        return
+    try:
+        br = [int(v) for v in sig.byte_range]
+    except (TypeError, ValueError):
+        return
+    if len(br) % 2 or any(v < 0 for v in br):
+        return
+    h = hashlib.new(algo)
+    view = memoryview(data)
+    for lo, length in zip(br[::2], br[1::2], strict=True):
+        h.update(view[lo:lo + length])
+    cache[algo] = h.digest()
 
 
 def _cn(cert: asn1_x509.Certificate) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -71,3 +71,43 @@ class AuditEventRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_dossier", "dossier"),)
+
+
+class OutboxRow(Base):
+    """One upload job per signed file (the outbox). Times are epoch seconds (UTC) so the worker's
+    injectable clock, the scheduler's ``<=`` comparisons and several processes agree without
+    timezone handling."""
+
+    __tablename__ = "outbox"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    output_file_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    dossier_code: Mapped[str] = mapped_column(String(64), index=True)
+    component_id: Mapped[str] = mapped_column(String(64), default="")
+    document_type: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    meta: Mapped[str] = mapped_column(Text, default="{}")   # document metadata as JSON
+    state: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)        # why it needs attention
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)             # consecutive, drives backoff
+    hash_mismatches: Mapped[int] = mapped_column(Integer, default=0)
+    error_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # network | server | ...
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    remote_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    remote_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    confirmed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exported_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    purged_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="station")    # station | import
+
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),
+                      Index("ix_outbox_created", "created_at", "id"))

@@ -1,0 +1,130 @@
+"""Streaming capture: each image is encoded, written and journaled before the driver asks for the next."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scanstation.devices.base import CapturedImage, DeviceInfo, ScanEvent, ScanRequest
+from scanstation.devices.factory import Scanner, open_scanner
+from scanstation.devices.pngio import encode_png, preview
+from scanstation.errors import DeviceError
+from scanstation.fsio import atomic_write_text
+from scanstation.model import Page
+from scanstation.progress import NULL_PROGRESS, Progress
+from scanstation.workarea import WorkArea
+
+log = logging.getLogger(__name__)
+MANIFEST_VERSION = 1
+IMAGE_EXT = "png"
+
+
+@dataclass
+class PageCaptured:
+    """What the per-page callback gets: the journaled page, its position, a small preview, ground truth."""
+
+    page: Page
+    index: int                       # 1-based, in feeder order
+    preview: np.ndarray              # RGB or grey, longest side <= 256 px
+    truth: dict[str, Any] | None = None
+
+
+@dataclass
+class CaptureResult:
+    request: ScanRequest
+    device: DeviceInfo
+    pages: list[Page] = field(default_factory=list)
+    truths: list[dict[str, Any] | None] = field(default_factory=list)
+    events: list[ScanEvent] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: DeviceError | None = None
+
+
+def capture(request: ScanRequest, workarea: WorkArea, component_id: str, *,
+            on_page: Callable[[PageCaptured], None] | None = None, progress: Progress = NULL_PROGRESS,
+            scanner: Scanner | None = None, raise_on_stop: bool = True) -> CaptureResult:
+    """Scan ``request`` into ``workarea`` under ``component_id``.
+
+    Validation happens before the device moves (bad device, dpi, mode, source, option: nothing
+    scanned). A scanner stop raises its DeviceError subclass with ``.pages`` = the pages already
+    written and journaled (or, with ``raise_on_stop=False``, returns them with ``error`` set).
+    """
+    scanner = scanner or open_scanner(request.device)
+    scanner.validate(request)
+    caps = scanner.capabilities()
+    result = CaptureResult(request, caps.device, started_at=datetime.now(UTC))
+    grey_mode = request.mode == "gray"
+
+    def sink(img: CapturedImage) -> None:
+        px = img.pixels
+        if grey_mode and px.ndim == 3:      # a driver that cannot do grey delivers colour: convert, do not fail
+            import cv2
+
+            px = cv2.cvtColor(px, cv2.COLOR_RGB2GRAY)
+        data = encode_png(px, img.dpi)
+        page = workarea.add_page(component_id, data, ext=IMAGE_EXT, sheet=img.sheet, side=img.side,
+                                 device=request.device, dpi=(img.dpi, img.dpi), mode="RGB" if px.ndim == 3 else "L",
+                                 width=int(px.shape[1]), height=int(px.shape[0]))
+        del data
+        if img.truth is not None:
+            workarea.record("truth", component=component_id, page=page.id, truth=img.truth)
+        result.pages.append(page)
+        result.truths.append(img.truth)
+        if on_page is not None:
+            on_page(PageCaptured(page, len(result.pages), preview(px), img.truth))
+
+    try:
+        result.events = scanner.scan(request, sink, progress)
+    except DeviceError as e:
+        e.pages = list(result.pages)
+        result.events = list(e.details.get("events") or [ScanEvent(e.code.lower().removeprefix("device_"),
+                                                                   e.details.get("sheet"), e.message_en)])
+        result.error = e
+        workarea.record("scan-stopped", component=component_id, code=e.code, message=e.message_en,
+                        pages=[p.id for p in result.pages])
+        if raise_on_stop:
+            raise
+    finally:
+        result.finished_at = datetime.now(UTC)
+    return result
+
+
+def manifest(result: CaptureResult, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The run as ``manifest.json`` describes it (file paths relative to the work area root)."""
+    mode_name = {"RGB": "color", "L": "gray"}
+    pages = []
+    for p, truth in zip(result.pages, result.truths):
+        d = {"file": p.file, "sheet": p.sheet, "side": p.side.value, "dpi": p.dpi[0],
+             "mode": mode_name.get(p.mode, p.mode), "width": p.width, "height": p.height, "sha256": p.sha256,
+             "captured_at": p.captured_at.isoformat() if p.captured_at else None, "id": p.id}
+        if truth is not None:
+            d["ground_truth"] = truth
+        pages.append(d)
+    err = result.error
+    return {
+        "version": MANIFEST_VERSION,
+        "status": "complete" if err is None else "stopped",
+        "device": result.device.to_dict(),
+        "request": result.request.to_dict(),
+        "started_at": result.started_at.isoformat() if result.started_at else None,
+        "finished_at": result.finished_at.isoformat() if result.finished_at else None,
+        "image_format": "png",
+        "events": [e.to_dict() for e in result.events],
+        "error": err.to_dict() if err is not None else None,
+        "warnings": list(warnings or []),
+        "pages": pages,
+    }
+
+
+def write_manifest(result: CaptureResult, path: Path, warnings: list[str] | None = None) -> dict[str, Any]:
+    data = manifest(result, warnings)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+    return data

@@ -1,0 +1,328 @@
+"""Blank-page verdict: content / blank / unsure, with a score and the reasons behind it.
+
+A whole-page ink threshold (what common scanner software does) calls a back with only a signature,
+a stamp or a page number blank, and a blank back with punch holes or show-through content. Here:
+
+1. The paper's own tone is estimated by a morphological closing at low resolution (keeps tinted
+   paper, edge shadows and uneven light; removes strokes), and ink is what is darker than that.
+2. Ink is split by strength: *strong* (real ink, pencil), *faint* (show-through, smudges), and
+   *colour* (chroma well above the paper's: red seals and blue ink are always content).
+3. Connected components are classified: specks (dust, sensor noise), punch holes (round, dark,
+   near an edge), edge shadows (long thin bands along the sheet's border) are ignored.
+4. Marks that are left but could be show-through are compared with the mirrored front of the
+   same sheet (only then: it costs a registration); what the front explains is show-through.
+
+The score is how blank the page looks: 1.0 surely blank, 0.0 surely content, 0.5 unsure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+CONTENT, BLANK, UNSURE = "content", "blank", "unsure"
+
+MARGIN_MM = 3.0          # ignored band inside the sheet's edge (the edge itself, feeder shadows)
+SPECK_MM = 1.6           # components smaller than this (both sides) are dust or noise
+REAL_INK = 80            # darkness (grey levels below the paper) that only real ink reaches
+COLOUR_EXCESS = 45       # chroma above the paper's that marks coloured ink (seal, blue pen, note)
+FAINT_MIN_MM2 = 4.0      # structured faint marks below this area are ignored
+SHOW_THROUGH_EXPLAINED = 0.8
+
+
+@dataclass
+class InkMaps:
+    darkness: np.ndarray          # uint8, how much darker than the local paper tone
+    colour: np.ndarray            # bool, coloured ink
+    inner: np.ndarray             # uint8 mask of the sheet minus a margin
+    strong_t: int
+    faint_t: int
+    ink: np.ndarray | None = None  # uint8 mask of strong or coloured ink (for skew, sharpness, match)
+    small: np.ndarray | None = None  # the grey page at 1/4 of the working scale (thumbnails)
+
+
+@dataclass
+class BlankResult:
+    verdict: str
+    score: float
+    ink_mm2: float = 0.0            # unexplained ink area
+    faint_mm2: float = 0.0          # unexplained faint marks
+    reasons: list[str] = field(default_factory=list)   # what was explained away, or what was found
+    coloured: bool = False
+    show_through_checked: bool = False
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "score": round(self.score, 3)}
+
+
+def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, px_per_mm: float) -> InkMaps:
+    h, w = gray.shape
+    f = 4
+    sm = shrink(gray, f)
+    k = max(3, int(round(7.0 * px_per_mm / f)) | 1)
+    bg = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.blur(bg, (3, 3))
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    darkness = cv2.subtract(bg, gray)
+    m = max(1, int(round(MARGIN_MM * px_per_mm)))
+    if paper_mask is not None:
+        inner = cv2.erode(paper_mask, np.ones((2 * m + 1, 2 * m + 1), np.uint8))
+    else:
+        inner = np.zeros_like(gray)
+        inner[m:h - m, m:w - m] = 255
+    sel = inner[::6, ::6] > 0
+    sample = darkness[::6, ::6][sel]
+    if sample.size:
+        med = float(np.median(sample))
+        noise = 1.4826 * float(np.median(np.abs(sample.astype(np.float32) - med)))
+    else:
+        med, noise = 0.0, 2.0
+    faint_t = int(max(14, med + 5 * noise + 4))
+    strong_t = int(max(42, faint_t + 20))
+    b, g, r = cv2.split(bgr)
+    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    ps = sat[::6, ::6][sel]
+    paper_sat = int(np.median(ps)) if ps.size else 0
+    colour = cv2.compare(sat, min(255, paper_sat + COLOUR_EXCESS), cv2.CMP_GE)
+    colour = cv2.bitwise_and(colour, inner)
+    return InkMaps(darkness, colour > 0, inner, strong_t, faint_t, small=sm)
+
+
+def shrink(img: np.ndarray, f: int) -> np.ndarray:
+    """Area-average by an integer factor (cropping to a multiple of it keeps OpenCV on its fast path)."""
+    h, w = img.shape[:2]
+    hh, ww = max(h // f, 1), max(w // f, 1)
+    return cv2.resize(img[:hh * f, :ww * f], (ww, hh), interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class _Comp:
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+    cnt: np.ndarray
+
+    def mask(self, full: np.ndarray) -> np.ndarray:
+        """This component's pixels (bbox-sized bool) within ``full`` (its binary mask)."""
+        m = np.zeros((self.h, self.w), np.uint8)
+        cv2.drawContours(m, [self.cnt - (self.x, self.y)], -1, 255, -1)
+        return (m > 0) & (full[self.y:self.y + self.h, self.x:self.x + self.w] > 0)
+
+
+def _components(mask: np.ndarray) -> list[_Comp]:
+    """Blobs of a sparse binary mask by their outer contours: much cheaper than labelling with stats."""
+    cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in cnts:
+        x, y, w, h = cv2.boundingRect(c)
+        area = cv2.countNonZero(mask[y:y + h, x:x + w]) if w * h > 4 else w * h
+        out.append(_Comp(x, y, w, h, area, c))
+    return out
+
+
+FAST_CONTENT_MM2 = 400.0   # real ink over this area: content, whatever holes, shadows or dust add
+
+
+def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | None = None,
+                   front_loader=None) -> BlankResult:
+    """Verdict from the ink maps. ``front_loader()`` returns the mirrored front's ink mask when asked."""
+    ppm2 = px_per_mm * px_per_mm
+    strong_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, maps.strong_t, cv2.CMP_GE), maps.inner)
+    colour_u8 = maps.colour.view(np.uint8) * 255
+    strong_u8 = cv2.bitwise_or(strong_u8, colour_u8)
+    maps.ink = strong_u8
+    # Fast path (an ordinary text page): plenty of real ink or colour, no need to look closer.
+    real_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, REAL_INK, cv2.CMP_GE), maps.inner)
+    real_area = (cv2.countNonZero(real_u8) + cv2.countNonZero(colour_u8)) / ppm2
+    if real_area >= FAST_CONTENT_MM2:
+        return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
+                           ["ink"], cv2.countNonZero(colour_u8) / ppm2 >= 10)
+    comps = _components(strong_u8)
+    speck = SPECK_MM * px_per_mm
+    reasons: set[str] = set()
+    real_px, weak = 0, []
+    coloured = False
+    h, w = strong_u8.shape
+    bx, by, bw_, bh_ = cv2.boundingRect(maps.inner)
+    box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, w, h)
+    bands = _EdgeBands(maps.inner, px_per_mm)
+    for c in comps:
+        x, y, bw, bh, area = c.x, c.y, c.w, c.h, c.area
+        if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
+                                           and area >= 0.45 * bw * bh):
+            reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
+            continue
+        if _punch_hole(x, y, bw, bh, area, box, px_per_mm):
+            reasons.add("punch_holes")
+            continue
+        if _edge_shadow(x, y, bw, bh, area, box, px_per_mm):
+            reasons.add("edge_shadow")
+            continue
+        if _streak(bw, bh, box, px_per_mm):
+            reasons.add("streak")
+            continue
+        comp_slice = c.mask(strong_u8)
+        if bands.shadow(c, comp_slice, maps.darkness):
+            reasons.add("edge_shadow")
+            continue
+        if np.count_nonzero(maps.colour[y:y + bh, x:x + bw] & comp_slice) >= max(4, 0.2 * area):
+            coloured = True
+            real_px += area
+            continue
+        peak = int(maps.darkness[y:y + bh, x:x + bw][comp_slice].max(initial=0))
+        if peak >= REAL_INK:
+            real_px += area
+        else:
+            weak.append(c)
+    weak_px = int(sum(c.area for c in weak))
+    if real_px / ppm2 >= 1.0:
+        ink_mm2 = (real_px + weak_px) / ppm2
+        return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, 0.0,
+                           sorted(reasons | ({"colour_ink"} if coloured else {"ink"})), coloured)
+    faint = cv2.bitwise_and(cv2.compare(maps.darkness, maps.faint_t, cv2.CMP_GE), maps.inner)
+    faint = cv2.bitwise_and(faint, cv2.bitwise_not(strong_u8))
+    faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    faint_comps = [c for c in _components(faint)
+                   if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm)
+                   and not _edge_shadow(c.x, c.y, c.w, c.h, c.area, box, px_per_mm)
+                   and not _streak(c.w, c.h, box, px_per_mm)]
+    kept_faint = []
+    for c in faint_comps:
+        if bands.shadow(c, c.mask(faint), maps.darkness):
+            reasons.add("edge_shadow")
+        else:
+            kept_faint.append(c)
+    faint_comps = kept_faint
+    faint_px = int(sum(c.area for c in faint_comps))
+    suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
+    if not suspicious:
+        if not reasons and cv2.countNonZero(faint) == 0:
+            reasons.add("clean")
+        return BlankResult(BLANK, _blank_score(weak_px + faint_px, ppm2), 0.0, faint_px / ppm2, sorted(reasons))
+    # Marks that might be show-through: ask the front of the sheet (costly: only here).
+    explain = front_loader() if front_loader is not None else front_ink
+    if explain is None:
+        if weak_px / ppm2 >= 1.0:
+            return BlankResult(CONTENT, _content_score(weak_px / ppm2) + 0.1, weak_px / ppm2, faint_px / ppm2,
+                               sorted(reasons | {"light_ink"}))
+        return BlankResult(UNSURE, 0.5, 0.0, faint_px / ppm2, sorted(reasons | {"faint_marks"}))
+    un_weak = _unexplained(weak, strong_u8, explain)
+    un_faint = _unexplained(faint_comps, faint, explain)
+    reasons.add("show_through")
+    if un_weak / ppm2 >= 1.0:
+        return BlankResult(CONTENT, _content_score(un_weak / ppm2) + 0.1, un_weak / ppm2, un_faint / ppm2,
+                           sorted((reasons - {"show_through"}) | {"light_ink"}), show_through_checked=True)
+    if un_faint / ppm2 >= FAINT_MIN_MM2:
+        return BlankResult(UNSURE, 0.5, 0.0, un_faint / ppm2, sorted(reasons | {"faint_marks"}),
+                           show_through_checked=True)
+    return BlankResult(BLANK, _blank_score(un_weak + un_faint, ppm2) - 0.05, 0.0, un_faint / ppm2,
+                       sorted(reasons), show_through_checked=True)
+
+
+def _unexplained(comps: list[_Comp], full: np.ndarray, explain: np.ndarray) -> int:
+    """Pixels of the given components that the front's mirrored ink does not cover."""
+    total = 0
+    for c in comps:
+        comp = c.mask(full)
+        area = int(np.count_nonzero(comp))
+        covered = np.count_nonzero(comp & (explain[c.y:c.y + c.h, c.x:c.x + c.w] > 0))
+        if covered < SHOW_THROUGH_EXPLAINED * area:
+            total += area - covered
+    return total
+
+
+def _content_score(ink_mm2: float) -> float:
+    return round(max(0.0, 0.3 * (1.0 - min(1.0, ink_mm2 / 60.0))), 3)
+
+
+def _blank_score(residual_px: int, ppm2: float) -> float:
+    return round(0.8 + 0.2 * (1.0 - min(1.0, residual_px / ppm2 / FAINT_MIN_MM2)), 3)
+
+
+def _punch_hole(x, y, bw, bh, area, box, ppm) -> bool:
+    d_mm = max(bw, bh) / ppm
+    if not (3.5 <= d_mm <= 9.0) or abs(bw - bh) > 0.3 * max(bw, bh):
+        return False
+    if area < 0.6 * bw * bh:
+        return False
+    x0, y0, x1, y1 = box
+    near = 28 * ppm
+    return (x - x0 < near) or (x1 - (x + bw) < near) or (y - y0 < near) or (y1 - (y + bh) < near)
+
+
+class _EdgeBands:
+    """Feeder shadows hug the sheet's edge: marks that touch the checked area's border and stay within
+    a few millimetres of it, and are not dark ink, are shadow residue (strong ink there is kept)."""
+
+    def __init__(self, inner: np.ndarray, ppm: float) -> None:
+        self.inner = inner
+        self.ppm = ppm
+        self._band = self._touch = None
+
+    def _masks(self):
+        if self._band is None:
+            k6 = max(3, int(round(6 * self.ppm)) | 1)
+            k1 = 5
+            self._band = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k6, k6), np.uint8)))
+            self._touch = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k1, k1), np.uint8)))
+        return self._band, self._touch
+
+    def shadow(self, c: _Comp, comp: np.ndarray, darkness: np.ndarray) -> bool:
+        band, touch = self._masks()
+        sl = (slice(c.y, c.y + c.h), slice(c.x, c.x + c.w))
+        if not np.any(comp & (touch[sl] > 0)):
+            return False
+        n = int(np.count_nonzero(comp & (self.inner[sl] > 0)))
+        if np.count_nonzero(comp & (band[sl] > 0)) < 0.9 * n:
+            return False
+        return int(darkness[sl][comp].max(initial=0)) < REAL_INK
+
+
+def _edge_shadow(x, y, bw, bh, area, box, ppm) -> bool:
+    x0, y0, x1, y1 = box
+    touch = 1.5 * ppm
+    long_ = max(bw, bh)
+    thin = min(bw, bh)
+    if long_ < 4 * thin or thin > 12 * ppm:
+        return False
+    if bh >= bw:   # vertical band: along the left or right edge
+        return x - x0 <= touch or x1 - (x + bw) <= touch
+    return y - y0 <= touch or y1 - (y + bh) <= touch
+
+
+def _streak(bw, bh, box, ppm) -> bool:
+    """A thin line along the feed direction over most of the page: dirt on the scanner glass."""
+    x0, y0, x1, y1 = box
+    if bw <= 1.0 * ppm + 1 and bh >= 0.5 * (y1 - y0):
+        return True
+    return bh <= 1.0 * ppm + 1 and bw >= 0.5 * (x1 - x0)
+
+
+def front_ink_mirrored(front_maps: InkMaps, back_darkness: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """The front's ink as it would show through on the back: mirrored, registered, widened a little.
+
+    Duplex scanners capture both sides in one pass, so the back is the front mirrored left-right
+    (long-edge flip) or top-bottom (short-edge flip); the flip that correlates better is used, and
+    a translation found by phase correlation absorbs the offset between the two cameras.
+    """
+    src = cv2.compare(front_maps.darkness, max(40, front_maps.strong_t), cv2.CMP_GE)
+    if src.shape != back_darkness.shape:
+        src = cv2.resize(src, (back_darkness.shape[1], back_darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
+    # registration at half size (a shift is all we need), applied at full size
+    tgt = cv2.GaussianBlur(shrink(back_darkness, 2).astype(np.float32), (0, 0), 1.0)
+    best = None
+    for flip in (1, 0):
+        m = cv2.flip(src, flip)
+        small = cv2.GaussianBlur(shrink(m, 2).astype(np.float32), (0, 0), 1.0)
+        (dx, dy), resp = cv2.phaseCorrelate(small, tgt)
+        if best is None or resp > best[0]:
+            best = (resp, dx * 2, dy * 2, m)
+    _, dx, dy, m = best
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    moved = cv2.warpAffine(m, shift, (m.shape[1], m.shape[0]), flags=cv2.INTER_NEAREST)
+    k = max(3, int(round(2.0 * px_per_mm)) | 1)
+    return cv2.dilate(moved, np.ones((k, k), np.uint8))

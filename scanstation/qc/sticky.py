@@ -1,0 +1,126 @@
+"""Sticky notes: boxes and colour of each note on a page (yellow, pink, green, blue, orange).
+
+A note is a flat, pastel, fairly saturated rectangle of one hue, at least ~15 mm a side, well
+filled (handwriting on it is closed over). What is not a note: red seals (thin rings and text,
+removed by the opening), coloured letterheads (dark, pale or page-wide bands), logos (round),
+photos (many hues and tones), tinted paper (the paper's own colour is the reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MIN_SIDE_MM = 12.0
+MIN_AREA_MM2 = 300.0
+MAX_SIDE_MM = 160.0
+MIN_FILL = 0.85
+
+
+@dataclass(frozen=True)
+class StickyNote:
+    x: int          # full-resolution pixels of the image file
+    y: int
+    w: int
+    h: int
+    color: str
+    angle: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "color": self.color}
+
+
+def colour_name(hue: float, sat: float) -> str | None:
+    """OpenCV hue (0-180) of a pastel note to its everyday name."""
+    if hue >= 150 or hue < 4:
+        return "pink"
+    if hue < 19:
+        return "orange"
+    if hue < 36:
+        return "yellow"
+    if hue < 88:
+        return "green"
+    if hue < 132:
+        return "blue"
+    return None   # violet: not a sticky-note colour we know
+
+
+def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
+                      paper_width_mm: float | None = None) -> list[StickyNote]:
+    h0, w0 = bgr.shape[:2]
+    small = cv2.resize(bgr[:h0 // 2 * 2, :w0 // 2 * 2], (max(w0 // 2, 1), max(h0 // 2, 1)),
+                       interpolation=cv2.INTER_AREA)
+    sppm = px_per_mm / 2.0
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    hch, sch, vch = cv2.split(hsv)
+    bright = vch >= 180      # notes are pastel; pen ink and seals are darker
+    paper_s = float(np.median(sch[bright][::7])) if np.count_nonzero(bright) > 100 else 0.0
+    raw = (sch >= max(60.0, paper_s + 40.0)) & bright
+    if np.count_nonzero(raw) < MIN_AREA_MM2 * sppm * sppm:
+        return []
+    notes: list[StickyNote] = []
+    page_w = (paper_width_mm or w0 / px_per_mm) * sppm
+    # One pass per colour family, so a note touching a red seal or a photo stays a clean rectangle.
+    for lo, hi in HUE_BANDS:
+        band = raw & ((hch >= lo) & (hch < hi) if lo < hi else (hch >= lo) | (hch < hi))
+        if np.count_nonzero(band) < MIN_AREA_MM2 * sppm * sppm:
+            continue
+        for note in _notes_in(band, hch, sch, vch, sppm, page_w, factor):
+            if not any(_overlap(note, other) > 0.5 for other in notes):
+                notes.append(note)
+    return notes
+
+
+HUE_BANDS = ((145, 178), (5, 22), (16, 40), (33, 92), (84, 135))   # pink, orange, yellow, green, blue; pure red (seals) is in none
+
+
+def _overlap(a: StickyNote, b: StickyNote) -> float:
+    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    return ix * iy / max(1, min(a.w * a.h, b.w * b.h))
+
+
+def _notes_in(raw, hch, sch, vch, sppm, page_w, factor) -> list[StickyNote]:
+    k3 = np.ones((3, 3), np.uint8)
+    mask = cv2.morphologyEx(raw.astype(np.uint8) * 255, cv2.MORPH_CLOSE, k3)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, k3)
+    cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    notes: list[StickyNote] = []
+    for cnt in cnts:
+        x, y, bw, bh = cv2.boundingRect(cnt)
+        if bw * bh < MIN_AREA_MM2 * sppm * sppm:
+            continue
+        comp = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(comp, [cnt - (x, y)], -1, 1, -1)
+        comp &= (mask[y:y + bh, x:x + bw] > 0).view(np.uint8)
+        area = int(comp.sum())
+        if area < MIN_AREA_MM2 * sppm * sppm:
+            continue
+        (_, _), (rw, rh), ang = cv2.minAreaRect(cnt)
+        short, long_ = sorted((rw / sppm, rh / sppm))
+        if short < MIN_SIDE_MM or long_ > MAX_SIDE_MM or long_ > 5 * short:
+            continue
+        if max(rw, rh) > 0.75 * page_w and long_ > 120:
+            continue     # a band across the page: letterhead, not a note
+        if area < MIN_FILL * rw * rh:
+            continue
+        sel = (comp > 0) & raw[y:y + bh, x:x + bw]    # the note's paper, not the writing on it
+        hues = hch[y:y + bh, x:x + bw][sel].astype(np.float32)
+        sats = sch[y:y + bh, x:x + bw][sel].astype(np.float32)
+        vals = vch[y:y + bh, x:x + bw][sel].astype(np.float32)
+        # circular hue statistics (red/pink wraps around 0/180)
+        a = hues * (np.pi / 90.0)
+        c, s = float(np.cos(a).mean()), float(np.sin(a).mean())
+        spread = np.sqrt(max(0.0, -2.0 * np.log(max(np.hypot(c, s), 1e-6)))) * 90.0 / np.pi
+        q1, q3 = np.percentile(vals, (10, 90))
+        if spread > 9.0 or q3 - q1 > 45.0 or float(np.median(vals)) < 170:
+            continue
+        hue = (np.degrees(np.arctan2(s, c)) / 2.0) % 180.0
+        name = colour_name(hue, float(np.median(sats)))
+        if name is None:
+            continue
+        f = 2 * factor
+        notes.append(StickyNote(x * f, y * f, bw * f, bh * f, name, round(float(ang), 1)))
+    return notes
