@@ -50,6 +50,8 @@ DEMO_SECRET = "demo-secret"   # the local simulator's client secret: a public de
 
 def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:
     """The screens in the order a clerk meets them, with real work between them."""
+    from scanstation.ui import services
+
     ctx = window.ctx
     yield ("do", lambda: set_language("vi"))
     yield ("do", lambda: window.show_screen("home"))
@@ -61,17 +63,73 @@ def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:
     yield ("shot", "02-intake")
     yield ("do", intake.submit)
     yield ("wait", lambda: ctx.dossier is not None, 20)
-    yield ("shot", "03-capture")
+    cap = window.screens["capture"]
+    for i in range(cap.components.count()):
+        yield ("do", lambda i=i: cap.components.setCurrentRow(i))
+        yield ("do", cap.scan_or_continue)
+        yield ("wait", lambda: cap.scan_task is None, 300)
+        yield ("wait", lambda: not ctx.tasks.active, 120)       # the component's checks
+        comp = cap.component
+        note = services.unpaired_note(comp) if comp else None
+        if note is not None:
+            yield ("do", lambda note=note, comp=comp: cap.show_component(comp.id, note.id))
+            yield ("shot", "03-capture")
+            yield ("do", cap.rescan_sheet)
+            yield ("wait", lambda: cap.scan_task is None, 300)
+            yield ("wait", lambda: not ctx.tasks.active, 120)
+    if cap.components.count():
+        yield ("do", lambda: cap.components.setCurrentRow(0))
+    qc = window.screens["qc"]
     yield ("do", lambda: window.show_screen("qc"))
+    yield ("wait", lambda: services.qc_ran(ctx), 120)
+    yield ("do", qc.refresh)
     yield ("shot", "04-qc")
+    pair_row = next((i for i, r in enumerate(qc.items) if services.sticky_pair_for(r)), None)
+    if pair_row is not None:
+        yield ("do", lambda: qc.findings.setCurrentRow(pair_row))
     yield ("shot", "05-sticky-pair")
+    for ref in list(qc.items):          # the demo accepts what is left, with a reason
+        if ref.finding.get("severity") == "block" and not ref.finding.get("override"):
+            yield ("do", lambda ref=ref: ctx.tasks.run(
+                lambda: services.override(ctx, ctx.dossier, ctx.workarea, ref, "Trình diễn: đã kiểm tra bằng mắt")))
+    yield ("wait", lambda: services.blocking_count(ctx) == 0, 30)
+    yield ("do", lambda: ctx.findings_changed.emit())
     yield ("do", lambda: window.show_screen("metadata"))
     yield ("shot", "06-metadata")
+    sign = window.screens["sign"]
     yield ("do", lambda: window.show_screen("sign"))
+    yield ("wait", lambda: sign.token.count() > 0 and sign.sign_btn.isEnabled(), 30)
     yield ("shot", "07-sign")
+    yield ("do", lambda: _pin_dialog_shot(window, w))
+    yield ("do", sign.sign)
+    yield ("wait", lambda: ctx.dossier.status.value in ("signed", "queued"), 120)
+    yield ("wait", lambda: sign.preview.has_image(), 30)
+    yield ("shot", "08-signed")
     yield ("do", lambda: window.show_screen("queue"))
-    yield ("shot", "08-queue")
+    yield ("wait", lambda: bool(window.screens["queue"].jobs), 30)
+    yield ("shot", "09-queue")
     yield ("do", lambda: window.show_screen("settings"))
-    yield ("shot", "09-settings")
+    yield ("shot", "10-settings")
     yield ("do", lambda: window.show_screen("home"))
-    yield ("shot", "10-home-after")
+    yield ("shot", "11-home-after")
+
+
+def _pin_dialog_shot(window: MainWindow, w: Walkthrough) -> None:
+    """Photograph the PIN dialog, then answer it with the demo PIN (a modal dialog runs its own loop)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from scanstation.signing.softtoken import DEMO_PIN
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if dlg is None:
+            QTimer.singleShot(50, answer)
+            return
+        dlg.pin.setText(DEMO_PIN)
+        path = w.out / "07b-pin.png"
+        dlg.grab().save(str(path))
+        w.written.append(path)
+        dlg.accept()
+
+    QTimer.singleShot(100, answer)

@@ -21,7 +21,8 @@ def describe(raw: dict) -> dict[str, tuple[str, str]]:
     elif s["state"] == "unavailable":
         out["scanner"] = ("off", QCoreApplication.translate("Health", "Scanner support is not installed on this station"))
     else:
-        out["scanner"] = ("error", s.get("error", QCoreApplication.translate("Health", "Error")))
+        out["scanner"] = ("error", pick(s.get("error_vi", ""), s.get("error_en", ""))
+                          or QCoreApplication.translate("Health", "Error"))
     k = raw.get("token")
     if k is None:
         out["token"] = ("off", QCoreApplication.translate("Health", "Checking…"))

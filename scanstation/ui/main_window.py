@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._health_timer.stop()
+        self.ctx.heartbeat.stop()
         for screen in self.screens.values():
             if hasattr(screen, "shutdown"):
                 screen.shutdown()

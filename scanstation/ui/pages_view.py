@@ -44,7 +44,7 @@ class ThumbnailList(QListWidget):
         super().__init__(parent)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(THUMB)
-        self.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 44))
+        self.setGridSize(QSize(THUMB.width() + 40, THUMB.height() + 64))   # room for three label lines
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Snap)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)

@@ -117,7 +117,20 @@ def health(ctx: Any) -> dict[str, dict[str, Any]]:
 
 
 def scanner_health(ctx: Any) -> dict[str, Any]:
-    return {"state": "unavailable"}
+    """Is the configured scanner there? (SANE/TWAIN enumeration can take a second: io lane.)"""
+    from scanstation.devices import capabilities, get_profile
+
+    try:
+        device = get_profile(ctx.settings).device
+    except ScanStationError:
+        device = ctx.settings.get("scanner.device")
+    try:
+        caps = capabilities(device)
+    except ScanStationError as e:
+        if getattr(e, "code", "") == "DEVICE_NOT_FOUND":
+            return {"state": "missing", "device": device}
+        return {"state": "error", "device": device, "error_vi": e.message_vi, "error_en": e.message_en}
+    return {"state": "ok", "device": caps.device.name or device}
 
 
 def token_health(ctx: Any) -> dict[str, Any]:
@@ -674,7 +687,7 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
             src = "adf-duplex"
         opts: tuple[str, ...] = ()
         if virtual:   # the sample dossier: which sheets are "in the feeder"
-            opts = (f"seed={d.components.index(c) + 1}", f"first-sheet={first}",
+            opts = (f"seed={VIRTUAL_SEED + d.components.index(c)}", f"first-sheet={first}",
                     f"sheets={count or c.declared_sheets or 1}")
             if req.mode == "note_removed":
                 opts += (f"notes-off={first}",)
@@ -706,6 +719,11 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
         ctx.device_events.setdefault(c.id, []).append({"code": stop.code, "sheet": stop.details.get("sheet"),
                                                        "message_en": stop.message_en, "message_vi": stop.message_vi})
     return result
+
+
+# The virtual scanner's sample sheets for the k-th component come from seed VIRTUAL_SEED + k: chosen so
+# the sample dossier shows what a clerk meets (blank backs left out; a sticky note; backs with content).
+VIRTUAL_SEED = 4
 
 
 def _place(ctx: Any, d: Dossier, wa: WorkArea, c: Component, req: CaptureRequest, new: list[Page]) -> None:
@@ -1160,10 +1178,29 @@ def _fmt_time(iso_text: str | None) -> str:
         return iso_text
 
 
+def mark_uploaded(ctx: Any, jobs: list[dict[str, Any]]) -> list[str]:
+    """Dossiers whose every file the province confirmed become 'uploaded' (audit event once)."""
+    by_dossier: dict[str, list[str]] = {}
+    for j in jobs:
+        by_dossier.setdefault(j["dossier"], []).append(j["state"])
+    done = [code for code, states in by_dossier.items()
+            if states and all(s in ("confirmed", "cancelled") for s in states) and "confirmed" in states]
+    changed = []
+    for row in ctx.station.list_dossiers(limit=500):
+        if row.receipt_code in done and row.status == DossierStatus.QUEUED.value:
+            d, _wa = load_dossier(ctx.station, row.id)
+            ctx.station.set_status(d, DossierStatus.UPLOADED)
+            changed.append(d.id)
+            if ctx.dossier is not None and ctx.dossier.id == d.id:
+                ctx.dossier.status = DossierStatus.UPLOADED
+    return changed
+
+
 def queue_jobs(ctx: Any) -> list[JobView]:
     from scanstation.sync import Outbox
 
     st = Outbox(ctx.station.store).status()
+    mark_uploaded(ctx, st["jobs"])
     return [JobView(id=j["id"], file=j["file"], dossier=j["dossier"], state=j["state"], attempts=j["attempts"],
                     next_attempt=_fmt_time(j.get("next_attempt")),
                     last_error=j.get("reason") or j.get("last_error") or "") for j in st["jobs"]]

@@ -36,6 +36,8 @@ class Walkthrough(QObject):
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._poll)
         self._waiting: tuple[Callable[[], bool], float] | None = None
+        self._pending_shot: tuple[str, QWidget | None] | None = None
+        self._wait_label = ""
         self.done = False
 
     def start(self) -> None:
@@ -68,11 +70,14 @@ class Walkthrough(QObject):
                 continue
             if kind == "wait":
                 self._waiting = (step[1], time.monotonic() + step[2])
+                self._pending_shot = None
+                self._wait_label = f"wait after {self.written[-1].name if self.written else 'start'}"
                 self._timer.start()
                 return
             if kind == "shot":
                 self._waiting = (self._idle, time.monotonic() + 30)
                 self._pending_shot = (step[1], step[2] if len(step) > 2 else None)
+                self._wait_label = f"shot {step[1]}"
                 self._timer.start()
                 return
 
@@ -85,9 +90,9 @@ class Walkthrough(QObject):
             self.problems.append(f"wait failed: {e}")
         if ok or time.monotonic() > deadline:
             if not ok:
-                self.problems.append(f"timed out waiting at step {getattr(self, '_pending_shot', ('?',))[0]}")
+                self.problems.append(f"timed out: {self._wait_label}")
             self._timer.stop()
-            shot = getattr(self, "_pending_shot", None)
+            shot = self._pending_shot
             self._pending_shot = None
             if shot:
                 QTimer.singleShot(250, lambda: self._take(*shot))

@@ -122,6 +122,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Đang kiểm tra các trang</translation>
     </message>
     <message>
+        <source>{0} problem(s) to fix before signing: press F8 to see them.</source>
+        <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
+    </message>
+    <message>
         <source>Deleting pages</source>
         <translation>Đang xóa trang</translation>
     </message>
@@ -309,6 +313,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>No dossier yet today. Press Ctrl+N to take in the first one.</source>
         <translation>Hôm nay chưa có hồ sơ nào. Nhấn Ctrl+N để tiếp nhận hồ sơ đầu tiên.</translation>
+    </message>
+    <message>
+        <source>Checking the pages</source>
+        <translation>Đang kiểm tra các trang</translation>
     </message>
 </context>
 <context>
@@ -670,6 +678,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Kiểm tra lại (F5)</translation>
     </message>
     <message>
+        <source>Also show information about single pages (I)</source>
+        <translation>Hiện cả thông tin về từng trang (I)</translation>
+    </message>
+    <message>
         <source>Accept with a reason (Ctrl+O)</source>
         <translation>Chấp nhận có lý do (Ctrl+O)</translation>
     </message>
@@ -752,6 +764,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Restore the excluded page</source>
         <translation>Khôi phục trang đã loại</translation>
+    </message>
+    <message>
+        <source>Scan the page again without the note</source>
+        <translation>Quét lại trang sau khi gỡ ghi chú</translation>
     </message>
     <message>
         <source>Delete the duplicate</source>

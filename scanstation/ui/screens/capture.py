@@ -176,15 +176,20 @@ class CaptureScreen(Screen):
         return [c for c in self.ctx.dossier.components if c.digitised] if self.ctx.dossier else []
 
     def reload(self) -> None:
+        """Another dossier, or this one changed: keep the component the clerk is on when it is still there."""
+        keep = self.component.id if self.component is not None else None
+        comps = self.digitised()
         self.components.blockSignals(True)
         self.components.clear()
-        for _c in self.digitised():
+        for _c in comps:
             self.components.addItem(QListWidgetItem())
+        ids = [c.id for c in comps]
+        self.components.setCurrentRow(ids.index(keep) if keep in ids else (0 if comps else -1))
         self.components.blockSignals(False)
         self._refresh_components()
-        self.components.setCurrentRow(0 if self.components.count() else -1)
         self._component_changed()
-        self._load_profiles()
+        if not self.profile.count():
+            self._load_profiles()
 
     def _load_profiles(self) -> None:
         def done(profiles: list[services.ScannerProfile]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -68,6 +69,9 @@ class QcScreen(Screen):
         self.findings.setMinimumWidth(380)
         ll.addWidget(self.lab_findings)
         ll.addWidget(self.findings, 1)
+        self.show_info = QCheckBox(left)
+        self.show_info.toggled.connect(lambda _on: self.refresh())
+        ll.addWidget(self.show_info)
         self.rerun_btn = QPushButton(left)
         ll.addWidget(self.rerun_btn)
 
@@ -120,6 +124,7 @@ class QcScreen(Screen):
         self.next_btn.clicked.connect(lambda: self.ctx.navigate.emit("metadata"))
         self.findings.itemActivated.connect(lambda _i: self.fix())
         self.shortcut("Ctrl+O", self.ask_override)
+        self.shortcut("I", self.show_info.toggle)
         self.shortcut("F5", self.rerun)
         self.shortcut("F8", lambda: self.ctx.navigate.emit("metadata"))
         ctx.findings_changed.connect(self.refresh)
@@ -133,6 +138,7 @@ class QcScreen(Screen):
     def retranslate(self) -> None:
         self.lab_findings.setText(self.tr("Findings (Up/Down to move, Enter to fix)"))
         self.rerun_btn.setText(self.tr("Check again (F5)"))
+        self.show_info.setText(self.tr("Also show information about single pages (I)"))
         self.override_btn.setText(self.tr("Accept with a reason (Ctrl+O)"))
         self.next_btn.setText(self.tr("Document details (F8)"))
         self.reason_label.setText(self.tr("&Reason:"))
@@ -154,7 +160,8 @@ class QcScreen(Screen):
     # --- list ------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         keep = self.findings.currentRow()
-        self.items = services.all_findings(self.ctx)
+        self.items = [r for r in services.all_findings(self.ctx)
+                      if self.show_info.isChecked() or not (r.page_level and r.finding.get("severity") == "info")]
         self.findings.blockSignals(True)
         self.findings.clear()
         for ref in self.items:

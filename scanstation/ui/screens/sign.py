@@ -234,11 +234,12 @@ class SignScreen(Screen):
         reasons = services.sign_blockers(self.ctx)
         ready = not reasons and self.current_token() is not None and self.cert.count() > 0 and self.task is None
         self.sign_btn.setEnabled(ready)
-        if reasons:
+        signed = d is not None and d.status.value in ("signed", "queued", "uploaded")
+        if reasons and not signed:
             self.banner.setStyleSheet(banner_style("error"))
             self.banner.setText(self.tr("Signing is disabled:") + " " + "; ".join(pick(vi, en) for vi, en in reasons))
             self.banner.show()
-        elif d is not None and d.status.value in ("signed", "queued", "uploaded"):
+        elif signed:
             self.banner.setStyleSheet(banner_style("ok"))
             self.banner.setText(self.tr("This dossier is signed. Its files are in the upload queue (Ctrl+7)."))
             self.banner.show()
@@ -341,7 +342,7 @@ class SignScreen(Screen):
             if not img.isNull():
                 self.preview.set_page(img, img.size(), self.tr("Signed file, page 1 as a reader shows it"))
 
-        self.ctx.tasks.run(lambda: services.signed_page1_png(self.ctx, d, wa), on_done=done,
+        self.ctx.tasks.run(lambda: services.signed_page1_png(self.ctx, d, wa, dpi=110), on_done=done,
                            on_error=lambda e: None)
 
     def cancel(self) -> None:
