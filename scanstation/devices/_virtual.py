@@ -15,6 +15,8 @@ the ground truth to every image. Scripted events come in as driver options, like
     cover-open=N      the cover opens at sheet N
     busy=1            the device is in use by someone else
     delay-ms=N        wait N ms per image, like a slow scanner (tests of crash recovery)
+    notes-off=N       the clerk took the sticky note off sheet N before this scan (the station's
+                      "rescan without the note" step)
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ DEVICE_ID = "virtual:demo"
 RESOLUTIONS = (50, 75, 100, 150, 200, 240, 300, 400, 600)
 INT_OPTIONS = {"seed": (0, 10**9), "sheets": (0, 100_000), "first-sheet": (1, 100_000), "jam": (1, 100_000),
                "double-feed": (1, 100_000), "feeder-empty": (1, 100_000), "gone": (1, 100_000),
-               "cover-open": (1, 100_000), "busy": (0, 1), "delay-ms": (0, 60_000)}
+               "cover-open": (1, 100_000), "busy": (0, 1), "delay-ms": (0, 60_000),
+               "notes-off": (1, 100_000)}
 DEFAULT_SHEETS = 6
 
 
@@ -139,6 +142,9 @@ class VirtualDriver:
                 events.append(ScanEvent(stop.code.lower().removeprefix("device_"), sheet, stop.message_en))
                 stop.details["events"] = events
                 raise stop
+            if o.get("notes-off") == sheet:
+                sheet_spec = replace(sheet_spec, front=replace(sheet_spec.front, sticky_note=None),
+                                     back=replace(sheet_spec.back, sticky_note=None))
             pages = samplepages.iter_sheet(sheet_spec)
             for side, page in zip(["front", "back"] if request.duplex else ["front"], pages):
                 if delay:
