@@ -191,9 +191,13 @@ class CaptureScreen(Screen):
         if not self.profile.count():
             self._load_profiles()
 
+    def activated(self) -> None:
+        self._load_profiles()          # IT staff may have saved or locked a profile meanwhile
+        self.thumbs.setFocus()
+
     def _load_profiles(self) -> None:
         def done(profiles: list[services.ScannerProfile]) -> None:
-            cur = self.ctx.settings.get("scanner.profile")
+            cur = self.profile.currentData() or self.ctx.settings.get("scanner.profile")
             self.profile.clear()
             for p in profiles:
                 self.profile.addItem(p.label, p.name)
