@@ -51,7 +51,7 @@ class ThumbnailList(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setWordWrap(True)
-        self.setUniformItemSizes(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)   # "Sheet 1 · front" + "with note" on two lines
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.model().rowsMoved.connect(lambda *_: self.order_changed.emit(self.page_ids()))
         self._placeholder = QPixmap(THUMB)

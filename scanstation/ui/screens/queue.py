@@ -57,6 +57,7 @@ class QueueScreen(Screen):
         row.addStretch(1)
         lay.addLayout(row)
         self.jobs: list[services.JobView] = []
+        self._last_status = ""
         self.sync_btn.clicked.connect(self.sync_now)
         self.retry_btn.clicked.connect(self.retry)
         self.cancel_btn.clicked.connect(self.cancel_job)
@@ -107,6 +108,10 @@ class QueueScreen(Screen):
     def _loaded(self, jobs: list[services.JobView]) -> None:
         self.jobs = jobs
         self._fill()
+        d = self.ctx.dossier
+        if d is not None and d.status.value != self._last_status:   # e.g. every file confirmed: uploaded
+            self._last_status = d.status.value
+            self.ctx.dossier_changed.emit()
 
     def _fill(self) -> None:
         words = self.state_words()

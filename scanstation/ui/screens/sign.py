@@ -40,6 +40,7 @@ class PinDialog(QDialog):
         self.setObjectName("pinDialog")
         self.setWindowTitle(self.tr("Token PIN"))
         self.setModal(True)
+        self.setMinimumWidth(420)
         lay = QVBoxLayout(self)
         self.info = QLabel(self.tr("Enter the PIN of token <b>{0}</b>. It is used once for the whole dossier and never "
                                    "stored.").format(token_label), self)
