@@ -33,6 +33,7 @@ class AppContext(QObject):
         self.dossier: Dossier | None = None
         self.workarea: WorkArea | None = None
         self.it_mode = False
+        self.scanning = False         # a scan is streaming pages (background probes hold back)
         self.health: dict = {}
         self.sync_worker = None       # scanstation.sync.SyncWorker while uploads run
         self.simulator = None         # demo mode: the local provincial simulator

@@ -11,7 +11,7 @@ def describe(raw: dict) -> dict[str, tuple[str, str]]:
     """``{"scanner"|"token"|"queue": (level, text)}`` for the lights and the home tiles."""
     out: dict[str, tuple[str, str]] = {}
     s = raw.get("scanner")
-    if s is None:
+    if s is None or s.get("state") == "ok" and not s.get("device"):
         out["scanner"] = ("off", QCoreApplication.translate("Health", "Checking…"))
     elif s["state"] == "ok":
         out["scanner"] = ("ok", QCoreApplication.translate("Health", "Ready: {0}").format(s.get("device", "")))

@@ -28,6 +28,7 @@ class Heartbeat(QObject):
         self._last = 0.0
         self.max_stall_ms = 0.0
         self.stalls: list[float] = []          # every stall over warn_ms, in ms
+        self.stall_times: list[float] = []     # perf_counter() when each of them ended
         self.ticks = 0
 
     def start(self) -> None:
@@ -40,6 +41,7 @@ class Heartbeat(QObject):
     def reset(self) -> None:
         self.max_stall_ms = 0.0
         self.stalls.clear()
+        self.stall_times.clear()
         self.ticks = 0
         self._last = time.perf_counter()
 
@@ -52,4 +54,5 @@ class Heartbeat(QObject):
             self.max_stall_ms = stall
         if stall > self.warn_ms:
             self.stalls.append(stall)
+            self.stall_times.append(now)
             log.warning("GUI event loop stalled for %.0f ms", stall)

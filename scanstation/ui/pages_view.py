@@ -25,6 +25,17 @@ def load_thumbnail(path: Path, size: QSize = THUMB) -> QImage:
     return img if not img.isNull() else QImage()
 
 
+def qimage_from_array(arr) -> QImage:
+    """A QImage that owns a copy of a small RGB or grey numpy array (safe to hand to the GUI thread)."""
+    import numpy as np
+
+    a = np.ascontiguousarray(arr)
+    h, w = a.shape[:2]
+    if a.ndim == 2:
+        return QImage(a.data, w, h, a.strides[0], QImage.Format.Format_Grayscale8).copy()
+    return QImage(a.data, w, h, a.strides[0], QImage.Format.Format_RGB888).copy()
+
+
 def load_preview(path: Path, max_side: int = 1400) -> tuple[QImage, QSize]:
     """A screen-sized image and the full size (for mapping regions given in full-image pixels)."""
     reader = QImageReader(str(path))

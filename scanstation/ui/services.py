@@ -113,6 +113,12 @@ def audit(station: Station, action: str, dossier: Dossier | None = None, **detai
 
 def health(ctx: Any) -> dict[str, dict[str, Any]]:
     """Probe scanner, token and queue; each probe may block, so this runs in the ``io`` lane."""
+    # Token middleware runs with the interpreter lock held while it loads and enumerates slots: leave
+    # the token alone while pages stream in, so the window stays fluid; its light refreshes afterwards.
+    last = getattr(ctx, "health", None) or {}
+    if getattr(ctx, "scanning", False):
+        return {"scanner": last.get("scanner") or {"state": "ok", "device": ""}, "token": last.get("token"),
+                "queue": queue_health(ctx)}
     return {"scanner": scanner_health(ctx), "token": token_health(ctx), "queue": queue_health(ctx)}
 
 
@@ -654,7 +660,8 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
             on_page: Any) -> CaptureResult:
     """Drive the scanner for one clerk action; each page is journaled before the next is fed.
 
-    ``on_page(page, written_at)`` is called on this (device) thread as each page is on disk. After
+    ``on_page(page, written_at, preview)`` is called on this (device) thread as each page is on disk
+    (``preview``: the driver's small RGB/grey array, or None). After
     the scan the new pages are put where the action says (end, in place of a sheet, before a page,
     right after the page with a sticky note); every move is journaled.
     """
@@ -697,7 +704,7 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
 
     def page_done(pc: Any) -> None:
         c.pages.append(pc.page)
-        on_page(pc.page, _time.perf_counter())
+        on_page(pc.page, _time.perf_counter(), pc.preview)
 
     stop: ScanStationError | None = None
     try:

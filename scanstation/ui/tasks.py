@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,18 @@ from scanstation.progress import Progress
 log = logging.getLogger(__name__)
 
 LANES = {"io": 3, "device": 1, "token": 1}
+# Background lanes run at a lower CPU priority than the GUI thread (Linux: per thread; the QC worker
+# processes and the upload worker started from them inherit it), so on a busy two-core PC the
+# window keeps its share of the CPU. The token thread is left alone (PKCS#11 middleware).
+NICENESS = {"io": 10, "device": 5}
+
+
+def _lower_priority(niceness: int) -> None:
+    if not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
 
 
 class UiProgress(Progress):
@@ -88,7 +102,8 @@ class TaskManager(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lanes: dict[str, Any] = {
-            name: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"scanstation-{name}")
+            name: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"scanstation-{name}",
+                                     initializer=_lower_priority, initargs=(NICENESS.get(name, 0),))
             for name, n in LANES.items() if name != "token"}
         self._lanes["token"] = _TokenLane()
         self._closure.connect(self._run_closure)

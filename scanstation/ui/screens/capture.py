@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+import time
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,7 +23,13 @@ from scanstation.model import Component, Page, PageVariant, Side
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick
-from scanstation.ui.pages_view import PagePreview, ThumbnailList, load_preview, load_thumbnail
+from scanstation.ui.pages_view import (
+    PagePreview,
+    ThumbnailList,
+    load_preview,
+    load_thumbnail,
+    qimage_from_array,
+)
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.tasks import Task, UiProgress
 from scanstation.ui.widgets import COLOURS, make_banner
@@ -245,11 +253,16 @@ class CaptureScreen(Screen):
 
     def _pages_changed(self, component_id: str) -> None:
         self._refresh_components()
-        if self.component and self.component.id == component_id and self.scan_task is None:
-            keep = self.thumbs.currentRow()
-            self._component_changed()
-            if 0 <= keep < self.thumbs.count():
-                self.thumbs.setCurrentRow(keep)
+        c = self.component
+        if c is None or c.id != component_id or self.scan_task is not None:
+            return
+        if self.thumbs.page_ids() == [p.id for p in c.pages]:
+            self._refresh_labels()              # same pages, same order: no thumbnail to read again
+            return
+        keep = self.thumbs.currentRow()
+        self._component_changed()
+        if 0 <= keep < self.thumbs.count():
+            self.thumbs.setCurrentRow(keep)
 
     def _refresh_labels(self) -> None:
         c = self.component
@@ -297,7 +310,6 @@ class CaptureScreen(Screen):
         def done(img: QImage) -> None:
             self.thumbs.set_image(page.id, img)
             if written_at is not None:
-                import time
                 self.thumb_latencies.append(time.perf_counter() - written_at)
 
         self.ctx.tasks.run(lambda: load_thumbnail(path), on_done=done, on_error=lambda e: None)
@@ -407,14 +419,24 @@ class CaptureScreen(Screen):
         def checked(cid: str, pid: str) -> None:              # a QC pool thread
             self.ctx.tasks.run_on_main(lambda: self.ctx.page_checked.emit(cid, pid))
 
-        def on_page(page: Page, written_at: float) -> None:   # device thread: hand over to the GUI thread
-            self.ctx.tasks.run_on_main(lambda: self._page_arrived(req, page, written_at))
+        def on_page(page: Page, written_at: float, small=None) -> None:   # device thread
+            img = qimage_from_array(small) if small is not None else None      # no decode of the full page
+            self.ctx.tasks.run_on_main(lambda: self._page_arrived(req, page, written_at, img))
             if req.mode == "append":
                 services.qc_page_arrived(self.ctx, wa, comp, page, checked)
 
         def done(result: services.CaptureResult) -> None:
             self.scan_task = None
+            self.ctx.scanning = False
             self.bar.hide()
+            ids = set(self.thumbs.page_ids())
+            comp_now = self.ctx.dossier.component(req.component_id) if self.ctx.dossier else None
+            if comp_now is not None and self.component is comp_now and ids != {p.id for p in comp_now.pages}:
+                self._component_changed()            # rescans and inserts moved pages: show the new order
+            if result.pages and self.component is not None:
+                item = self.thumbs.item_for(result.pages[-1].id)
+                if item is not None:
+                    self.thumbs.setCurrentItem(item)   # the full-size preview of the last page
             self.stopped_component = req.component_id if result.stopped else None
             self._update_buttons()
             if result.event_vi or result.event_en:
@@ -425,6 +447,7 @@ class CaptureScreen(Screen):
 
         def failed(exc: BaseException) -> None:
             self.scan_task = None
+            self.ctx.scanning = False
             self.bar.hide()
             self.stopped_component = req.component_id
             self._update_buttons()
@@ -432,6 +455,7 @@ class CaptureScreen(Screen):
                                                                "press F5 to continue."))
             self.ctx.pages_changed.emit(req.component_id)
 
+        self.ctx.scanning = True
         self.scan_task = self.ctx.tasks.run(
             lambda p: services.capture(self.ctx, d, wa, req, p, on_page),
             on_done=done, on_error=failed, progress=progress, lane="device", label=self.tr("Scanning"))
@@ -442,24 +466,23 @@ class CaptureScreen(Screen):
             self.bar.setRange(0, total)
             self.bar.setValue(done)
 
-    def _page_arrived(self, req: services.CaptureRequest, page: Page, written_at: float) -> None:
+    def _page_arrived(self, req: services.CaptureRequest, page: Page, written_at: float,
+                      small: QImage | None = None) -> None:
         c = self.component
         self._refresh_components()
         if c is None or c.id != req.component_id:
             return
         row = services.index_of(c, page.id)
-        if self.thumbs.item_for(page.id) is None:
-            self.thumbs.add_page(page, page_label(page, c), row=row if row is not None else None)
-        for i in range(self.thumbs.count()):
-            pid = self.thumbs.item(i).data(Qt.ItemDataRole.UserRole)
-            if services.find_page(c, pid) is None:      # replaced by a rescan
-                self.thumbs.takeItem(i)
-                break
-        self._request_thumbnail(page, written_at)
         item = self.thumbs.item_for(page.id)
-        if item is not None:
-            self.thumbs.setCurrentItem(item)
-            self.thumbs.scrollToItem(item)
+        if item is None:
+            item = self.thumbs.add_page(page, page_label(page, c), small, row=row if row is not None else None)
+        if small is not None and not small.isNull():
+            self.thumb_latencies.append(time.perf_counter() - written_at)
+            # while the feeder runs, the big preview follows the scanner's own small image (no decode)
+            self.preview.set_page(small, QSize(page.width, page.height), page_label(page, c).replace("\n", " · "))
+        else:
+            self._request_thumbnail(page, written_at)
+        self.thumbs.scrollToItem(item)
         self._update_counters()
 
     def _after_scan(self, req: services.CaptureRequest) -> None:

@@ -159,6 +159,10 @@ class QcScreen(Screen):
 
     # --- list ------------------------------------------------------------------------------------------
     def refresh(self) -> None:
+        if not self.isVisible():       # rebuilt when shown: a long list costs the GUI thread while scanning
+            self._dirty = True
+            return
+        self._dirty = False
         keep = self.findings.currentRow()
         self.items = [r for r in services.all_findings(self.ctx)
                       if self.show_info.isChecked() or not (r.page_level and r.finding.get("severity") == "info")]
