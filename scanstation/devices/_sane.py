@@ -335,7 +335,7 @@ class SaneDriver:
                             self._set(dev, name, value)
                 try:
                     dev.start()
-                    frame = begin_frame(dev.dev)
+                    frame = begin_frame(dev.dev, lambda: self._cancel.is_set() or progress.cancelled)
                     if frame is None:
                         data, width, height, samples, sample_size = dev.dev.snap(True, True, None)
                 except Exception as e:

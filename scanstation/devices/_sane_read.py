@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -83,8 +83,8 @@ def _handle(raw_dev: Any) -> int | None:
 class Frame:
     """One frame being read: ``pixels`` is its final buffer, ``read()`` fills it."""
 
-    def __init__(self, lib: Any, handle: int, p: _Params) -> None:
-        self._lib, self._h = lib, handle
+    def __init__(self, lib: Any, handle: int, p: _Params, cancelled: Callable[[], bool] = lambda: False) -> None:
+        self._lib, self._h, self._cancelled = lib, handle, cancelled
         self.channels = 3 if p.format == _FRAME_RGB else 1
         self.bpl, self.lines = p.bytes_per_line, p.lines
         self._buf = np.empty(self.lines * self.bpl, np.uint8)
@@ -100,6 +100,8 @@ class Frame:
 
         A partial last row is dropped (as snap() does); a page longer than announced is kept whole
         (the buffer grows once, at the end); a frame with no complete row raises EOF as an error.
+        A frame cut short while the station was cancelling is not a short page but a cancelled one
+        (backends answer a cancel mid-read with EOF, INVAL or CANCELLED alike).
         """
         lib, h, bpl = self._lib, self._h, self.bpl
         total = self._buf.size
@@ -116,8 +118,12 @@ class Frame:
                     spill = ctypes.create_string_buffer(READ_MAX)
                 st = lib.sane_read(h, spill, READ_MAX, ctypes.byref(got))
             if st == _STATUS_EOF:
+                if pos < total and self._cancelled():
+                    raise SaneReadError("SANE_STATUS_CANCELLED")
                 break
             if st != _STATUS_GOOD:
+                if self._cancelled():
+                    raise SaneReadError("SANE_STATUS_CANCELLED")
                 raise SaneReadError(STATUS_NAMES[st] if 0 <= st < len(STATUS_NAMES) else f"SANE_STATUS_{st}")
             if pos < total:
                 pos += got.value
@@ -137,7 +143,7 @@ class Frame:
         yield rows, self.pixels[:rows]
 
 
-def begin_frame(raw_dev: Any) -> Frame | None:
+def begin_frame(raw_dev: Any, cancelled: Callable[[], bool] = lambda: False) -> Frame | None:
     """After ``start()``: a Frame to read the page in pieces, or None when snap() must do it."""
     lib = _libsane()
     if lib is None:
@@ -157,4 +163,4 @@ def begin_frame(raw_dev: Any) -> Frame | None:
     if channels is None or p.depth != 8 or p.lines <= 0 or p.pixels_per_line <= 0 \
             or p.bytes_per_line < p.pixels_per_line * channels:
         return None
-    return Frame(lib, h, p)
+    return Frame(lib, h, p, cancelled)
