@@ -74,10 +74,20 @@ def bench_sane(loads: int = LOADS, context: bool = True) -> float:
         d = work / f"scanimage-{fmt}-{load}"
         d.mkdir()
         extra = [] if fmt == "pnm" else [f"--format={fmt}"]
-        t0 = time.perf_counter()
-        subprocess.run([*cmd, *extra, f"--batch={d}/p%03d.{fmt}"], check=False, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        dt = time.perf_counter() - t0
+        for _attempt in range(3):
+            t0 = time.perf_counter()
+            try:
+                subprocess.run([*cmd, *extra, f"--batch={d}/p%03d.{fmt}"], check=False, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60)
+            except subprocess.TimeoutExpired:   # scanimage 1.1.1 + test backend now and then deadlock at start
+                hangs.append(f"scanimage {fmt} load {load}")
+                for f in d.iterdir():
+                    f.unlink()
+                continue
+            dt = time.perf_counter() - t0
+            break
+        else:
+            raise SystemExit(f"scanimage hung three times in load {load}")
         n = len(list(d.glob(f"*.{fmt}")))
         shutil.rmtree(d)
         return dt, n
@@ -96,6 +106,7 @@ def bench_sane(loads: int = LOADS, context: bool = True) -> float:
         contenders |= {"scanimage-png": lambda i: scanimage(i, "png"),
                        "station-nofsync": lambda i: station(i, fsync=False)}
     per_page: dict[str, list[float]] = {k: [] for k in contenders}
+    hangs: list[str] = []
     ratios: list[float] = []
     load_before = _load()
     try:
@@ -127,6 +138,8 @@ def bench_sane(loads: int = LOADS, context: bool = True) -> float:
     print(f"  ratio station/scanimage: median of per-load ratios = {ratio:.2f}, "
           f"ratio of medians = {med['station'] / med['scanimage']:.2f}  (target <= 1.20) "
           f"{'OK' if ratio <= 1.2 else 'OVER'}")
+    if hangs:
+        print(f"  (scanimage hung and was re-run, not timed: {', '.join(hangs)})")
     if context:
         print(f"  [context] station/scanimage-png = {med['station'] / med['scanimage-png']:.2f}; "
               f"station-nofsync/scanimage = {med['station-nofsync'] / med['scanimage']:.2f}")
