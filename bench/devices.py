@@ -3,6 +3,7 @@
     python -m bench.devices            # both
     python -m bench.devices sane       # 100 pages, 300 dpi colour: station / scanimage (target <= 1.2)
     python -m bench.devices memory     # 500 pages, 300 dpi colour, virtual scanner: peak RSS (target < 300 MB)
+    python -m bench.devices breakdown  # where a station page's time goes (instrumented; not a target)
 
 SANE's test feeder holds 10 sheets, so 100 pages are 10 feeder loads for each contender; the contenders
 alternate load by load (the order flips every load) so that the shared machine's load hits them alike,
@@ -146,6 +147,61 @@ def bench_sane(loads: int = LOADS, context: bool = True) -> float:
     return ratio
 
 
+def bench_breakdown(loads: int = 5) -> None:
+    """Where a station page's time goes (instrumented run, station only): from ``start()`` to the first
+    row, reading (first to last row), the tail after the last row (encoder catching up, final flush,
+    file fdatasync, journal line), and the two fdatasyncs inside it."""
+    _sane_env()
+    import scanstation.workarea as wa_mod
+    from scanstation.devices import RawOption, ScanRequest, base, capture, open_scanner
+    from scanstation.workarea import PageFile, WorkArea
+
+    marks: dict[str, float] = {}
+    parts: dict[str, list[float]] = {k: [] for k in ("waiting for the first row", "read (first to last row)",
+                                                     "tail (last row to journaled)", "  of which file fdatasync",
+                                                     "  of which journal line", "page total")}
+    syncs: list[float] = []
+    rows, commit, fdatasync = base.CapturedImage.rows, PageFile.commit, wa_mod._fdatasync
+
+    def timed_rows(self):
+        marks["begin"] = time.perf_counter()
+        first = True
+        for n in rows(self):
+            if first:
+                marks["first"], first = time.perf_counter(), False
+            yield n
+        marks["last"] = time.perf_counter()
+
+    def timed_sync(fd):
+        t0 = time.perf_counter()
+        fdatasync(fd)
+        syncs.append(time.perf_counter() - t0)
+
+    def timed_commit(self, **facts):
+        syncs.clear()
+        page = commit(self, **facts)
+        end = time.perf_counter()
+        for k, v in zip(parts, (marks["first"] - marks["begin"], marks["last"] - marks["first"], end - marks["last"],
+                                syncs[0], syncs[-1], end - marks["begin"])):
+            parts[k].append(v)
+        return page
+
+    base.CapturedImage.rows, PageFile.commit, wa_mod._fdatasync = timed_rows, timed_commit, timed_sync
+    work = Path(tempfile.mkdtemp(prefix="bench-devices-"))
+    try:
+        scanner = open_scanner("sane:test:0")
+        request = ScanRequest("sane:test:0", source="adf", dpi=DPI, mode="color", paper="max",
+                              double_feed_detection=False, options=(RawOption("test-picture", "Color pattern"),))
+        for i in range(loads):
+            capture(request, WorkArea(work / str(i)), "bench", scanner=scanner)
+    finally:
+        base.CapturedImage.rows, PageFile.commit, wa_mod._fdatasync = rows, commit, fdatasync
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"Station page breakdown, {loads * PER_LOAD} pages, medians; load average {_load()}")
+    for k, v in parts.items():
+        print(f"  {k:32s} {1000 * statistics.median(v):6.1f} ms")
+
+
 def _memory_child(pages: int) -> None:
     from scanstation.devices import RawOption, ScanRequest, capture
     from scanstation.workarea import WorkArea
@@ -184,6 +240,8 @@ def main(argv: list[str]) -> int:
             ok = False
         else:
             ok &= bench_sane() <= 1.2
+    if "breakdown" in which:
+        bench_breakdown()
     if "memory" in which:
         ok &= bench_memory() < 300
     return 0 if ok else 1
