@@ -14,6 +14,7 @@ clearly labelled, are not part of the target: scanimage writing PNG, and the sta
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import resource
@@ -34,6 +35,7 @@ def _sane_env() -> Path:
     (d / "dll.conf").write_text("test\n")
     (d / "test.conf").write_text(TEST_CONF)
     os.environ["SANE_CONFIG_DIR"] = str(d)
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
     return d
 
 
