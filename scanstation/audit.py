@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from scanstation import paths
@@ -58,6 +58,10 @@ class AuditLog:
             raise StorageError("Audit log is busy: could not append", "Nhật ký kiểm tra đang bận")
         if session is None:
             self._write_anchor(ev)
+        else:
+            # Inside the caller's transaction: anchor the event only once it is committed
+            # (a rolled-back event must not become the chain's head).
+            event.listen(session, "after_commit", lambda _s: self._write_anchor(ev), once=True)
         return ev
 
     def _append_in(self, s, actor, action, dossier, page, file, details) -> AuditEvent:

@@ -7,18 +7,30 @@ Layout of ``<home>/work/<dossier id>/``::
     pages/<component>/  page images, named <seq>_s<sheet>_<side>_<variant>.<ext>
     out/                assembled and signed PDFs
 
-The order is the guarantee: a page file is complete on disk (fsync + rename) before its journal
-line is written, and the journal line is on disk before the scanner is asked for the next page.
-A crash can therefore leave at most a torn last journal line (ignored) or an image without a
-line (adopted on recovery from its file name), never a journal entry without its image.
+The order is the guarantee: a page file is complete on disk before its journal line is written,
+and the journal line is on disk before the scanner is asked for the next page. A crash can
+therefore leave at most a torn last journal line (ignored) or an image without a line, never a
+journal entry without its image.
+
+Two ways to write a page. ``add_page`` takes the whole image and writes it atomically (temp file,
+fsync, rename). ``open_page`` streams an image straight to its final name while it is being
+encoded (no temp file, no rename, hashed as written) and ``commit()`` makes it durable, then
+journals it. A crash mid-stream therefore leaves an *incomplete* file under a page name, so an
+image without a journal line is adopted on recovery only when it is provably whole: a PNG must
+pass every chunk CRC, end with IEND, and inflate to exactly the size its header announces.
+Anything less is listed as ``rejected`` and never becomes a page.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
+import struct
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +38,14 @@ from typing import Any
 
 from scanstation import paths
 from scanstation.errors import JournalError, StorageError
-from scanstation.fsio import atomic_write_bytes, atomic_write_text, fsync_dir, require_free_space, sha256_file
+from scanstation.fsio import (
+    _storage_error,
+    atomic_write_bytes,
+    atomic_write_text,
+    fsync_dir,
+    require_free_space,
+    sha256_file,
+)
 from scanstation.model import Page, PageVariant, Side, to_plain
 
 JOURNAL_VERSION = 1
@@ -51,6 +70,7 @@ class Recovered:
     pages: dict[str, list[Page]] = field(default_factory=dict)     # component id -> pages in order
     damaged: list[str] = field(default_factory=list)               # files whose hash no longer matches
     adopted: list[str] = field(default_factory=list)               # images found without a journal line
+    rejected: list[str] = field(default_factory=list)              # incomplete images without one (crash mid-write)
     torn_lines: int = 0
 
 
@@ -116,6 +136,21 @@ class WorkArea:
             self._append({"op": "page", "component": component_id, "page": to_plain(page)})
         return page
 
+    def open_page(self, component_id: str, *, ext: str = "png", sheet: int, side: Side | str,
+                  variant: PageVariant | str = PageVariant.NORMAL) -> PageFile:
+        """Start streaming one image to its final name; ``PageFile.commit()`` makes it durable and journals it.
+
+        Only PNG: recovery can prove a PNG whole (see ``png_is_complete``), which is what makes writing
+        in place safe. Use as a context manager: leaving it without ``commit()`` deletes the file.
+        """
+        if ext.lstrip(".").lower() != "png":
+            raise ValueError(f"open_page streams PNG only, not {ext!r} (use add_page)")
+        side, variant = Side(side), PageVariant(variant)
+        with self._lock:
+            seq = self.next_seq(component_id)
+            rel = f"pages/{component_id}/{seq:05d}_s{sheet:03d}_{side.value}_{variant.value}.png"
+            return PageFile(self, component_id, rel, sheet, side, variant)
+
     def record(self, op: str, **fields: Any) -> None:
         """Journal a clerk's decision: exclude, restore, remove, replace, order, rotate, qc."""
         with self._lock:
@@ -129,7 +164,7 @@ class WorkArea:
             fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 os.write(fd, line)
-                os.fsync(fd)
+                _fdatasync(fd)
             finally:
                 os.close(fd)
             if new:
@@ -206,6 +241,9 @@ class WorkArea:
                 m = _NAME.match(f.name)
                 if rel in known_files or not m:
                     continue  # journaled, or a temp file of an interrupted write (never complete)
+                if m["ext"].lower() == "png" and not png_is_complete(f):
+                    rec.rejected.append(rel)   # streamed in place and cut short by a crash: not a page
+                    continue
                 page = Page(sheet=int(m["sheet"]), side=Side(m["side"]), file=rel, sha256=sha256_file(f),
                             variant=PageVariant(m["variant"]))
                 rec.pages.setdefault(comp_dir.name, []).append(page)
@@ -222,3 +260,159 @@ class WorkArea:
         except (OSError, json.JSONDecodeError) as e:
             raise StorageError(f"Cannot read {self.root / 'dossier.json'}: {e}",
                                f"Không đọc được hồ sơ đang làm dở tại {self.root}") from e
+
+
+_fdatasync = getattr(os, "fdatasync", os.fsync)   # data and the size; not the mtime (macOS/Windows: fsync)
+
+
+class PageFile:
+    """One image being written in place (``WorkArea.open_page``): appended, hashed as it goes, then committed.
+
+    Not thread-safe: one writer at a time (the capture's encoder thread).
+    """
+
+    def __init__(self, wa: WorkArea, component_id: str, rel: str, sheet: int, side: Side,
+                 variant: PageVariant) -> None:
+        self.workarea, self.component_id, self.file = wa, component_id, rel
+        self.sheet, self.side, self.variant = sheet, side, variant
+        self.path = wa.root / rel
+        self.size = 0
+        self._sha: Any = hashlib.sha256()
+        self._name_durable = False
+        self._done = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._f = open(self.path, "xb", buffering=0)  # noqa: SIM115 - closed by commit/abort; a name is used once
+        except OSError as e:
+            raise _storage_error(self.path, e) from e
+
+    def sync_name(self) -> None:
+        """Make the file's name durable now (fsync of its folder), e.g. from a worker while data still arrives."""
+        if not self._name_durable:
+            fsync_dir(self.path.parent)
+            self._name_durable = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data).cast("B")
+        if self._sha is not None:
+            self._sha.update(view)
+        try:
+            while view:
+                n = self._f.write(view)
+                view = view[n:]
+                self.size += n
+        except OSError as e:
+            raise _storage_error(self.path, e) from e
+
+    def patch(self, offset: int, data: bytes) -> None:
+        """Overwrite bytes already written (a header whose final value came late); the hash is redone at commit."""
+        try:
+            self._f.seek(offset)
+            self._f.write(data)
+            self._f.seek(0, os.SEEK_END)
+        except OSError as e:
+            raise _storage_error(self.path, e) from e
+        self._sha = None
+
+    def commit(self, **facts: Any) -> Page:
+        """File data on disk, its name on disk, then the journal line on disk. Returns the journaled page."""
+        try:
+            _fdatasync(self._f.fileno())
+            self._f.close()
+        except OSError as e:
+            raise _storage_error(self.path, e) from e
+        self.sync_name()
+        sha = self._sha.hexdigest() if self._sha is not None else sha256_file(self.path)
+        page = Page(sheet=self.sheet, side=self.side, file=self.file, sha256=sha, variant=self.variant,
+                    captured_at=facts.pop("captured_at", None) or datetime.now(UTC), **facts)
+        with self.workarea._lock:
+            self.workarea._append({"op": "page", "component": self.component_id, "page": to_plain(page)})
+        self._done = True
+        return page
+
+    def abort(self) -> None:
+        """Drop the unfinished file (an error before commit). Never raises."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(OSError):
+            self._f.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def __enter__(self) -> PageFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            self.abort()
+
+
+#: PNG colour type -> samples per pixel
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_raw_size(w: int, h: int, depth: int, colour_type: int, interlace: int) -> int | None:
+    """Bytes the IDAT stream inflates to (filter byte + packed samples per row, per Adam7 pass if interlaced)."""
+    ch = _PNG_CHANNELS.get(colour_type)
+    if ch is None or depth not in (1, 2, 4, 8, 16) or interlace not in (0, 1) or w == 0 or h == 0:
+        return None
+    bits = ch * depth
+
+    def size(pw: int, ph: int) -> int:
+        return ph * (1 + (pw * bits + 7) // 8) if pw and ph else 0
+
+    if interlace == 0:
+        return size(w, h)
+    return sum(size((w - x0 + dx - 1) // dx, (h - y0 + dy - 1) // dy) for x0, y0, dx, dy in _ADAM7)
+
+
+def png_is_complete(path: Path) -> bool:
+    """True only for a whole PNG: signature, IHDR first, every chunk CRC right, the image data inflating
+    (adler32 checked) to exactly the size IHDR announces, IEND last and nothing after it.
+
+    Reads in bounded pieces, so a large page costs a streaming inflate, not its decoded size in memory.
+    """
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89PNG\r\n\x1a\n":
+                return False
+            inflate = zlib.decompressobj()
+            expected: int | None = None
+            got = 0
+            first = True
+            while True:
+                head = f.read(8)
+                if len(head) < 8:
+                    return False
+                n, kind = struct.unpack(">I4s", head)
+                if n > 0x7FFFFFFF:
+                    return False
+                data = f.read(n)
+                crc = f.read(4)
+                if len(data) < n or len(crc) < 4 or zlib.crc32(data, zlib.crc32(kind)) != int.from_bytes(crc, "big"):
+                    return False
+                if first:
+                    if kind != b"IHDR" or n != 13:
+                        return False
+                    w, h, depth, ctype, _comp, _filt, interlace = struct.unpack(">IIBBBBB", data)
+                    expected = _png_raw_size(w, h, depth, ctype, interlace)
+                    if expected is None:
+                        return False
+                    first = False
+                elif kind == b"IDAT":
+                    if inflate.eof:
+                        return False
+                    buf = data
+                    while buf and not inflate.eof:
+                        got += len(inflate.decompress(buf, 1 << 20))
+                        buf = inflate.unconsumed_tail
+                        if got > expected:
+                            return False
+                    if inflate.unused_data:
+                        return False
+                elif kind == b"IEND":
+                    return inflate.eof and got == expected and not f.read(1)
+    except (OSError, zlib.error):
+        return False

@@ -188,7 +188,7 @@ class Station:
             self.record_pages(dossier, comp, comp.pages)
         self.audit.append(self.actor, "dossier.restored", dossier=dossier.receipt_code,
                           details={"pages": sum(len(c.pages) for c in dossier.components),
-                                   "damaged": rec.damaged, "adopted": rec.adopted})
+                                   "damaged": rec.damaged, "adopted": rec.adopted, "rejected": rec.rejected})
         return dossier
 
 

@@ -18,6 +18,7 @@ from scanstation.devices._sane_map import (
     is_off,
     map_options,
 )
+from scanstation.devices._sane_read import SaneReadError, begin_frame
 from scanstation.devices.base import (
     MAX_AREA,
     PAPER_SIZES_MM,
@@ -287,6 +288,19 @@ class SaneDriver:
             if ro.from_sheet <= 1:
                 self._set(dev, name, value)
 
+    def _stop(self, e: BaseException, status: str, sheet: int, side: str, image_no: int, feeder: bool,
+              progress: Progress, events: list[ScanEvent], device: str) -> DeviceError | None:
+        """What a failed start/read means: None for the normal end of a feeder batch, else the error to raise."""
+        if status == "SANE_STATUS_NO_DOCS" and feeder and image_no > 1:
+            events.append(ScanEvent("feeder-empty", sheet, "no more sheets in the feeder"))
+            return None
+        if status == "SANE_STATUS_CANCELLED" and (self._cancel.is_set() or progress.cancelled):
+            return ScanCancelled(f"Scan cancelled at sheet {sheet}", f"Đã hủy quét ở tờ {sheet}")
+        err = error_for_status(status, sheet=sheet, side=side, device=device, cause=str(e))
+        events.append(ScanEvent(err.code.lower().removeprefix("device_"), sheet, err.message_en))
+        err.details["events"] = events
+        return err
+
     def scan(self, request: ScanRequest, on_page: PageCallback, progress: Progress) -> list[ScanEvent]:
         self._cancel.clear()
         _, m = self._mapping(request.device)
@@ -321,27 +335,36 @@ class SaneDriver:
                             self._set(dev, name, value)
                 try:
                     dev.start()
-                    data, width, height, samples, sample_size = dev.dev.snap(True, True, None)
+                    frame = begin_frame(dev.dev, lambda: self._cancel.is_set() or progress.cancelled)
+                    if frame is None:
+                        data, width, height, samples, sample_size = dev.dev.snap(True, True, None)
                 except Exception as e:
-                    status = status_of(e)
-                    if status == "SANE_STATUS_NO_DOCS" and feeder and image_no > 1:
-                        events.append(ScanEvent("feeder-empty", sheet, "no more sheets in the feeder"))
+                    if (end := self._stop(e, status_of(e), sheet, side, image_no, feeder, progress, events,
+                                          request.device)) is None:
                         break
-                    if status == "SANE_STATUS_CANCELLED" and (self._cancel.is_set() or progress.cancelled):
-                        raise ScanCancelled(f"Scan cancelled at sheet {sheet}", f"Đã hủy quét ở tờ {sheet}") from e
-                    err = error_for_status(status, sheet=sheet, side=side, device=request.device, cause=str(e))
-                    events.append(ScanEvent(err.code.lower().removeprefix("device_"), sheet, err.message_en))
-                    err.details["events"] = events
-                    raise err from e
-                if not data:
-                    raise error_for_status("SANE_STATUS_EOF", sheet=sheet, side=side, device=request.device)
-                if sample_size != 1:
-                    raise DeviceError(f"{request.device} delivered {8 * sample_size}-bit samples; expected 8-bit",
-                                      f"{request.device} trả về ảnh {8 * sample_size} bit; cần ảnh 8 bit")
-                px = np.frombuffer(data, np.uint8)
-                px = px.reshape(height, width, samples) if samples == 3 else px.reshape(height, width)
-                on_page(CapturedImage(px, sheet, side, request.dpi))
-                del px, data
+                    raise end from e
+                if frame is not None:
+                    # streamed: the sink encodes and writes the first rows while the rest is read
+                    img = CapturedImage(frame.pixels, sheet, side, request.dpi, arriving=frame.read())
+                    try:
+                        on_page(img)
+                        img.complete()        # a sink that stopped reading early: finish the frame anyway
+                    except SaneReadError as e:
+                        if (end := self._stop(e, e.status, sheet, side, image_no, feeder, progress, events,
+                                              request.device)) is None:
+                            break
+                        raise end from e
+                    del img, frame
+                else:
+                    if not data:
+                        raise error_for_status("SANE_STATUS_EOF", sheet=sheet, side=side, device=request.device)
+                    if sample_size != 1:
+                        raise DeviceError(f"{request.device} delivered {8 * sample_size}-bit samples; expected 8-bit",
+                                          f"{request.device} trả về ảnh {8 * sample_size} bit; cần ảnh 8 bit")
+                    px = np.frombuffer(data, np.uint8)
+                    px = px.reshape(height, width, samples) if samples == 3 else px.reshape(height, width)
+                    on_page(CapturedImage(px, sheet, side, request.dpi))
+                    del px, data
                 progress.report(image_no, 0, f"sheet {sheet} {side}")
                 if not feeder:
                     break

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -139,13 +139,40 @@ class ScanRequest:
 
 @dataclass
 class CapturedImage:
-    """One image as a driver delivers it, before it is written. ``pixels`` is RGB (H, W, 3) or grey (H, W)."""
+    """One image as a driver delivers it, before it is written. ``pixels`` is RGB (H, W, 3) or grey (H, W).
+
+    A streaming driver hands the image over while the device is still delivering it: ``arriving``
+    is then set, ``pixels`` is the buffer being filled, and iterating ``rows()`` reads the device,
+    yielding how many rows are filled so far, so that the first rows can be encoded and written
+    while the rest of the page arrives. ``complete()`` just waits for the whole image.
+    """
 
     pixels: np.ndarray
     sheet: int
     side: str                          # front | back
     dpi: int
     truth: dict[str, Any] | None = None   # ground truth (virtual scanner only)
+    arriving: Iterator[tuple[int, np.ndarray]] | None = field(default=None, repr=False)
+
+    def rows(self) -> Iterator[int]:
+        """Rows of ``pixels`` filled so far, growing until the image is whole (the last value is its height).
+
+        The driver may swap ``pixels`` while this runs (a page shorter or longer than announced): read
+        ``self.pixels`` afresh after each step and use only the rows it says are filled.
+        """
+        if self.arriving is None:
+            yield self.pixels.shape[0]
+            return
+        arriving, self.arriving = self.arriving, None
+        for filled, pixels in arriving:
+            self.pixels = pixels
+            yield filled
+
+    def complete(self) -> np.ndarray:
+        """The whole image (reads the rest of it from the device if it is still arriving)."""
+        for _ in self.rows():
+            pass
+        return self.pixels
 
 
 @dataclass

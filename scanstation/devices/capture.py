@@ -1,10 +1,12 @@
-"""Streaming capture: each image is encoded, written and journaled before the driver asks for the next."""
+"""Streaming capture: each image is encoded, written and journaled before the driver asks for the next
+(and, with a streaming driver, encoded and written while it is still arriving)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ import numpy as np
 
 from scanstation.devices.base import CapturedImage, DeviceInfo, ScanEvent, ScanRequest
 from scanstation.devices.factory import Scanner, open_scanner
-from scanstation.devices.pngio import encode_png, preview
+from scanstation.devices.pngio import ROW_BLOCK, PngEncoder, preview
 from scanstation.errors import DeviceError
 from scanstation.fsio import atomic_write_text
 from scanstation.model import Page
@@ -62,24 +64,21 @@ def capture(request: ScanRequest, workarea: WorkArea, component_id: str, *,
     caps = scanner.capabilities()
     result = CaptureResult(request, caps.device, started_at=datetime.now(UTC))
     grey_mode = request.mode == "gray"
+    encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scanstation-png")
 
     def sink(img: CapturedImage) -> None:
-        px = img.pixels
-        if grey_mode and px.ndim == 3:      # a driver that cannot do grey delivers colour: convert, do not fail
+        if grey_mode and img.pixels.ndim == 3:   # a driver that cannot do grey delivers colour: convert, do not fail
             import cv2
 
-            px = cv2.cvtColor(px, cv2.COLOR_RGB2GRAY)
-        data = encode_png(px, img.dpi)
-        page = workarea.add_page(component_id, data, ext=IMAGE_EXT, sheet=img.sheet, side=img.side,
-                                 device=request.device, dpi=(img.dpi, img.dpi), mode="RGB" if px.ndim == 3 else "L",
-                                 width=int(px.shape[1]), height=int(px.shape[0]))
-        del data
+            img = CapturedImage(cv2.cvtColor(img.complete(), cv2.COLOR_RGB2GRAY), img.sheet, img.side, img.dpi,
+                                img.truth)
+        page = _write_page(img, workarea, component_id, request.device, encoder)
         if img.truth is not None:
             workarea.record("truth", component=component_id, page=page.id, truth=img.truth)
         result.pages.append(page)
         result.truths.append(img.truth)
         if on_page is not None:
-            on_page(PageCaptured(page, len(result.pages), preview(px), img.truth))
+            on_page(PageCaptured(page, len(result.pages), preview(img.pixels), img.truth))
 
     try:
         result.events = scanner.scan(request, sink, progress)
@@ -93,8 +92,54 @@ def capture(request: ScanRequest, workarea: WorkArea, component_id: str, *,
         if raise_on_stop:
             raise
     finally:
+        encoder.shutdown(wait=True)
         result.finished_at = datetime.now(UTC)
     return result
+
+
+def _write_page(img: CapturedImage, workarea: WorkArea, component_id: str, device: str,
+                encoder: ThreadPoolExecutor) -> Page:
+    """Encode, write and journal one image, overlapping with its arrival; returns once it is durable.
+
+    The calling thread follows the image as the driver delivers it (``img.rows()`` reads the
+    device); every ``ROW_BLOCK`` new rows go to the encoder thread, which filters, compresses,
+    hashes and appends them to the page file (ISA-L deflate and hashlib release the GIL). When the
+    last row is in, only the last block, the file's fdatasync and the journal line remain.
+    """
+    px = img.pixels
+    announced, width = px.shape[0], px.shape[1]
+    channels = 1 if px.ndim == 2 else 3
+    with workarea.open_page(component_id, ext=IMAGE_EXT, sheet=img.sheet, side=img.side) as out:
+        state: dict[str, Any] = {}
+
+        def start() -> None:
+            state["enc"] = PngEncoder(out.write, width, announced, channels, img.dpi)
+            out.sync_name()                      # the name is made durable while the rows still arrive
+
+        def encode(r0: int, r1: int) -> None:
+            state["enc"].add_rows(img.pixels[r0:r1])
+
+        jobs = [encoder.submit(start)]
+        done = filled = 0
+        try:
+            for filled in img.rows():
+                if filled - done >= ROW_BLOCK:
+                    jobs.append(encoder.submit(encode, done, filled))
+                    done = filled
+                    if jobs[-2].done() and jobs[-2].exception() is not None:
+                        break                     # the disk refused: stop here, the error is raised below
+            if filled > done:
+                jobs.append(encoder.submit(encode, done, filled))
+            jobs.append(encoder.submit(lambda: state["enc"].finish()))
+        finally:
+            wait(jobs)                            # nothing may still write when the file is committed or dropped
+        for j in jobs:
+            j.result()                            # re-raises a StorageError from the encoder thread
+        height = state["enc"].rows_done
+        if height != announced:                   # the page ended shorter or longer than the scanner said
+            out.patch(0, state["enc"].header(height))
+        return out.commit(device=device, dpi=(img.dpi, img.dpi), mode="RGB" if channels == 3 else "L",
+                          width=int(width), height=int(height))
 
 
 def manifest(result: CaptureResult, warnings: list[str] | None = None) -> dict[str, Any]:

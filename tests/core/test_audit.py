@@ -81,3 +81,16 @@ def test_events_inside_a_transaction_roll_back_together(station):
     except RuntimeError:
         pass
     assert log.count() == 0 and log.verify().ok
+
+
+def test_event_inside_a_transaction_is_anchored_after_commit(station, station_home):
+    import json
+
+    log = AuditLog(station.store)
+    log.append("x", "first")
+    with station.store.session() as s:
+        log.append("x", "dossier.created", session=s)
+        assert json.loads((station_home / "audit.head").read_text())["seq"] == 1   # not before commit
+    assert json.loads((station_home / "audit.head").read_text())["seq"] == 2
+    _exec(station, "DELETE FROM audit_event WHERE seq=2")        # removing that last event is detected
+    assert any(p["problem"] == "missing" for p in log.verify().problems)

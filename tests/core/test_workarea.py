@@ -1,10 +1,12 @@
 import hashlib
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -58,15 +60,27 @@ def test_damaged_page_and_torn_journal_line(tmp_path):
     assert rec.damaged == [p.file] and rec.torn_lines == 1
 
 
+def _png(seed: int, w: int = 40, h: int = 30) -> bytes:
+    """A small, whole grey PNG built with zlib only."""
+    raw = b"".join(b"\0" + bytes((seed + x * y) % 256 for x in range(w)) for y in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def test_image_without_journal_line_is_adopted(tmp_path):
     wa = WorkArea(tmp_path / "d")
-    wa.add_page("c", b"one", ext="png", sheet=1, side="front")
+    wa.add_page("c", _png(1), ext="png", sheet=1, side="front")
     orphan = wa.pages_dir / "c" / "00002_s001_back_normal.png"
-    orphan.write_bytes(b"two")                          # crash after rename, before the journal line
+    orphan.write_bytes(_png(2))                         # crash after rename, before the journal line
     (wa.pages_dir / "c" / ".00003_s002_front_normal.png.abc.tmp").write_bytes(b"partial")
     rec = wa.replay()
-    assert rec.adopted == ["pages/c/00002_s001_back_normal.png"]
+    assert rec.adopted == ["pages/c/00002_s001_back_normal.png"] and rec.rejected == []
     assert [(p.sheet, p.side.value) for p in rec.pages["c"]] == [(1, "front"), (1, "back")]
+    assert rec.pages["c"][1].sha256 == hashlib.sha256(_png(2)).hexdigest()
     assert len(WorkArea(tmp_path / "d").replay().pages["c"]) == 2    # adoption is journaled once
 
 
