@@ -77,22 +77,70 @@ _DEMO_SCANNER = "virtual:demo"
 def stage_qc(run: DemoRun) -> dict[str, Any]:
     """Check every captured page in a QC worker process, then each component's rules.
 
-    Blank backs the profile's rule leaves out are excluded (journaled, restorable), every page keeps
-    its QC result; blocking findings are listed (the demo goes on: the clerk would fix or override).
+    Blank backs the profile's rule leaves out are excluded (journaled, restorable). A sheet whose
+    capture was incomplete (cut-off side, folded corner) is fed again, as a clerk would, and its
+    pages are replaced in place; whatever still blocks stops the demo before signing.
     """
-    from scanstation.qc import QCPool
-
     if run.dossier is None or run.workarea is None:
         raise NotBuilt("QC needs the dossier and work area from intake and capture")
     comps = [c for c in run.dossier.components if c.digitised and c.pages]
     if not comps:
         raise NotBuilt("QC needs captured pages on run.dossier's components (capture stage)")
+    reports, cpu = _check_components(run, comps)
+    rescanned: list[str] = []
+    for comp in comps:
+        rep = reports[comp.id]
+        sheets = sorted({comp.pages[i].sheet for i, p in enumerate(rep["pages"]) for f in p["findings"]
+                         if f["code"] in _FIXED_BY_REFEED and f["severity"] == "block" and not f.get("override")})
+        for sheet in sheets:
+            _refeed_sheet(run, comp, sheet)
+            rescanned.append(f"{comp.name}: tờ {sheet}")
+    if rescanned:
+        again, cpu2 = _check_components(run, [c for c in comps if any(r.startswith(c.name) for r in rescanned)])
+        reports.update(again)
+        cpu += cpu2
+    run.station.save_dossier(run.dossier)
+    run.outputs["qc"] = reports
+    summary = []
+    for comp in comps:
+        s = reports[comp.id]["summary"]
+        summary.append({"component": comp.name, "images": s["images"], "sheets": s["sheets"], "kept": s["kept"],
+                        "excluded_blank_backs": s["excluded_blank_backs"],
+                        "blocking": [f["code"] for f in _blocking(reports[comp.id])],
+                        "pairs": reports[comp.id]["pairs"]})
+    out = {"components": summary, "rescanned": rescanned, "worker_cpu_s": round(cpu, 2)}
+    if any(c["blocking"] for c in summary):
+        raise Blocked("QC findings block signing: " + "; ".join(
+            f"{c['component']}: {', '.join(c['blocking'])}" for c in summary if c["blocking"]), out)
+    return out
+
+
+class Blocked(Exception):
+    """A rule of the regulations stops the flow here until a clerk fixes or overrides it."""
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+# Findings a clerk fixes by feeding the same sheet again with care.
+_FIXED_BY_REFEED = {"PAGE_CUT_OFF", "CORNER_FOLDED"}
+
+
+def _blocking(report: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [f for p in report["pages"] for f in p["findings"]] + report["checks"]
+    return [f for f in found if f["severity"] == "block" and not f.get("override")]
+
+
+def _check_components(run: DemoRun, comps: list) -> tuple[dict[str, Any], float]:
+    """QC every page of ``comps`` in worker processes; record results and exclusions in the journal."""
+    from scanstation.qc import QCPool
+
     wa = run.workarea
-    summary: list[dict[str, Any]] = []
-    reports = {}
+    reports: dict[str, Any] = {}
     with QCPool(run.dossier.profile_id or None) as pool:
         sessions = []
-        for comp in comps:       # every page queued at once: the worker checks them off this thread
+        for comp in comps:       # every page queued at once: the workers check them off this thread
             session = pool.component(duplex=comp.duplex)
             for page in comp.pages:
                 session.add(str(wa.root / page.file), sheet=page.sheet, side=page.side.value,
@@ -100,22 +148,36 @@ def stage_qc(run: DemoRun) -> dict[str, Any]:
             sessions.append((comp, session))
         for comp, session in sessions:
             rep = session.finish(declared_sheets=comp.declared_sheets or None, timeout=300)
-            reports[comp.id] = rep.to_dict()
+            reports[comp.id] = {**rep.to_dict(), "summary": rep.summary()}
             for page, res in zip(comp.pages, rep.pages, strict=True):
                 page.qc = res.to_dict()
                 wa.record("qc", page=page.id, result=page.qc)
                 if not res.kept and page.kept:
                     page.kept, page.excluded_reason = False, res.excluded_reason
                     wa.record("exclude", page=page.id, reason=res.excluded_reason, by="qc")
-            s = rep.summary()
-            summary.append({"component": comp.name, "images": s["images"], "sheets": s["sheets"],
-                            "kept": s["kept"], "excluded_blank_backs": s["excluded_blank_backs"],
-                            "blocking": [f.code for f in rep.all_findings() if f.blocking],
-                            "pairs": [p for p in rep.pairs]})
         cpu = pool.cpu_seconds
-    run.station.save_dossier(run.dossier)
-    run.outputs["qc"] = reports
-    return {"components": summary, "worker_cpu_s": round(cpu, 2)}
+    return reports, cpu
+
+
+def _refeed_sheet(run: DemoRun, comp, sheet: int) -> None:
+    """Scan ``sheet`` of ``comp`` again and put the new images in place of the old ones (journaled)."""
+    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
+
+    station, wa = run.station, run.workarea
+    seed = run.dossier.components.index(comp) + 1          # the same paper as the first capture
+    scanner = open_scanner(_DEMO_SCANNER)
+    profile = get_profile(station.settings)
+    ov = Overrides(source="adf-duplex" if comp.duplex else "adf",
+                   options=(f"seed={seed}", "sheets=1", f"first-sheet={sheet}", f"refeed={sheet}"))
+    request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), scanner.capabilities(),
+                         station.settings.profile, ov)
+    result = capture(request, wa, comp.id, scanner=scanner)
+    for new in result.pages:
+        old = next(p for p in comp.pages if p.sheet == sheet and p.side == new.side and p.variant == new.variant)
+        wa.record("replace", page=old.id, by=new.id, reason="rescanned: incomplete capture")
+        comp.pages[comp.pages.index(old)] = new
+    station.audit.append(station.actor, "sheet.rescanned", dossier=run.dossier.receipt_code,
+                         details={"component": comp.name, "sheet": sheet, "pages": [p.id for p in result.pages]})
 
 
 def stage_assemble(run: DemoRun) -> dict[str, Any]:
@@ -249,5 +311,8 @@ def run_demo(station: Station | None = None) -> list[dict[str, Any]]:
             report.append({"stage": name, "status": "done", "seconds": round(time.perf_counter() - t0, 3), **out})
         except NotBuilt as e:
             report.append({"stage": name, "status": "not built yet", "detail": str(e)})
+            failed = True
+        except Blocked as e:
+            report.append({"stage": name, "status": "blocked", "detail": str(e), **e.summary})
             failed = True
     return report

@@ -17,6 +17,8 @@ the ground truth to every image. Scripted events come in as driver options, like
     delay-ms=N        wait N ms per image, like a slow scanner (tests of crash recovery)
     notes-off=N       the clerk took the sticky note off sheet N before this scan (the station's
                       "rescan without the note" step)
+    refeed=N          the clerk straightened sheet N, unfolded its corner and fed it again (the
+                      station's "rescan this sheet" step): no skew, no cut-off side, no folded corner
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ RESOLUTIONS = (50, 75, 100, 150, 200, 240, 300, 400, 600)
 INT_OPTIONS = {"seed": (0, 10**9), "sheets": (0, 100_000), "first-sheet": (1, 100_000), "jam": (1, 100_000),
                "double-feed": (1, 100_000), "feeder-empty": (1, 100_000), "gone": (1, 100_000),
                "cover-open": (1, 100_000), "busy": (0, 1), "delay-ms": (0, 60_000),
-               "notes-off": (1, 100_000)}
+               "notes-off": (1, 100_000), "refeed": (1, 100_000)}
 DEFAULT_SHEETS = 6
 
 
@@ -145,6 +147,8 @@ class VirtualDriver:
             if o.get("notes-off") == sheet:
                 sheet_spec = replace(sheet_spec, front=replace(sheet_spec.front, sticky_note=None),
                                      back=replace(sheet_spec.back, sticky_note=None))
+            if o.get("refeed") == sheet:
+                sheet_spec = replace(sheet_spec, front=_refed(sheet_spec.front), back=_refed(sheet_spec.back))
             pages = samplepages.iter_sheet(sheet_spec)
             for side, page in zip(["front", "back"] if request.duplex else ["front"], pages):
                 if delay:
@@ -188,3 +192,9 @@ def sheet_plan_for(request: ScanRequest) -> list[samplepages.SheetSpec]:
     plan = samplepages.dossier_sheets(o["seed"], o["first-sheet"] - 1 + o["sheets"], dpi=request.dpi,
                                       mode=request.mode, paper="A4" if request.paper == MAX_AREA else request.paper)
     return [replace(s) for s in plan[o["first-sheet"] - 1:]]
+
+
+def _refed(spec: samplepages.PageSpec) -> samplepages.PageSpec:
+    """The same page fed again with care: straight, whole, corner unfolded (a torn corner stays torn)."""
+    corner = spec.corner if spec.corner and spec.corner.startswith("missing:") else None
+    return replace(spec, skew_deg=0.0, cut_off=None, corner=corner)

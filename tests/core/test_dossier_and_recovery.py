@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,10 +91,27 @@ def test_recovery_lists_and_restores_unfinished_dossier(station):
     st2.store.dispose()
 
 
-def test_demo_runs_and_reports_every_stage(station_home):
+def test_demo_runs_every_stage_and_rescans_the_cut_off_sheet(station_home):
     r = subprocess.run([sys.executable, "-m", "scanstation", "demo", "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert [s["stage"] for s in report] == ["intake", "capture", "qc", "assemble", "sign", "queue"]
-    assert report[0]["status"] == "done"
-    assert all(s["status"] in ("done", "not built yet", "skipped") for s in report)
+    assert [s["status"] for s in report] == ["done"] * 6
+    qc = report[2]
+    assert qc["rescanned"] == ["Văn bản ủy quyền: tờ 3"]         # the sample feed has one cut-off sheet
+    assert all(c["blocking"] == [] for c in qc["components"])
+    assert report[5]["confirmed"] == 2 and all(f["times_submitted"] == 1 for f in report[5]["received"])
+
+
+def test_demo_stops_before_signing_while_a_finding_blocks(station, monkeypatch):
+    from scanstation import demo
+    from scanstation.workarea import WorkArea
+
+    monkeypatch.setattr(demo, "_FIXED_BY_REFEED", set())          # the clerk does not rescan
+    report = demo.run_demo(station)
+    status = {s["stage"]: s["status"] for s in report}
+    assert status["qc"] == "blocked" and "PAGE_CUT_OFF" in report[2]["detail"]
+    assert status["assemble"] == status["sign"] == status["queue"] == "skipped"
+    [row] = station.list_dossiers()
+    rec = WorkArea(Path(row.workdir)).replay()
+    assert sum(len(v) for v in rec.pages.values()) == 10 and rec.damaged == []   # every page kept
