@@ -11,7 +11,6 @@ from scanstation.errors import ValidationError
 
 def register(sub: argparse._SubParsersAction) -> None:
     from scanstation.compliance import PROFILES
-    from scanstation.qc.geometry import PAPER_SIZES_MM
 
     p = sub.add_parser("qc", help="check scanned images of one component (feed order)",
                        description="Check the images of one component in feed order: front, back, front, "
@@ -20,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--duplex", action="store_true", help="images alternate front and back")
     p.add_argument("--sheets", type=int, help="number of sheets declared at intake")
-    p.add_argument("--paper", default="A4", choices=sorted(PAPER_SIZES_MM) + ["any"],
-                   help="expected paper size (default A4; 'any' skips the size check)")
+    # Paper names are checked in cmd_qc: importing the QC package here would load OpenCV for every
+    # command of the CLI.
+    p.add_argument("--paper", default="A4", help="expected paper size (default A4; 'any' skips the size check)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="compliance profile (default: the station's)")
     p.add_argument("--event", action="append", default=[], metavar="KIND[:IMAGE]",
                    help="an unresolved scanner event, e.g. double_feed:3 (image numbers from 1)")
@@ -45,7 +45,12 @@ def _events(specs: list[str]):
 def cmd_qc(args) -> int:
     from scanstation.config import Settings
     from scanstation.qc.batch import run_batch
+    from scanstation.qc.geometry import PAPER_SIZES_MM
 
+    if args.paper != "any" and args.paper not in PAPER_SIZES_MM:
+        valid = ", ".join([*sorted(PAPER_SIZES_MM), "any"])
+        raise ValidationError(f"--paper '{args.paper}' is not a known paper size; valid: {valid}",
+                              f"--paper '{args.paper}' không phải khổ giấy đã biết; hợp lệ: {valid}", field="--paper")
     if args.sheets is not None and args.sheets < 0:
         raise ValidationError("--sheets must be 0 or more", "--sheets phải lớn hơn hoặc bằng 0", field="--sheets")
     profile = args.profile or Settings().get("compliance.profile")
