@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scanstation.devices import RawOption, ScanRequest, capture, open_scanner, pngio
-from scanstation.devices import _sane
+from scanstation.devices import RawOption, ScanRequest, _sane, capture, open_scanner, pngio
 from scanstation.devices import _sane_read as sane_read
 from scanstation.devices._sane_worker import TEST_ENV
 from scanstation.devices.base import CapturedImage
