@@ -180,7 +180,10 @@ def _free_shm(name: str) -> None:
 
 
 class _SaneWorker(WorkerProcess):
-    """The SANE worker process and the shared memory its pages arrive in (created, grown and freed here)."""
+    """The SANE worker process and the shared memory its pages arrive in (created, grown and freed here).
+
+    The buffer lives as long as the worker: a warm worker's pages are already mapped in both processes,
+    so a new run does not pay ~4000 page faults per 300-dpi colour page again (about 10 ms)."""
 
     def __init__(self) -> None:
         super().__init__(worker_main, (), label="SANE", name="scanstation-sane", control=True)
@@ -560,7 +563,6 @@ class SaneDriver:
                 events.append(ScanEvent("driver-hung" if isinstance(e, DeviceHung) else "driver-crashed", None,
                                         e.message_en))
                 clean = False
-        w.free_buffer()
         if clean and w.alive:
             _POOL.release(key, w)
         else:

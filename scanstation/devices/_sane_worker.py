@@ -26,7 +26,8 @@ requested only when the station sends ``start``, after it has written and journa
 Test hooks (``SCANSTATION_SANE_WORKER_TEST``, read at start, comma-separated): ``snap`` (always read
 through python-sane's snap()), ``hang=<call>[@N]`` (sleep for ever in the N-th such call of a session)
 and ``crash=<call>[@N]`` (``os._exit(70)`` there), where call is list, describe, open, set, start,
-read (mid-page, after the first rows) or close.
+read (mid-page, after the first rows), close or cancel (the
+control thread's sane_cancel).
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class _Worker:
                 return
             if msg[0] == "cancel":
                 self.cancelled.set()
+                self.faults.hit("cancel")
                 with self.dev_lock:
                     if self.dev is not None:
                         with contextlib.suppress(Exception):   # sane_cancel may be called from another thread
