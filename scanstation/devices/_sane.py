@@ -230,6 +230,7 @@ class SaneDriver:
         self._cancel = threading.Event()
         self._cancel_at: float | None = None
         self._w: _SaneWorker | None = None      # the worker of the scan in progress
+        self._in_frame = False                  # a page is arriving from the worker
 
     # --- talking to a worker -------------------------------------------------------------------
     @staticmethod
@@ -484,6 +485,7 @@ class SaneDriver:
     def scan(self, request: ScanRequest, on_page: PageCallback, progress: Progress) -> list[ScanEvent]:
         self._cancel.clear()
         self._cancel_at = None
+        self._in_frame = False
         _, m = self._mapping(request.device)
         events: list[ScanEvent] = []
         ops = self._configure_ops(request, m, events)        # refuses bad raw values before anything moves
@@ -516,10 +518,13 @@ class SaneDriver:
                                       for ro in later], request.device, progress)
                 try:
                     img = self._next_image(w, sheet, side, request.dpi, request.device, progress)
+                    self._in_frame = img.arriving is not None
                     # streamed: the sink encodes and writes the first rows while the rest arrives
                     on_page(img)
                     img.complete()        # a sink that stopped reading early: finish the frame anyway
+                    self._in_frame = False
                 except (_StartFailed, SaneReadError) as e:
+                    self._in_frame = False
                     if (end := self._stop(e, e.status, sheet, side, image_no, feeder, progress, events,
                                           request.device)) is None:
                         break
@@ -553,8 +558,18 @@ class SaneDriver:
         a backend may have killed its reader thread at a bad moment, so that process is not trusted again."""
         if w.alive:
             try:
+                if self._in_frame:
+                    # the station gave up mid-page (an error on its side): stop the device feeding it,
+                    # then skip what the worker still sends about that page until it answers the close
+                    w.control(("cancel",))
                 w.send(("close",))
-                reply = w.recv(TIMEOUTS.close, "sane_cancel/sane_close")
+                limit = time.monotonic() + TIMEOUTS.close
+                while True:
+                    reply = w.recv(max(0.0, limit - time.monotonic()), "sane_cancel/sane_close")
+                    if reply[0] in ("ok", "error"):
+                        break
+                    if reply[0] == "image":
+                        w.recv_bytes(max(0.0, limit - time.monotonic()), "sane_cancel/sane_close")
                 if reply[0] == "error":
                     log.warning("SANE close failed: %s", reply[2])
                     clean = False

@@ -170,3 +170,29 @@ def test_libsane_never_loads_in_the_station_process(workarea):
     assert DEV in [d.id for d in list_devices()]
     capture(feeder(), workarea, "c")
     assert "_sane" not in sys.modules and "sane" not in sys.modules
+
+
+def test_a_station_side_error_mid_page_stops_the_worker_cleanly(workarea, monkeypatch):
+    """The disk refuses page 2 while it arrives: no partial file, the device is cancelled, the next run works."""
+    from scanstation.devices import pngio
+    from scanstation.errors import StorageError
+
+    add_rows, calls = pngio.PngEncoder.add_rows, []
+
+    def failing(self, rows):
+        calls.append(rows.shape[0])
+        if len(calls) == 25:                       # mid-page, a few pages in (~10 blocks a page at 150 dpi)
+            raise StorageError("disk full (test)", "đầy đĩa (kiểm thử)")
+        return add_rows(self, rows)
+
+    monkeypatch.setattr(pngio.PngEncoder, "add_rows", failing)
+    t0 = time.monotonic()
+    with pytest.raises(StorageError):
+        capture(feeder(dpi=150), workarea, "c")
+    assert time.monotonic() - t0 < 30
+    rec = workarea.replay()
+    assert not rec.rejected and not rec.damaged and len(rec.pages["c"]) >= 2
+    assert sorted(f"pages/c/{f.name}" for f in (workarea.pages_dir / "c").glob("*")) == \
+        [p.file for p in rec.pages["c"]]
+    monkeypatch.setattr(pngio.PngEncoder, "add_rows", add_rows)
+    assert len(capture(feeder(), workarea, "d").pages) == 10
