@@ -491,7 +491,11 @@ class SaneDriver:
         ops = self._configure_ops(request, m, events)        # refuses bad raw values before anything moves
         feeder = request.source != "flatbed"
         key = _pool_key()
-        w = _POOL.acquire(key, _SaneWorker)
+        try:
+            w = _POOL.acquire(key, _SaneWorker)
+        except _NoSane as e:
+            raise DeviceGone(f"SANE is not available for {request.device}: {e}",
+                             f"Không dùng được SANE cho {request.device}: {e}") from None
         self._w = w
         clean = False
         image_no, sheet = 0, None
