@@ -143,6 +143,12 @@ class DriverCrashed(DeviceError):
     code = "DEVICE_DRIVER_CRASHED"
 
 
+class DeviceHung(DriverCrashed):
+    """The driver did not answer a call in time and its worker process was killed (``call`` names it)."""
+
+    code = "DEVICE_HUNG"
+
+
 class QCError(ScanStationError):
     code = "QC"
 

@@ -83,17 +83,19 @@ def _handle(raw_dev: Any) -> int | None:
 class Frame:
     """One frame being read: ``pixels`` is its final buffer, ``read()`` fills it."""
 
-    def __init__(self, lib: Any, handle: int, p: _Params, cancelled: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, lib: Any, handle: int, p: _Params, cancelled: Callable[[], bool] = lambda: False,
+                 buf: np.ndarray | None = None) -> None:
         self._lib, self._h, self._cancelled = lib, handle, cancelled
         self.channels = 3 if p.format == _FRAME_RGB else 1
         self.bpl, self.lines = p.bytes_per_line, p.lines
-        self._buf = np.empty(self.lines * self.bpl, np.uint8)
+        size = self.lines * self.bpl
+        self._buf = np.empty(size, np.uint8) if buf is None else buf[:size]   # buf: e.g. shared memory
         self.pixels = self._view(self._buf, self.lines, p.pixels_per_line)
         self.width = p.pixels_per_line
+        self.extra = b""          # bytes beyond the announced size (a page longer than announced)
 
     def _view(self, buf: np.ndarray, lines: int, width: int) -> np.ndarray:
-        rows = buf[:lines * self.bpl].reshape(lines, self.bpl)[:, :width * self.channels]   # drop line padding
-        return rows.reshape(lines, width, 3) if self.channels == 3 else rows
+        return frame_view(buf, lines, width, self.bpl, self.channels)
 
     def read(self) -> Iterator[tuple[int, np.ndarray]]:
         """Read until EOF; yields (complete rows, pixels) after every read that completed rows.
@@ -133,7 +135,7 @@ class Frame:
             elif got.value:
                 extra.append(spill.raw[:got.value])
         if extra:
-            more = b"".join(extra)
+            more = self.extra = b"".join(extra)
             log.info("SANE frame longer than announced: %d more bytes", len(more))
             self._buf = np.concatenate((self._buf, np.frombuffer(more, np.uint8)))
             rows = self._buf.size // bpl
@@ -143,8 +145,8 @@ class Frame:
         yield rows, self.pixels[:rows]
 
 
-def begin_frame(raw_dev: Any, cancelled: Callable[[], bool] = lambda: False) -> Frame | None:
-    """After ``start()``: a Frame to read the page in pieces, or None when snap() must do it."""
+def frame_params(raw_dev: Any) -> tuple[Any, int, _Params] | None:
+    """After ``start()``: (libsane, handle, parameters) to read the frame in pieces, or None when snap() must."""
     lib = _libsane()
     if lib is None:
         return None
@@ -163,4 +165,16 @@ def begin_frame(raw_dev: Any, cancelled: Callable[[], bool] = lambda: False) -> 
     if channels is None or p.depth != 8 or p.lines <= 0 or p.pixels_per_line <= 0 \
             or p.bytes_per_line < p.pixels_per_line * channels:
         return None
-    return Frame(lib, h, p, cancelled)
+    return lib, h, p
+
+
+def begin_frame(raw_dev: Any, cancelled: Callable[[], bool] = lambda: False) -> Frame | None:
+    """After ``start()``: a Frame to read the page in pieces, or None when snap() must do it."""
+    fp = frame_params(raw_dev)
+    return None if fp is None else Frame(*fp, cancelled)
+
+
+def frame_view(buf: np.ndarray, lines: int, width: int, bpl: int, channels: int) -> np.ndarray:
+    """Pixels (lines, width[, 3]) of a frame stored line by line in ``buf`` (line padding dropped)."""
+    rows = buf[:lines * bpl].reshape(lines, bpl)[:, :width * channels]
+    return rows.reshape(lines, width, 3) if channels == 3 else rows

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
 import os
 import threading
 from typing import Any
 
 import numpy as np
 
+from scanstation.devices._proc import WorkerProcess
 from scanstation.devices._twain_worker import worker_main
 from scanstation.devices.base import (
     MAX_AREA,
@@ -53,54 +52,8 @@ _ERRORS: dict[str, tuple[type[DeviceError], str, str]] = {
 }
 
 
-class _Worker:
-    """One worker process and its pipe. Any break in the pipe means the driver died."""
-
-    def __init__(self, backend: str) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, backend), daemon=True,
-                                name=f"scanstation-twain-{backend}")
-        self.proc.start()
-        child.close()
-
-    def send(self, msg: tuple) -> None:
-        try:
-            self.conn.send(msg)
-        except (BrokenPipeError, OSError) as e:
-            raise self.crashed() from e
-
-    def recv(self) -> Any:
-        try:
-            if not self.conn.poll(REPLY_TIMEOUT_S):
-                self.close()
-                raise DriverCrashed(f"The TWAIN driver stopped answering for {REPLY_TIMEOUT_S:.0f} s",
-                                    f"Trình điều khiển TWAIN không phản hồi sau {REPLY_TIMEOUT_S:.0f} giây")
-            return self.conn.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError, OSError) as e:
-            raise self.crashed() from e
-
-    def recv_bytes(self) -> bytes:
-        try:
-            return self.conn.recv_bytes()
-        except (EOFError, OSError) as e:
-            raise self.crashed() from e
-
-    def crashed(self) -> DriverCrashed:
-        self.proc.join(2)
-        code = self.proc.exitcode
-        return DriverCrashed(f"The TWAIN driver crashed (worker exit code {code}); the station is fine",
-                             f"Trình điều khiển TWAIN bị lỗi và đã dừng (mã {code}); trạm vẫn hoạt động bình thường",
-                             exit_code=code)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.conn.send(("quit",))
-        self.proc.join(5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join(5)
-        self.conn.close()
+def _new_worker(backend: str) -> WorkerProcess:
+    return WorkerProcess(worker_main, (backend,), label="TWAIN", name=f"scanstation-twain-{backend}")
 
 
 class TwainDriver:
@@ -113,12 +66,12 @@ class TwainDriver:
         self._cancel = threading.Event()
         self._caps: dict[str, Capabilities] = {}
         self._raw: dict[str, dict[str, str]] = {}
-        self._w: _Worker | None = None
+        self._w: WorkerProcess | None = None
 
-    def _worker(self) -> _Worker:
+    def _worker(self) -> WorkerProcess:
         """The driver's worker process, started on first use and replaced after a crash."""
-        if self._w is None or not self._w.proc.is_alive():
-            self._w = _Worker(self.backend)
+        if self._w is None or not self._w.alive:
+            self._w = _new_worker(self.backend)
         return self._w
 
     def close(self) -> None:
@@ -130,7 +83,7 @@ class TwainDriver:
         w = self._worker()
         try:
             w.send(msg)
-            reply = w.recv()
+            reply = w.recv(REPLY_TIMEOUT_S, msg[0])
         except DriverCrashed:
             self._w = None
             raise
@@ -199,7 +152,7 @@ class TwainDriver:
             w.send(("scan", name, req))
             while True:
                 try:
-                    msg = w.recv()
+                    msg = w.recv(REPLY_TIMEOUT_S, "acquire")
                 except DriverCrashed as e:
                     self._w = None
                     e.details["sheet"] = (last_sheet or 0) + 1
@@ -208,7 +161,7 @@ class TwainDriver:
                     raise
                 if msg[0] == "page":
                     meta = msg[1]
-                    data = w.recv_bytes()
+                    data = w.recv_bytes(REPLY_TIMEOUT_S, "image transfer")
                     px = np.frombuffer(data, np.uint8).reshape(meta["shape"])
                     on_page(CapturedImage(px, meta["sheet"], meta["side"], meta["dpi"]))
                     last_sheet = meta["sheet"]

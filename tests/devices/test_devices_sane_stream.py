@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scanstation.devices import RawOption, ScanRequest, capture, open_scanner, pngio
+from scanstation.devices import RawOption, ScanRequest, _sane, capture, open_scanner, pngio
 from scanstation.devices import _sane_read as sane_read
+from scanstation.devices._sane_worker import TEST_ENV
 from scanstation.devices.base import CapturedImage
 from scanstation.devices.factory import Scanner
 from scanstation.errors import ScanCancelled
@@ -33,19 +34,20 @@ def _pixels(workarea, page) -> np.ndarray:
 
 
 def _spy(monkeypatch) -> dict[str, list]:
+    """What the station received from the SANE worker: a streamed frame (True) or a whole snap() image."""
     seen: dict[str, list] = {"frames": [], "blocks": []}
-    begin, add_rows = sane_read.begin_frame, pngio.PngEncoder.add_rows
+    next_image, add_rows = _sane.SaneDriver._next_image, pngio.PngEncoder.add_rows
 
-    def begin_spy(raw, *args):
-        f = begin(raw, *args)
-        seen["frames"].append(f is not None)
-        return f
+    def next_image_spy(self, *args):
+        img = next_image(self, *args)
+        seen["frames"].append(img.arriving is not None)
+        return img
 
     def add_rows_spy(self, rows):
         seen["blocks"].append(rows.shape[0])
         return add_rows(self, rows)
 
-    monkeypatch.setattr("scanstation.devices._sane.begin_frame", begin_spy)
+    monkeypatch.setattr(_sane.SaneDriver, "_next_image", next_image_spy)
     monkeypatch.setattr(pngio.PngEncoder, "add_rows", add_rows_spy)
     return seen
 
@@ -57,8 +59,9 @@ def test_streamed_pages_equal_snap_pages_pixel_for_pixel(workarea, monkeypatch, 
     seen = _spy(monkeypatch)
     streamed = capture(req(mode=mode, options=options, dpi=120), workarea, "s")
     assert seen["frames"] == [True] and len(seen["blocks"]) > 1      # encoded in several blocks as it arrived
-    monkeypatch.setattr("scanstation.devices._sane.begin_frame", lambda raw, *a: None)
+    monkeypatch.setenv(TEST_ENV, "snap")                              # the worker reads with python-sane's snap()
     snapped = capture(req(mode=mode, options=options, dpi=120), workarea, "n")
+    assert seen["frames"] == [True, False]
     a, b = _pixels(workarea, streamed.pages[0]), _pixels(workarea, snapped.pages[0])
     assert a.shape == b.shape and np.array_equal(a, b)
     assert a.ndim == (3 if mode == "color" else 2) and a.std() > 10   # a real picture, not a blank buffer
