@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from scanstation.qc.blank import shrink
+from scanstation.qc.fast import halve, ones, percentile_u8
 
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
     "A3": (297.0, 420.0), "A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0),
@@ -55,15 +55,15 @@ def nearest_paper(size_mm: tuple[float, float]) -> tuple[str, float]:
     return best[0], abs(best[1][0] - size_mm[0]) + abs(best[1][1] - size_mm[1])
 
 
-def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
-    """Find the sheet on the working-scale grey image (see module doc)."""
+def analyse_geometry(gray: np.ndarray, px_per_mm: float, gray2: np.ndarray | None = None) -> PageGeometry:
+    """Find the sheet on the working-scale grey image (see module doc); ``gray2``: it at half size."""
     h0, w0 = gray.shape
-    small = cv2.blur(shrink(gray, 2), (3, 3))
+    small = cv2.blur(halve(gray) if gray2 is None else gray2, (3, 3))
     sppm = px_per_mm / 2.0
     geo = PageGeometry()
     h, w = small.shape
     centre = small[h // 5:h - h // 5:4, w // 5:w - w // 5:4]
-    paper = float(np.percentile(centre, 75))
+    paper = percentile_u8(centre, 75)
     geo.paper_level = paper
     ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
     off = ring[np.abs(ring - paper) > 8]
@@ -75,22 +75,25 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
         _, bg = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     else:
         delta = max(3.0, abs(paper - level) / 2.0 - 1.0)
-        bg = (np.abs(small.astype(np.float32) - level) <= delta).astype(np.uint8) * 255
+        bg = cv2.inRange(small, math.ceil(level - delta), math.floor(level + delta))   # |small - level| <= delta
     # background = backing-like pixels connected to the image border, and flat (a feeder shadow is a ramp)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bg, connectivity=4)
     border_labels = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
     keep = [i for i in border_labels if stats[i, 4] >= 2 * sppm * sppm]
     if not keep:
         return _no_edges(geo, gray, px_per_mm)
-    bgmask = np.isin(labels, keep)
+    lut = np.zeros(n, np.uint8)
+    lut[keep] = 255
+    bgmask = lut[labels]
     # a backing is flat; a feeder shadow on the paper's edge is a ramp (look inside, off the outline)
-    core = cv2.erode(bgmask.view(np.uint8), np.ones((3, 3), np.uint8))
-    vals = small[core > 0]
-    if vals.size < 2 * sppm * sppm:
+    core = cv2.erode(bgmask, ones(3, 3))
+    n_core = cv2.countNonZero(core)
+    if n_core < 2 * sppm * sppm:
         return _no_edges(geo, gray, px_per_mm)
-    if np.count_nonzero(np.abs(vals.astype(np.float32) - level) <= 12) < 0.75 * vals.size:
+    flat = cv2.inRange(small, math.ceil(level - 12), math.floor(level + 12))
+    if cv2.countNonZero(cv2.bitwise_and(flat, core)) < 0.75 * n_core:
         return _no_edges(geo, gray, px_per_mm)
-    binar = (~bgmask).astype(np.uint8) * 255
+    binar = cv2.bitwise_not(bgmask)
     contours, _ = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return _no_edges(geo, gray, px_per_mm)
@@ -135,7 +138,7 @@ def _no_edges(geo: PageGeometry, gray: np.ndarray, px_per_mm: float) -> PageGeom
     geo.size_mm = (min(w, h) / px_per_mm, max(w, h) / px_per_mm)
     geo.landscape = w > h
     geo.paper_mask = None
-    geo.paper_level = float(np.percentile(gray[:: 4, :: 4], 75))
+    geo.paper_level = percentile_u8(gray[::4, ::4], 75)
     return geo
 
 
@@ -209,10 +212,10 @@ def skew_from_text(ink: np.ndarray, px_per_mm: float) -> float | None:
     """Text-line angle from an ink mask: smear words into lines, fit each long line, take the median."""
     if cv2.countNonZero(ink) < 50:
         return None
-    ink = cv2.compare(shrink(ink, 2), 40, cv2.CMP_GE)     # half size: lines are long, cost is area
+    ink = cv2.compare(halve(ink), 40, cv2.CMP_GE)     # half size: lines are long, cost is area
     px_per_mm = px_per_mm / 2
     k = max(3, int(round(4 * px_per_mm)))
-    lines = cv2.dilate(ink, np.ones((1, k), np.uint8))
+    lines = cv2.dilate(ink, ones(1, k))
     cnts, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     angles, weights = [], []
     min_len = 30 * px_per_mm
