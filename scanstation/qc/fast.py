@@ -15,9 +15,16 @@ import cv2
 import numpy as np
 
 
-def hist_u8(u8: np.ndarray) -> np.ndarray:
-    """Counts of each value 0..255 (int64)."""
-    return np.bincount(u8.ravel(), minlength=256)
+def hist_u8(u8: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Counts of each value 0..255 (int64), where ``mask`` is non-zero if given (OpenCV: 3x np.bincount)."""
+    if u8.size == 0:
+        return np.zeros(256, np.int64)
+    if u8.ndim == 1:
+        u8 = u8.reshape(1, -1)
+    u8 = np.ascontiguousarray(u8)
+    if mask is not None:
+        mask = np.ascontiguousarray(mask).view(np.uint8).reshape(u8.shape)
+    return cv2.calcHist([u8], [0], mask, [256], [0, 256]).ravel().astype(np.int64)
 
 
 def hist_percentile(hist: np.ndarray, q: float) -> float:
@@ -43,7 +50,11 @@ def percentile_u8(u8: np.ndarray, q: float) -> float:
 
 def median_mad_u8(u8: np.ndarray) -> tuple[float, float]:
     """``np.median(x)`` and ``np.median(abs(x - median))`` of uint8 data, by counting."""
-    hist = hist_u8(u8)
+    return median_mad_hist(hist_u8(u8))
+
+
+def median_mad_hist(hist: np.ndarray) -> tuple[float, float]:
+    """Median and median absolute deviation of the values counted in ``hist`` (numpy's definitions)."""
     med = hist_percentile(hist, 50.0)
     dev = np.abs(np.arange(256, dtype=np.float64) - med)
     order = np.argsort(dev, kind="stable")
@@ -58,6 +69,26 @@ def median_mad_u8(u8: np.ndarray) -> tuple[float, float]:
         return med, lo
     hi = float(dev[order[np.searchsorted(cum, j + 1, side="right")]])
     return med, (lo + hi) / 2.0
+
+
+def inner_sample(img: np.ndarray, step: int, inner: np.ndarray, margin: int | None) -> np.ndarray:
+    """``img[::step, ::step]`` at the points where ``inner`` is set: a 2-D view when ``inner`` is the
+    image minus a ``margin`` (a rectangle), else a 1-D selection."""
+    sub = img[::step, ::step]
+    if margin is None:
+        return sub[inner[::step, ::step] > 0]
+    h, w = img.shape[:2]
+    if h <= 2 * margin or w <= 2 * margin:
+        return sub[:0, :0]
+    first = -(-margin // step)
+    return sub[first:-(-(h - margin) // step), first:-(-(w - margin) // step)]
+
+
+def inner_hist(img: np.ndarray, step: int, inner: np.ndarray, margin: int | None) -> np.ndarray:
+    """Histogram of ``inner_sample(...)`` without gathering the values."""
+    if margin is None:
+        return hist_u8(img[::step, ::step], inner[::step, ::step])
+    return hist_u8(inner_sample(img, step, inner, margin))
 
 
 def rank_u8(hist: np.ndarray, q: float) -> float:

@@ -8,10 +8,13 @@ photos (many hues and tones), tinted paper (the paper's own colour is the refere
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from scanstation.qc.fast import halve, ones, percentile_u8
 
 MIN_SIDE_MM = 12.0
 MIN_AREA_MM2 = 300.0
@@ -48,24 +51,32 @@ def colour_name(hue: float, sat: float) -> str | None:
 
 
 def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
-                      paper_width_mm: float | None = None) -> list[StickyNote]:
+                      paper_width_mm: float | None = None, *, bgr2: np.ndarray | None = None) -> list[StickyNote]:
+    """Notes on a working-scale page; ``bgr2`` is the page at half size if the caller has it."""
     h0, w0 = bgr.shape[:2]
-    small = cv2.resize(bgr[:h0 // 2 * 2, :w0 // 2 * 2], (max(w0 // 2, 1), max(h0 // 2, 1)),
-                       interpolation=cv2.INTER_AREA)
+    small = halve(bgr) if bgr2 is None else bgr2
     sppm = px_per_mm / 2.0
+    min_px = MIN_AREA_MM2 * sppm * sppm
+    # Most pages have no pastel colour at all: say so before converting to HSV. A note pixel has
+    # V >= 180 and S >= 60, so max(B, G, R) >= 180 and max - min >= 60 * 180 / 255 (42; 41 for rounding).
+    b, g, r = cv2.split(small)
+    mx = cv2.max(cv2.max(b, g), r)
+    rng = cv2.subtract(mx, cv2.min(cv2.min(b, g), r))
+    if cv2.countNonZero(cv2.bitwise_and(cv2.compare(mx, 180, cv2.CMP_GE), cv2.compare(rng, 41, cv2.CMP_GE))) < min_px:
+        return []
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hch, sch, vch = cv2.split(hsv)
-    bright = vch >= 180      # notes are pastel; pen ink and seals are darker
-    paper_s = float(np.median(sch[bright][::7])) if np.count_nonzero(bright) > 100 else 0.0
-    raw = (sch >= max(60.0, paper_s + 40.0)) & bright
-    if np.count_nonzero(raw) < MIN_AREA_MM2 * sppm * sppm:
+    bright = cv2.compare(vch, 180, cv2.CMP_GE)      # notes are pastel; pen ink and seals are darker
+    paper_s = percentile_u8(sch[bright > 0][::7], 50) if cv2.countNonZero(bright) > 100 else 0.0
+    raw = cv2.bitwise_and(cv2.compare(sch, math.ceil(max(60.0, paper_s + 40.0)), cv2.CMP_GE), bright)
+    if cv2.countNonZero(raw) < min_px:
         return []
     notes: list[StickyNote] = []
     page_w = (paper_width_mm or w0 / px_per_mm) * sppm
     # One pass per colour family, so a note touching a red seal or a photo stays a clean rectangle.
     for lo, hi in HUE_BANDS:
-        band = raw & ((hch >= lo) & (hch < hi) if lo < hi else (hch >= lo) | (hch < hi))
-        if np.count_nonzero(band) < MIN_AREA_MM2 * sppm * sppm:
+        band = cv2.bitwise_and(raw, cv2.inRange(hch, lo, hi - 1))
+        if cv2.countNonZero(band) < min_px:
             continue
         for note in _notes_in(band, hch, sch, vch, sppm, page_w, factor):
             if not any(_overlap(note, other) > 0.5 for other in notes):
@@ -83,8 +94,8 @@ def _overlap(a: StickyNote, b: StickyNote) -> float:
 
 
 def _notes_in(raw, hch, sch, vch, sppm, page_w, factor) -> list[StickyNote]:
-    k3 = np.ones((3, 3), np.uint8)
-    mask = cv2.morphologyEx(raw.astype(np.uint8) * 255, cv2.MORPH_CLOSE, k3)
+    k3 = ones(3, 3)
+    mask = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, k3)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, k3)
     cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     notes: list[StickyNote] = []
@@ -106,7 +117,7 @@ def _notes_in(raw, hch, sch, vch, sppm, page_w, factor) -> list[StickyNote]:
             continue     # a band across the page: letterhead, not a note
         if area < MIN_FILL * rw * rh:
             continue
-        sel = (comp > 0) & raw[y:y + bh, x:x + bw]    # the note's paper, not the writing on it
+        sel = (comp > 0) & (raw[y:y + bh, x:x + bw] > 0)    # the note's paper, not the writing on it
         hues = hch[y:y + bh, x:x + bw][sel].astype(np.float32)
         sats = sch[y:y + bh, x:x + bw][sel].astype(np.float32)
         vals = vch[y:y + bh, x:x + bw][sel].astype(np.float32)
