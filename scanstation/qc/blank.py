@@ -44,18 +44,29 @@ SHOW_THROUGH_EXPLAINED = 0.8
 
 @dataclass
 class InkMaps:
-    darkness: np.ndarray          # uint8, how much darker than the local paper tone
+    dark_in: np.ndarray           # uint8, how much darker than the local paper tone, within ``inner`` (0 outside)
     colour: np.ndarray            # uint8 mask (255) of coloured ink, within ``inner``
     inner: np.ndarray             # uint8 mask of the sheet minus a margin (shared: do not modify)
     strong_t: int
     faint_t: int
     ink: np.ndarray | None = None  # uint8 mask of strong or coloured ink (for skew, sharpness, match)
     small: np.ndarray | None = None  # the grey page at 1/4 of the working scale (thumbnails)
-    dark_in: np.ndarray | None = None    # ``darkness`` within ``inner`` (0 elsewhere)
     colour_px: int = 0                   # pixels of coloured ink
     inner_margin: int | None = None      # ``inner`` is the image minus this margin (no sheet outline seen)
     inner_box: tuple[int, int, int, int] = (0, 0, 0, 0)   # bounding rectangle of ``inner``
     marks: _Marks | None = field(default=None, repr=False)   # what classify_blank found before the front
+    chroma: np.ndarray | None = field(default=None, repr=False)   # max - min of B, G, R (sticky notes reuse it)
+    bg: np.ndarray | None = field(default=None, repr=False)       # the paper tone, at working scale
+    gray: np.ndarray | None = field(default=None, repr=False)
+    _darkness: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def darkness(self) -> np.ndarray:
+        """Darkness over the whole image (margin and scanner background too): made when first asked."""
+        if self._darkness is None:
+            self._darkness = (cv2.subtract(self.bg, self.gray) if self.bg is not None and self.gray is not None
+                              else self.dark_in)
+        return self._darkness
 
 
 @dataclass
@@ -84,7 +95,6 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     bg = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, ones(k, k))
     bg = cv2.blur(bg, (3, 3))
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    darkness = cv2.subtract(bg, gray)
     m = max(1, int(round(MARGIN_MM * px_per_mm)))
     if paper_mask is not None:
         inner = cv2.erode(paper_mask, ones(2 * m + 1, 2 * m + 1))
@@ -94,8 +104,8 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
         inner = rect_mask(h, w, m)
         margin = m
         box = (m, m, max(0, w - 2 * m), max(0, h - 2 * m)) if h > 2 * m and w > 2 * m else (0, 0, 0, 0)
-    dark_in = cv2.bitwise_and(darkness, inner)
-    hist = inner_hist(darkness, 6, inner, margin)
+    dark_in = cv2.subtract(bg, gray, dst=np.zeros_like(gray), mask=inner)
+    hist = inner_hist(dark_in, 6, inner, margin)
     if hist.any():
         med, mad = median_mad_hist(hist)
         noise = 1.4826 * mad
@@ -108,8 +118,8 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     paper_sat = int(hist_percentile(inner_hist(sat, 6, inner, margin), 50))
     colour = cv2.compare(sat, min(255, paper_sat + COLOUR_EXCESS), cv2.CMP_GE)
     colour = cv2.bitwise_and(colour, inner)
-    return InkMaps(darkness, colour, inner, strong_t, faint_t, small=sm, dark_in=dark_in,
-                   colour_px=cv2.countNonZero(colour), inner_margin=margin, inner_box=box)
+    return InkMaps(dark_in, colour, inner, strong_t, faint_t, small=sm, colour_px=cv2.countNonZero(colour),
+                   inner_margin=margin, inner_box=box, chroma=sat, bg=bg, gray=gray)
 
 
 def shrink(img: np.ndarray, f: int) -> np.ndarray:
@@ -202,17 +212,20 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
 def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
     """What the page alone says: a verdict, or the marks only the front can explain."""
     ppm2 = px_per_mm * px_per_mm
-    dk = maps.dark_in if maps.dark_in is not None else cv2.bitwise_and(maps.darkness, maps.inner)
+    dk = maps.dark_in
     strong_u8 = cv2.compare(dk, maps.strong_t, cv2.CMP_GE)
+    n_strong = cv2.countNonZero(strong_u8)
     if maps.colour_px:
         strong_u8 = cv2.bitwise_or(strong_u8, maps.colour)
     maps.ink = strong_u8
     # Fast path (an ordinary text page): plenty of real ink or colour, no need to look closer.
-    real_area = (cv2.countNonZero(cv2.compare(dk, REAL_INK, cv2.CMP_GE)) + maps.colour_px) / ppm2
-    if real_area >= FAST_CONTENT_MM2:
-        return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
-                           ["ink"], maps.colour_px / ppm2 >= 10)
-    comps = _components(strong_u8)
+    # (Real ink is strong ink too unless the paper is noisy: then too little strong ink says no.)
+    if maps.strong_t > REAL_INK or (n_strong + maps.colour_px) / ppm2 >= FAST_CONTENT_MM2:
+        real_area = (cv2.countNonZero(cv2.compare(dk, REAL_INK, cv2.CMP_GE)) + maps.colour_px) / ppm2
+        if real_area >= FAST_CONTENT_MM2:
+            return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
+                               ["ink"], maps.colour_px / ppm2 >= 10)
+    comps = _components(strong_u8) if n_strong or maps.colour_px else []
     speck = SPECK_MM * px_per_mm
     reasons: set[str] = set()
     real_px, weak = 0, []
@@ -237,14 +250,14 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
             reasons.add("streak")
             continue
         comp_slice = c.mask(strong_u8)
-        if bands.shadow(c, comp_slice, maps.darkness):
+        if bands.shadow(c, comp_slice, dk):
             reasons.add("edge_shadow")
             continue
         if maps.colour_px and np.count_nonzero(maps.colour[y:y + bh, x:x + bw][comp_slice]) >= max(4, 0.2 * area):
             coloured = True
             real_px += area
             continue
-        peak = int(maps.darkness[y:y + bh, x:x + bw][comp_slice].max(initial=0))
+        peak = int(dk[y:y + bh, x:x + bw][comp_slice].max(initial=0))
         if peak >= REAL_INK:
             real_px += area
         else:
@@ -268,7 +281,7 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
             if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm) \
                     and not _edge_shadow(c.x, c.y, c.w, c.h, 0, box, px_per_mm) \
                     and not _streak(c.w, c.h, box, px_per_mm):
-                if bands.shadow(c, None, maps.darkness, faint):
+                if bands.shadow(c, None, dk, faint):
                     reasons.add("edge_shadow")
                 else:
                     faint_comps.append(c)

@@ -57,7 +57,6 @@ class LoadedPage:
     findings: list[Finding] = field(default_factory=list)
     _gray2: np.ndarray | None = field(default=None, repr=False)
     _gray4: np.ndarray | None = field(default=None, repr=False)
-    _bgr2: np.ndarray | None = field(default=None, repr=False)
 
     # One shared pyramid for every check: each level is made once, by exact halvings (cheap).
     @property
@@ -73,13 +72,6 @@ class LoadedPage:
         if self._gray4 is None:
             self._gray4 = halve(self.gray2)
         return self._gray4
-
-    @property
-    def bgr2(self) -> np.ndarray:
-        """Colour at half the working scale."""
-        if self._bgr2 is None:
-            self._bgr2 = halve(self.bgr)
-        return self._bgr2
 
     @property
     def usable(self) -> bool:

@@ -163,7 +163,7 @@ class PageChecker:
             a.blank = blank_mod.classify_blank(a.maps, ppm)
             a.notes = find_sticky_notes(loaded.bgr, ppm, loaded.factor,
                                         a.geometry.size_mm[0] if a.geometry.edges_visible else None,
-                                        bgr2=loaded.bgr2)
+                                        chroma=a.maps.chroma)
             a.thumb = thumbnail(a.maps.small if a.maps.small is not None else loaded.gray)
         self._remember(key or loaded.name, a, source if isinstance(source, str | Path) else None)
         return a
@@ -360,7 +360,7 @@ def _tone_findings(name: str, gray: np.ndarray, geo: PageGeometry, maps: blank_m
                            f"{name}: {black:.0%} of the page is pure black: shadows are clipped",
                            f"{name}: {black:.0%} trang đen tuyệt đối: vùng tối bị mất chi tiết"))
     if verdict == blank_mod.CONTENT:
-        peak = rank_u8(inner_hist(maps.darkness, 4, maps.inner, maps.inner_margin), 99.9)
+        peak = rank_u8(inner_hist(maps.dark_in, 4, maps.inner, maps.inner_margin), 99.9)
         if peak < 60:
             out.append(finding("EXPOSURE_LIGHT", Severity.WARN,
                                f"{name}: the writing is very faint (contrast {peak:.0f}/255): too light a scan?",
@@ -385,7 +385,7 @@ def _sharpness(gray: np.ndarray, maps: blank_mod.InkMaps, verdict: str) -> float
     edges = cv2.dilate(ink, ones(3, 3))
     if cv2.countNonZero(edges) < 100:
         return None
-    dark = np.ascontiguousarray(maps.darkness[::2, ::2])
+    dark = np.ascontiguousarray(maps.dark_in[::2, ::2])     # ink lies within the checked area
     contrast = rank_u8(cv2.calcHist([dark], [0], ink, [256], [0, 256]).ravel(), 90)
     if contrast < 20:
         return None

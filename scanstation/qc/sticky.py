@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from scanstation.qc.fast import halve, ones, percentile_u8
+from scanstation.qc.fast import halve, hist_percentile, hist_u8, ones
 
 MIN_SIDE_MM = 12.0
 MIN_AREA_MM2 = 300.0
@@ -51,23 +51,27 @@ def colour_name(hue: float, sat: float) -> str | None:
 
 
 def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
-                      paper_width_mm: float | None = None, *, bgr2: np.ndarray | None = None) -> list[StickyNote]:
-    """Notes on a working-scale page; ``bgr2`` is the page at half size if the caller has it."""
+                      paper_width_mm: float | None = None, *, bgr2: np.ndarray | None = None,
+                      chroma: np.ndarray | None = None) -> list[StickyNote]:
+    """Notes on a working-scale page. ``bgr2``: the page at half size, ``chroma``: max - min of B, G, R at
+    working size (``ink_maps`` makes it), if the caller has them."""
     h0, w0 = bgr.shape[:2]
-    small = halve(bgr) if bgr2 is None else bgr2
     sppm = px_per_mm / 2.0
     min_px = MIN_AREA_MM2 * sppm * sppm
-    # Most pages have no pastel colour at all: say so before converting to HSV. A note pixel has
-    # V >= 180 and S >= 60, so max(B, G, R) >= 180 and max - min >= 60 * 180 / 255 (42; 41 for rounding).
-    b, g, r = cv2.split(small)
-    mx = cv2.max(cv2.max(b, g), r)
-    rng = cv2.subtract(mx, cv2.min(cv2.min(b, g), r))
-    if cv2.countNonZero(cv2.bitwise_and(cv2.compare(mx, 180, cv2.CMP_GE), cv2.compare(rng, 41, cv2.CMP_GE))) < min_px:
+    # Most pages have no pastel colour at all: say so before converting to HSV. Notes are found at half
+    # size, where a note pixel has V >= 180 and S >= 60, so max - min >= 60 * 180 / 255 = 42 (41 after
+    # OpenCV's rounding, 40 before the halving's): at least one of the 2x2 working pixels it averages
+    # has that much chroma. Fewer such pixels than a note's area: no note.
+    if chroma is None:
+        b, g, r = cv2.split(bgr)
+        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    if cv2.countNonZero(cv2.compare(chroma, 40, cv2.CMP_GE)) < min_px:
         return []
+    small = halve(bgr) if bgr2 is None else bgr2
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hch, sch, vch = cv2.split(hsv)
     bright = cv2.compare(vch, 180, cv2.CMP_GE)      # notes are pastel; pen ink and seals are darker
-    paper_s = percentile_u8(sch[bright > 0][::7], 50) if cv2.countNonZero(bright) > 100 else 0.0
+    paper_s = hist_percentile(hist_u8(sch, bright), 50) if cv2.countNonZero(bright) > 100 else 0.0
     raw = cv2.bitwise_and(cv2.compare(sch, math.ceil(max(60.0, paper_s + 40.0)), cv2.CMP_GE), bright)
     if cv2.countNonZero(raw) < min_px:
         return []
