@@ -56,6 +56,7 @@ class InkMaps:
     inner_box: tuple[int, int, int, int] = (0, 0, 0, 0)   # bounding rectangle of ``inner``
     marks: _Marks | None = field(default=None, repr=False)   # what classify_blank found before the front
     chroma: np.ndarray | None = field(default=None, repr=False)   # max - min of B, G, R (sticky notes reuse it)
+    chroma_max: int = 255
     bg: np.ndarray | None = field(default=None, repr=False)       # the paper tone, at working scale
     gray: np.ndarray | None = field(default=None, repr=False)
     _darkness: np.ndarray | None = field(default=None, repr=False)
@@ -116,10 +117,15 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     b, g, r = cv2.split(bgr)
     sat = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
     paper_sat = int(hist_percentile(inner_hist(sat, 6, inner, margin), 50))
-    colour = cv2.compare(sat, min(255, paper_sat + COLOUR_EXCESS), cv2.CMP_GE)
-    colour = cv2.bitwise_and(colour, inner)
-    return InkMaps(dark_in, colour, inner, strong_t, faint_t, small=sm, colour_px=cv2.countNonZero(colour),
-                   inner_margin=margin, inner_box=box, chroma=sat, bg=bg, gray=gray)
+    colour_t = min(255, paper_sat + COLOUR_EXCESS)
+    sat_max = int(cv2.minMaxLoc(sat)[1])
+    if sat_max >= colour_t:
+        colour = cv2.bitwise_and(cv2.compare(sat, colour_t, cv2.CMP_GE), inner)
+        colour_px = cv2.countNonZero(colour)
+    else:                               # no coloured pixel anywhere (most backs): nothing to mark
+        colour, colour_px = np.zeros_like(gray), 0
+    return InkMaps(dark_in, colour, inner, strong_t, faint_t, small=sm, colour_px=colour_px,
+                   inner_margin=margin, inner_box=box, chroma=sat, chroma_max=sat_max, bg=bg, gray=gray)
 
 
 def shrink(img: np.ndarray, f: int) -> np.ndarray:

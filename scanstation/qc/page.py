@@ -163,7 +163,7 @@ class PageChecker:
             a.blank = blank_mod.classify_blank(a.maps, ppm)
             a.notes = find_sticky_notes(loaded.bgr, ppm, loaded.factor,
                                         a.geometry.size_mm[0] if a.geometry.edges_visible else None,
-                                        chroma=a.maps.chroma)
+                                        chroma=a.maps.chroma, chroma_max=a.maps.chroma_max)
             a.thumb = thumbnail(a.maps.small if a.maps.small is not None else loaded.gray)
         self._remember(key or loaded.name, a, source if isinstance(source, str | Path) else None)
         return a

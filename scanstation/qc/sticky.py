@@ -52,9 +52,9 @@ def colour_name(hue: float, sat: float) -> str | None:
 
 def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
                       paper_width_mm: float | None = None, *, bgr2: np.ndarray | None = None,
-                      chroma: np.ndarray | None = None) -> list[StickyNote]:
+                      chroma: np.ndarray | None = None, chroma_max: int = 255) -> list[StickyNote]:
     """Notes on a working-scale page. ``bgr2``: the page at half size, ``chroma``: max - min of B, G, R at
-    working size (``ink_maps`` makes it), if the caller has them."""
+    working size and ``chroma_max`` its largest value (``ink_maps`` makes them), if the caller has them."""
     h0, w0 = bgr.shape[:2]
     sppm = px_per_mm / 2.0
     min_px = MIN_AREA_MM2 * sppm * sppm
@@ -65,7 +65,7 @@ def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
     if chroma is None:
         b, g, r = cv2.split(bgr)
         chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
-    if cv2.countNonZero(cv2.compare(chroma, 40, cv2.CMP_GE)) < min_px:
+    if chroma_max < 40 or cv2.countNonZero(cv2.compare(chroma, 40, cv2.CMP_GE)) < min_px:
         return []
     small = halve(bgr) if bgr2 is None else bgr2
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
