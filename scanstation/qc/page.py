@@ -88,8 +88,15 @@ class PageAnalysis:
     maps: blank_mod.InkMaps | None = None
     blank: blank_mod.BlankResult | None = None
     notes: list[StickyNote] = field(default_factory=list)
-    thumb: np.ndarray | None = None
     result: PageResult | None = None
+    _thumb: np.ndarray | None = None
+
+    @property
+    def thumb(self) -> np.ndarray | None:
+        """The pre-filter thumbnail, made when a comparison first asks for it (blank pages never are)."""
+        if self._thumb is None and self.maps is not None:
+            self._thumb = thumbnail(self.maps.small if self.maps.small is not None else self.loaded.gray)
+        return self._thumb
 
     def note_boxes_working(self) -> list[tuple[int, int, int, int]]:
         f = self.loaded.factor
@@ -164,7 +171,6 @@ class PageChecker:
             a.notes = find_sticky_notes(loaded.bgr, ppm, loaded.factor,
                                         a.geometry.size_mm[0] if a.geometry.edges_visible else None,
                                         chroma=a.maps.chroma, chroma_max=a.maps.chroma_max)
-            a.thumb = thumbnail(a.maps.small if a.maps.small is not None else loaded.gray)
         self._remember(key or loaded.name, a, source if isinstance(source, str | Path) else None)
         return a
 
@@ -184,7 +190,7 @@ class PageChecker:
 
     def compare(self, a: PageAnalysis, b: PageAnalysis, *, prefilter: bool = True) -> MatchResult | None:
         """Is ``b`` the same page as ``a``? None when the cheap pre-filter already says no."""
-        if a.thumb is None or b.thumb is None or a.maps is None or b.maps is None:
+        if a.maps is None or b.maps is None:
             return None
         if prefilter and thumb_similarity(a.thumb, b.thumb) < PREFILTER_MIN:
             return None
