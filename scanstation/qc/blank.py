@@ -128,13 +128,6 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
                    inner_margin=margin, inner_box=box, chroma=sat, chroma_max=sat_max, bg=bg, gray=gray)
 
 
-def shrink(img: np.ndarray, f: int) -> np.ndarray:
-    """Area-average by an integer factor (cropping to a multiple of it keeps OpenCV on its fast path)."""
-    h, w = img.shape[:2]
-    hh, ww = max(h // f, 1), max(w // f, 1)
-    return cv2.resize(img[:hh * f, :ww * f], (ww, hh), interpolation=cv2.INTER_AREA)
-
-
 class _Comp:
     """One blob of a binary mask: its bounding box and outline (its area is counted when asked)."""
 
@@ -404,11 +397,11 @@ def front_ink_mirrored(front_maps: InkMaps, back_darkness: np.ndarray, px_per_mm
     if src.shape != back_darkness.shape:
         src = cv2.resize(src, (back_darkness.shape[1], back_darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
     # registration at half size (a shift is all we need), applied at full size
-    tgt = cv2.GaussianBlur(shrink(back_darkness, 2).astype(np.float32), (0, 0), 1.0)
+    tgt = cv2.GaussianBlur(halve(back_darkness).astype(np.float32), (0, 0), 1.0)
     best = None
     for flip in (1, 0):
         m = cv2.flip(src, flip)
-        small = cv2.GaussianBlur(shrink(m, 2).astype(np.float32), (0, 0), 1.0)
+        small = cv2.GaussianBlur(halve(m).astype(np.float32), (0, 0), 1.0)
         (dx, dy), resp = cv2.phaseCorrelate(small, tgt)
         if best is None or resp > best[0]:
             best = (resp, dx * 2, dy * 2, m)
