@@ -71,7 +71,8 @@ def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hch, sch, vch = cv2.split(hsv)
     bright = cv2.compare(vch, 180, cv2.CMP_GE)      # notes are pastel; pen ink and seals are darker
-    paper_s = hist_percentile(hist_u8(sch, bright), 50) if cv2.countNonZero(bright) > 100 else 0.0
+    # the paper's saturation: median over bright pixels, from every 9th pixel (a median needs no more)
+    paper_s = hist_percentile(hist_u8(sch[::3, ::3], bright[::3, ::3]), 50) if cv2.countNonZero(bright) > 100 else 0.0
     raw = cv2.bitwise_and(cv2.compare(sch, math.ceil(max(60.0, paper_s + 40.0)), cv2.CMP_GE), bright)
     if cv2.countNonZero(raw) < min_px:
         return []
