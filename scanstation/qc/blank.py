@@ -105,7 +105,12 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
         inner = rect_mask(h, w, m)
         margin = m
         box = (m, m, max(0, w - 2 * m), max(0, h - 2 * m)) if h > 2 * m and w > 2 * m else (0, 0, 0, 0)
-    dark_in = cv2.subtract(bg, gray, dst=np.zeros_like(gray), mask=inner)
+    dark_in = np.zeros_like(gray)
+    if margin is None:
+        cv2.subtract(bg, gray, dst=dark_in, mask=inner)
+    elif box[2]:        # a rectangle: subtract inside it only (OpenCV writes into the view)
+        roi = (slice(m, h - m), slice(m, w - m))
+        cv2.subtract(bg[roi], gray[roi], dst=dark_in[roi])
     hist = inner_hist(dark_in, 6, inner, margin)
     if hist.any():
         med, mad = median_mad_hist(hist)
@@ -120,7 +125,13 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     colour_t = min(255, paper_sat + COLOUR_EXCESS)
     sat_max = int(cv2.minMaxLoc(sat)[1])
     if sat_max >= colour_t:
-        colour = cv2.bitwise_and(cv2.compare(sat, colour_t, cv2.CMP_GE), inner)
+        if margin is None:
+            colour = cv2.bitwise_and(cv2.compare(sat, colour_t, cv2.CMP_GE), inner)
+        else:
+            colour = np.zeros_like(gray)
+            if box[2]:
+                roi = (slice(m, h - m), slice(m, w - m))
+                cv2.compare(sat[roi], colour_t, cv2.CMP_GE, dst=colour[roi])
         colour_px = cv2.countNonZero(colour)
     else:                               # no coloured pixel anywhere (most backs): nothing to mark
         colour, colour_px = np.zeros_like(gray), 0
