@@ -85,7 +85,7 @@ class BlankResult:
 
 
 def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, px_per_mm: float, *,
-             gray4: np.ndarray | None = None) -> InkMaps:
+             gray4: np.ndarray | None = None, chroma: np.ndarray | None = None) -> InkMaps:
     """Darkness against the local paper tone, the checked area, the colour mask and the thresholds.
 
     ``gray4`` is ``gray`` at a quarter size if the caller has it (the page's shared pyramid)."""
@@ -119,8 +119,10 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
         med, noise = 0.0, 2.0
     faint_t = int(max(14, med + 5 * noise + 4))
     strong_t = int(max(42, faint_t + 20))
-    b, g, r = cv2.split(bgr)
-    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    if chroma is None:
+        b, g, r = cv2.split(bgr)
+        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    sat = chroma
     paper_sat = int(hist_percentile(inner_hist(sat, 6, inner, margin), 50))
     colour_t = min(255, paper_sat + COLOUR_EXCESS)
     sat_max = int(cv2.minMaxLoc(sat)[1])

@@ -57,6 +57,7 @@ class LoadedPage:
     findings: list[Finding] = field(default_factory=list)
     _gray2: np.ndarray | None = field(default=None, repr=False)
     _gray4: np.ndarray | None = field(default=None, repr=False)
+    _chroma: np.ndarray | None = field(default=None, repr=False)
 
     # One shared pyramid for every check: each level is made once, by exact halvings (cheap).
     @property
@@ -72,6 +73,14 @@ class LoadedPage:
         if self._gray4 is None:
             self._gray4 = halve(self.gray2)
         return self._gray4
+
+    @property
+    def chroma(self) -> np.ndarray:
+        """max - min of B, G, R at the working scale: how coloured each pixel is."""
+        if self._chroma is None:
+            b, g, r = cv2.split(self.bgr)
+            self._chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+        return self._chroma
 
     @property
     def usable(self) -> bool:
@@ -205,6 +214,7 @@ def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
         raise _unreadable(page.name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
     page.bgr = arr
     page.gray = cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY)
+    page.chroma     # while the colour pixels are still in the cache
 
 
 _SOF = {0xC0, 0xC1, 0xC2}                    # baseline, extended, progressive (Huffman)

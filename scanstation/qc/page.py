@@ -166,7 +166,8 @@ class PageChecker:
         if loaded.usable:
             ppm = loaded.px_per_mm
             a.geometry = analyse_geometry(loaded.gray, ppm, loaded.gray2)
-            a.maps = blank_mod.ink_maps(loaded.bgr, loaded.gray, a.geometry.paper_mask, ppm, gray4=loaded.gray4)
+            a.maps = blank_mod.ink_maps(loaded.bgr, loaded.gray, a.geometry.paper_mask, ppm, gray4=loaded.gray4,
+                                        chroma=loaded.chroma)
             a.blank = blank_mod.classify_blank(a.maps, ppm)
             a.notes = find_sticky_notes(loaded.bgr, ppm, loaded.factor,
                                         a.geometry.size_mm[0] if a.geometry.edges_visible else None,
