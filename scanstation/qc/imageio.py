@@ -214,7 +214,7 @@ def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
         raise _unreadable(page.name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
     page.bgr = arr
     page.gray = cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY)
-    page.chroma     # while the colour pixels are still in the cache
+    _ = page.chroma     # now, while the colour pixels are still in the cache
 
 
 _SOF = {0xC0, 0xC1, 0xC2}                    # baseline, extended, progressive (Huffman)
