@@ -30,6 +30,7 @@ from scanstation.qc.fast import (
     median_mad_hist,
     ones,
     rect_mask,
+    zeros,
 )
 
 CONTENT, BLANK, UNSURE = "content", "blank", "unsure"
@@ -57,6 +58,7 @@ class InkMaps:
     marks: _Marks | None = field(default=None, repr=False)   # what classify_blank found before the front
     chroma: np.ndarray | None = field(default=None, repr=False)   # max - min of B, G, R (sticky notes reuse it)
     chroma_max: int = 255
+    dark_max: int = 255                  # the largest value of ``dark_in``
     bg: np.ndarray | None = field(default=None, repr=False)       # the paper tone, at working scale
     gray: np.ndarray | None = field(default=None, repr=False)
     _darkness: np.ndarray | None = field(default=None, repr=False)
@@ -123,9 +125,10 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
         b, g, r = cv2.split(bgr)
         chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
     sat = chroma
-    paper_sat = int(hist_percentile(inner_hist(sat, 6, inner, margin), 50))
-    colour_t = min(255, paper_sat + COLOUR_EXCESS)
     sat_max = int(cv2.minMaxLoc(sat)[1])
+    # the threshold is at least COLOUR_EXCESS: below that anywhere, the paper's own chroma does not matter
+    colour_t = (min(255, int(hist_percentile(inner_hist(sat, 6, inner, margin), 50)) + COLOUR_EXCESS)
+                if sat_max >= COLOUR_EXCESS else 255)
     if sat_max >= colour_t:
         if margin is None:
             colour = cv2.bitwise_and(cv2.compare(sat, colour_t, cv2.CMP_GE), inner)
@@ -136,9 +139,10 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
                 cv2.compare(sat[roi], colour_t, cv2.CMP_GE, dst=colour[roi])
         colour_px = cv2.countNonZero(colour)
     else:                               # no coloured pixel anywhere (most backs): nothing to mark
-        colour, colour_px = np.zeros_like(gray), 0
+        colour, colour_px = zeros(h, w), 0
     return InkMaps(dark_in, colour, inner, strong_t, faint_t, small=sm, colour_px=colour_px,
-                   inner_margin=margin, inner_box=box, chroma=sat, chroma_max=sat_max, bg=bg, gray=gray)
+                   inner_margin=margin, inner_box=box, chroma=sat, chroma_max=sat_max, bg=bg, gray=gray,
+                   dark_max=int(cv2.minMaxLoc(dark_in)[1]))
 
 
 class _Comp:
@@ -225,6 +229,10 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
     """What the page alone says: a verdict, or the marks only the front can explain."""
     ppm2 = px_per_mm * px_per_mm
     dk = maps.dark_in
+    if maps.dark_max < maps.faint_t and not maps.colour_px:
+        # nothing darker than the paper's noise and no colour (a clean blank page): nothing to look at
+        maps.ink = zeros(*dk.shape)
+        return BlankResult(BLANK, _blank_score(0, ppm2), 0.0, 0.0, ["clean"])
     strong_u8 = cv2.compare(dk, maps.strong_t, cv2.CMP_GE)
     n_strong = cv2.countNonZero(strong_u8)
     if maps.colour_px:

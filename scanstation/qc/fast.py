@@ -132,3 +132,11 @@ def frame_mask(h: int, w: int, outer: int, inner: int) -> np.ndarray:
         mask[inner:h - inner, inner:w - inner] = 0
     mask.flags.writeable = False
     return mask
+
+
+@lru_cache(maxsize=8)
+def zeros(h: int, w: int) -> np.ndarray:
+    """An all-zero uint8 mask (shared: do not modify)."""
+    mask = np.zeros((h, w), np.uint8)
+    mask.flags.writeable = False
+    return mask
