@@ -65,11 +65,11 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float, gray2: np.ndarray | Non
     centre = small[h // 5:h - h // 5:4, w // 5:w - w // 5:4]
     paper = percentile_u8(centre, 75)
     geo.paper_level = paper
-    ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
-    off = ring[np.abs(ring - paper) > 8]
+    ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    off = ring[np.abs(ring.astype(np.float32) - paper) > 8]
     if off.size < 0.03 * ring.size:
         return _no_edges(geo, gray, px_per_mm)
-    level = float(np.median(off))
+    level = percentile_u8(off, 50)
     if paper - level >= 50:
         # dark backing: Otsu separates it from the paper cleanly
         _, bg = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -77,14 +77,9 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float, gray2: np.ndarray | Non
         delta = max(3.0, abs(paper - level) / 2.0 - 1.0)
         bg = cv2.inRange(small, math.ceil(level - delta), math.floor(level + delta))   # |small - level| <= delta
     # background = backing-like pixels connected to the image border, and flat (a feeder shadow is a ramp)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg, connectivity=4)
-    border_labels = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
-    keep = [i for i in border_labels if stats[i, 4] >= 2 * sppm * sppm]
-    if not keep:
+    bgmask = _border_regions(bg, 2 * sppm * sppm)
+    if bgmask is None:
         return _no_edges(geo, gray, px_per_mm)
-    lut = np.zeros(n, np.uint8)
-    lut[keep] = 255
-    bgmask = lut[labels]
     # a backing is flat; a feeder shadow on the paper's edge is a ramp (look inside, off the outline)
     core = cv2.erode(bgmask, ones(3, 3))
     n_core = cv2.countNonZero(core)
@@ -131,6 +126,32 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float, gray2: np.ndarray | Non
     return geo
 
 
+def _border_regions(mask: np.ndarray, min_area: float) -> np.ndarray | None:
+    """The 4-connected regions of ``mask`` (0/255) that touch the image border and cover at least
+    ``min_area`` pixels, as a 0/255 mask; None when there are none. Each region is flood-filled from
+    the border (its area comes with the fill): no labelling of the whole image (text makes hundreds
+    of regions) and no statistics for regions that do not matter."""
+    work = mask.copy()
+    found = False
+    h, w = work.shape
+    while True:
+        seed = None
+        for line, at in ((work[0], lambda i: (i, 0)), (work[-1], lambda i: (i, h - 1)),
+                         (work[:, 0], lambda i: (0, i)), (work[:, -1], lambda i: (w - 1, i))):
+            idx = np.flatnonzero(line == 255)
+            if idx.size:
+                seed = at(int(idx[0]))
+                break
+        if seed is None:
+            break
+        area = cv2.floodFill(work, None, seed, 128, flags=4)[0]
+        if area >= min_area:
+            found = True
+        else:
+            cv2.floodFill(work, None, seed, 64, flags=4)
+    return cv2.compare(work, 128, cv2.CMP_EQ) if found else None
+
+
 def _no_edges(geo: PageGeometry, gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     """The sheet fills the image (auto-cropped scan): size is the image's, every pixel is paper."""
     h, w = gray.shape
@@ -164,13 +185,18 @@ def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], s
         ua = (a - p) / (np.linalg.norm(a - p) or 1)
         ub = (b - p) / (np.linalg.norm(b - p) or 1)
         inset = ua * 1.0 * sppm + ub * 1.0 * sppm     # ignore the anti-aliased outline
-        tri = np.array([p + inset, p + inset + ua * leg, p + inset + ub * leg], np.float32)
-        m = np.zeros_like(filled)
-        cv2.fillPoly(m, [np.round(tri).astype(np.int32)], 255)
-        area = np.count_nonzero(m)
+        tri = np.round(np.array([p + inset, p + inset + ua * leg, p + inset + ub * leg], np.float32)).astype(np.int32)
+        # within the triangle's bounding box (clipped to the image): same pixels as a whole-image mask
+        x0, y0 = max(int(tri[:, 0].min()), 0), max(int(tri[:, 1].min()), 0)
+        x1, y1 = min(int(tri[:, 0].max()) + 1, filled.shape[1]), min(int(tri[:, 1].max()) + 1, filled.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(m, [tri - (x0, y0)], 255)
+        area = cv2.countNonZero(m)
         if area == 0:
             continue
-        missing = np.count_nonzero((m > 0) & (filled == 0)) / area
+        missing = cv2.countNonZero(cv2.bitwise_and(m, cv2.bitwise_not(filled[y0:y1, x0:x1]))) / area
         if missing < 0.18:
             continue
         out[c] = "folded" if _looks_folded(filled, small, p, ua, ub, sppm, paper) else "missing"

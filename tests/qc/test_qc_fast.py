@@ -90,3 +90,20 @@ def test_sticky_notes_found_on_small_and_smaller_copies(dpi):
                                                                truth[1] + truth[3]), strict=True)), (n, truth)
     plain = ck.analyse(RawFrame(sp.front_page(50, dpi=dpi, letterhead=True, photo=True).image, (dpi, dpi)))
     assert plain.notes == []
+
+
+def test_border_regions_by_flood_fill_equal_labelling():
+    from scanstation.qc.geometry import _border_regions
+
+    rng = np.random.default_rng(4)
+    for trial in range(20):
+        mask = ((cv2.blur(rng.random((60, 80)).astype(np.float32), (5, 5)) > 0.55) * 255).astype(np.uint8)
+        min_area = float(rng.integers(1, 60))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
+        keep = [i for i in border if stats[i, 4] >= min_area]
+        got = _border_regions(mask, min_area)
+        if not keep:
+            assert got is None, trial
+        else:
+            assert np.array_equal(got > 0, np.isin(labels, keep)), trial
