@@ -19,7 +19,7 @@ from scanstation.compliance import ComplianceProfile, get_profile
 from scanstation.errors import UnreadableImageError
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.qc import blank as blank_mod
-from scanstation.qc.fast import hist_u8, inner_hist, ones, rank_u8
+from scanstation.qc.fast import inner_hist, ones, rank_u8
 from scanstation.qc.findings import Finding, Severity, finding
 from scanstation.qc.geometry import (
     PAPER_SIZES_MM,
@@ -373,13 +373,6 @@ def _tone_findings(name: str, gray: np.ndarray, geo: PageGeometry, maps: blank_m
                                f"{name}: the writing is very faint (contrast {peak:.0f}/255): too light a scan?",
                                f"{name}: chữ rất mờ (độ tương phản {peak:.0f}/255): ảnh quét quá sáng?"))
     return out
-
-
-def _pct(u8: np.ndarray, q: float) -> float:
-    """Percentile of uint8 values by counting (much cheaper than sorting)."""
-    if u8.size == 0:
-        return 0.0
-    return rank_u8(hist_u8(u8), q)
 
 
 def _sharpness(gray: np.ndarray, maps: blank_mod.InkMaps, verdict: str) -> float | None:
