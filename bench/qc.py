@@ -49,13 +49,17 @@ def _paired(floor_fn, qc_fn, n: int) -> tuple[float, float]:
     return min(f), min(q)
 
 
-def bench_jpeg(n: int) -> dict:
+def bench_jpeg(n: int, borders: bool = True) -> dict:
     sheet = sp.SheetSpec(sp.PageSpec(seed=11, side="front", dpi=300, letterhead=True, photo=True),
                          sp.PageSpec(seed=11, side="back", back_kind="show-through", dpi=300))
     f, b = sp.render_sheet(sheet)
     blank = sp.back_page(12, "blank", dpi=300)
     pages = {"front (text, seal, photo)": _jpeg(f.image), "blank back": _jpeg(blank.image),
              "show-through back (+front)": _jpeg(b.image)}
+    if borders:     # the scanner's backing visible around the sheet: the sheet's outline is found too
+        bf = sp.front_page(11, dpi=300, letterhead=True, photo=True, scanner_border=True)
+        bb = sp.back_page(12, "blank", dpi=300, scanner_border=True)
+        pages |= {"front, backing visible": _jpeg(bf.image), "blank back, backing visible": _jpeg(bb.image)}
     fdata = pages["front (text, seal, photo)"]
     out = {}
     for name, data in pages.items():
@@ -152,8 +156,9 @@ def main(argv: list[str]) -> int:
     n = 5 if quick else 15
     print("Per-page QC of an A4 300-dpi colour JPEG vs decoding it at 1/4 scale (the floor), one core:")
     for name, r in bench_jpeg(n).items():
+        target = "not in the target" if "backing" in name else "target <= 1.5x"
         print(f"  {name:<28} {r['kB']:>5} kB  floor {r['floor_ms']:5.1f} ms  full decode {r['full_decode_ms']:5.1f} ms"
-              f"  QC {r['qc_ms']:5.1f} ms  = {r['ratio']:.2f}x floor (target <= 1.5x)")
+              f"  QC {r['qc_ms']:5.1f} ms  = {r['ratio']:.2f}x floor ({target})")
     raw = bench_raw(n)
     print(f"Raw 300-dpi A4 frame from the scanner: QC {raw:.1f} ms (target <= 10 ms)")
     pool = bench_pool(6 if quick else 20)

@@ -22,6 +22,17 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from scanstation.qc.fast import (
+    frame_mask,
+    halve,
+    hist_percentile,
+    inner_hist,
+    median_mad_hist,
+    ones,
+    rect_mask,
+    zeros,
+)
+
 CONTENT, BLANK, UNSURE = "content", "blank", "unsure"
 
 MARGIN_MM = 3.0          # ignored band inside the sheet's edge (the edge itself, feeder shadows)
@@ -34,13 +45,31 @@ SHOW_THROUGH_EXPLAINED = 0.8
 
 @dataclass
 class InkMaps:
-    darkness: np.ndarray          # uint8, how much darker than the local paper tone
-    colour: np.ndarray            # bool, coloured ink
-    inner: np.ndarray             # uint8 mask of the sheet minus a margin
+    dark_in: np.ndarray           # uint8, how much darker than the local paper tone, within ``inner`` (0 outside)
+    colour: np.ndarray            # uint8 mask (255) of coloured ink, within ``inner``
+    inner: np.ndarray             # uint8 mask of the sheet minus a margin (shared: do not modify)
     strong_t: int
     faint_t: int
     ink: np.ndarray | None = None  # uint8 mask of strong or coloured ink (for skew, sharpness, match)
     small: np.ndarray | None = None  # the grey page at 1/4 of the working scale (thumbnails)
+    colour_px: int = 0                   # pixels of coloured ink
+    inner_margin: int | None = None      # ``inner`` is the image minus this margin (no sheet outline seen)
+    inner_box: tuple[int, int, int, int] = (0, 0, 0, 0)   # bounding rectangle of ``inner``
+    marks: _Marks | None = field(default=None, repr=False)   # what classify_blank found before the front
+    chroma: np.ndarray | None = field(default=None, repr=False)   # max - min of B, G, R (sticky notes reuse it)
+    chroma_max: int = 255
+    dark_max: int = 255                  # the largest value of ``dark_in``
+    bg: np.ndarray | None = field(default=None, repr=False)       # the paper tone, at working scale
+    gray: np.ndarray | None = field(default=None, repr=False)
+    _darkness: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def darkness(self) -> np.ndarray:
+        """Darkness over the whole image (margin and scanner background too): made when first asked."""
+        if self._darkness is None:
+            self._darkness = (cv2.subtract(self.bg, self.gray) if self.bg is not None and self.gray is not None
+                              else self.dark_in)
+        return self._darkness
 
 
 @dataclass
@@ -57,54 +86,81 @@ class BlankResult:
         return {"verdict": self.verdict, "score": round(self.score, 3)}
 
 
-def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, px_per_mm: float) -> InkMaps:
+def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, px_per_mm: float, *,
+             gray4: np.ndarray | None = None, chroma: np.ndarray | None = None) -> InkMaps:
+    """Darkness against the local paper tone, the checked area, the colour mask and the thresholds.
+
+    ``gray4`` is ``gray`` at a quarter size if the caller has it (the page's shared pyramid)."""
     h, w = gray.shape
     f = 4
-    sm = shrink(gray, f)
+    sm = gray4 if gray4 is not None else halve(halve(gray))
     k = max(3, int(round(7.0 * px_per_mm / f)) | 1)
-    bg = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, ones(k, k))
     bg = cv2.blur(bg, (3, 3))
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    darkness = cv2.subtract(bg, gray)
     m = max(1, int(round(MARGIN_MM * px_per_mm)))
     if paper_mask is not None:
-        inner = cv2.erode(paper_mask, np.ones((2 * m + 1, 2 * m + 1), np.uint8))
+        inner = cv2.erode(paper_mask, ones(2 * m + 1, 2 * m + 1))
+        margin = None
+        box = cv2.boundingRect(inner)
     else:
-        inner = np.zeros_like(gray)
-        inner[m:h - m, m:w - m] = 255
-    sel = inner[::6, ::6] > 0
-    sample = darkness[::6, ::6][sel]
-    if sample.size:
-        med = float(np.median(sample))
-        noise = 1.4826 * float(np.median(np.abs(sample.astype(np.float32) - med)))
+        inner = rect_mask(h, w, m)
+        margin = m
+        box = (m, m, max(0, w - 2 * m), max(0, h - 2 * m)) if h > 2 * m and w > 2 * m else (0, 0, 0, 0)
+    dark_in = np.zeros_like(gray)
+    if margin is None:
+        cv2.subtract(bg, gray, dst=dark_in, mask=inner)
+    elif box[2]:        # a rectangle: subtract inside it only (OpenCV writes into the view)
+        roi = (slice(m, h - m), slice(m, w - m))
+        cv2.subtract(bg[roi], gray[roi], dst=dark_in[roi])
+    hist = inner_hist(dark_in, 6, inner, margin)
+    if hist.any():
+        med, mad = median_mad_hist(hist)
+        noise = 1.4826 * mad
     else:
         med, noise = 0.0, 2.0
     faint_t = int(max(14, med + 5 * noise + 4))
     strong_t = int(max(42, faint_t + 20))
-    b, g, r = cv2.split(bgr)
-    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
-    ps = sat[::6, ::6][sel]
-    paper_sat = int(np.median(ps)) if ps.size else 0
-    colour = cv2.compare(sat, min(255, paper_sat + COLOUR_EXCESS), cv2.CMP_GE)
-    colour = cv2.bitwise_and(colour, inner)
-    return InkMaps(darkness, colour > 0, inner, strong_t, faint_t, small=sm)
+    if chroma is None:
+        b, g, r = cv2.split(bgr)
+        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    sat = chroma
+    sat_max = int(cv2.minMaxLoc(sat)[1])
+    # the threshold is at least COLOUR_EXCESS: below that anywhere, the paper's own chroma does not matter
+    colour_t = (min(255, int(hist_percentile(inner_hist(sat, 6, inner, margin), 50)) + COLOUR_EXCESS)
+                if sat_max >= COLOUR_EXCESS else 255)
+    if sat_max >= colour_t:
+        if margin is None:
+            colour = cv2.bitwise_and(cv2.compare(sat, colour_t, cv2.CMP_GE), inner)
+        else:
+            colour = np.zeros_like(gray)
+            if box[2]:
+                roi = (slice(m, h - m), slice(m, w - m))
+                cv2.compare(sat[roi], colour_t, cv2.CMP_GE, dst=colour[roi])
+        colour_px = cv2.countNonZero(colour)
+    else:                               # no coloured pixel anywhere (most backs): nothing to mark
+        colour, colour_px = zeros(h, w), 0
+    return InkMaps(dark_in, colour, inner, strong_t, faint_t, small=sm, colour_px=colour_px,
+                   inner_margin=margin, inner_box=box, chroma=sat, chroma_max=sat_max, bg=bg, gray=gray,
+                   dark_max=int(cv2.minMaxLoc(dark_in)[1]))
 
 
-def shrink(img: np.ndarray, f: int) -> np.ndarray:
-    """Area-average by an integer factor (cropping to a multiple of it keeps OpenCV on its fast path)."""
-    h, w = img.shape[:2]
-    hh, ww = max(h // f, 1), max(w // f, 1)
-    return cv2.resize(img[:hh * f, :ww * f], (ww, hh), interpolation=cv2.INTER_AREA)
-
-
-@dataclass
 class _Comp:
-    x: int
-    y: int
-    w: int
-    h: int
-    area: int
-    cnt: np.ndarray
+    """One blob of a binary mask: its bounding box and outline (its area is counted when asked)."""
+
+    __slots__ = ("x", "y", "w", "h", "cnt", "_full", "_area")
+
+    def __init__(self, x: int, y: int, w: int, h: int, cnt: np.ndarray, full: np.ndarray) -> None:
+        self.x, self.y, self.w, self.h, self.cnt, self._full = x, y, w, h, cnt, full
+        self._area = -1
+
+    @property
+    def area(self) -> int:
+        if self._area < 0:
+            w, h = self.w, self.h
+            self._area = (cv2.countNonZero(self._full[self.y:self.y + h, self.x:self.x + w]) if w * h > 4
+                          else w * h)
+        return self._area
 
     def mask(self, full: np.ndarray) -> np.ndarray:
         """This component's pixels (bbox-sized bool) within ``full`` (its binary mask)."""
@@ -116,93 +172,39 @@ class _Comp:
 def _components(mask: np.ndarray) -> list[_Comp]:
     """Blobs of a sparse binary mask by their outer contours: much cheaper than labelling with stats."""
     cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out = []
-    for c in cnts:
-        x, y, w, h = cv2.boundingRect(c)
-        area = cv2.countNonZero(mask[y:y + h, x:x + w]) if w * h > 4 else w * h
-        out.append(_Comp(x, y, w, h, area, c))
-    return out
+    return [_Comp(*cv2.boundingRect(c), c, mask) for c in cnts]
 
 
 FAST_CONTENT_MM2 = 400.0   # real ink over this area: content, whatever holes, shadows or dust add
 
 
+@dataclass
+class _Marks:
+    """Marks left unexplained by the page alone, kept for the front's verdict on show-through."""
+
+    strong: np.ndarray
+    faint: np.ndarray
+    weak: list[_Comp]
+    faint_comps: list[_Comp]
+    reasons: set[str]
+
+
 def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | None = None,
                    front_loader=None) -> BlankResult:
-    """Verdict from the ink maps. ``front_loader()`` returns the mirrored front's ink mask when asked."""
+    """Verdict from the ink maps. ``front_loader()`` returns the mirrored front's ink mask when asked.
+
+    Called again with the front, it reuses what the first call found (``maps.marks``)."""
     ppm2 = px_per_mm * px_per_mm
-    strong_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, maps.strong_t, cv2.CMP_GE), maps.inner)
-    colour_u8 = maps.colour.view(np.uint8) * 255
-    strong_u8 = cv2.bitwise_or(strong_u8, colour_u8)
-    maps.ink = strong_u8
-    # Fast path (an ordinary text page): plenty of real ink or colour, no need to look closer.
-    real_u8 = cv2.bitwise_and(cv2.compare(maps.darkness, REAL_INK, cv2.CMP_GE), maps.inner)
-    real_area = (cv2.countNonZero(real_u8) + cv2.countNonZero(colour_u8)) / ppm2
-    if real_area >= FAST_CONTENT_MM2:
-        return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
-                           ["ink"], cv2.countNonZero(colour_u8) / ppm2 >= 10)
-    comps = _components(strong_u8)
-    speck = SPECK_MM * px_per_mm
-    reasons: set[str] = set()
-    real_px, weak = 0, []
-    coloured = False
-    h, w = strong_u8.shape
-    bx, by, bw_, bh_ = cv2.boundingRect(maps.inner)
-    box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, w, h)
-    bands = _EdgeBands(maps.inner, px_per_mm)
-    for c in comps:
-        x, y, bw, bh, area = c.x, c.y, c.w, c.h, c.area
-        if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
-                                           and area >= 0.45 * bw * bh):
-            reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
-            continue
-        if _punch_hole(x, y, bw, bh, area, box, px_per_mm):
-            reasons.add("punch_holes")
-            continue
-        if _edge_shadow(x, y, bw, bh, area, box, px_per_mm):
-            reasons.add("edge_shadow")
-            continue
-        if _streak(bw, bh, box, px_per_mm):
-            reasons.add("streak")
-            continue
-        comp_slice = c.mask(strong_u8)
-        if bands.shadow(c, comp_slice, maps.darkness):
-            reasons.add("edge_shadow")
-            continue
-        if np.count_nonzero(maps.colour[y:y + bh, x:x + bw] & comp_slice) >= max(4, 0.2 * area):
-            coloured = True
-            real_px += area
-            continue
-        peak = int(maps.darkness[y:y + bh, x:x + bw][comp_slice].max(initial=0))
-        if peak >= REAL_INK:
-            real_px += area
-        else:
-            weak.append(c)
+    marks = maps.marks
+    if marks is None:
+        first = _page_marks(maps, px_per_mm)
+        if isinstance(first, BlankResult):
+            return first
+        marks = maps.marks = first
+    strong_u8, faint, weak, faint_comps = marks.strong, marks.faint, marks.weak, marks.faint_comps
+    reasons = set(marks.reasons)
     weak_px = int(sum(c.area for c in weak))
-    if real_px / ppm2 >= 1.0:
-        ink_mm2 = (real_px + weak_px) / ppm2
-        return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, 0.0,
-                           sorted(reasons | ({"colour_ink"} if coloured else {"ink"})), coloured)
-    faint = cv2.bitwise_and(cv2.compare(maps.darkness, maps.faint_t, cv2.CMP_GE), maps.inner)
-    faint = cv2.bitwise_and(faint, cv2.bitwise_not(strong_u8))
-    faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    faint_comps = [c for c in _components(faint)
-                   if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm)
-                   and not _edge_shadow(c.x, c.y, c.w, c.h, c.area, box, px_per_mm)
-                   and not _streak(c.w, c.h, box, px_per_mm)]
-    kept_faint = []
-    for c in faint_comps:
-        if bands.shadow(c, c.mask(faint), maps.darkness):
-            reasons.add("edge_shadow")
-        else:
-            kept_faint.append(c)
-    faint_comps = kept_faint
     faint_px = int(sum(c.area for c in faint_comps))
-    suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
-    if not suspicious:
-        if not reasons and cv2.countNonZero(faint) == 0:
-            reasons.add("clean")
-        return BlankResult(BLANK, _blank_score(weak_px + faint_px, ppm2), 0.0, faint_px / ppm2, sorted(reasons))
     # Marks that might be show-through: ask the front of the sheet (costly: only here).
     explain = front_loader() if front_loader is not None else front_ink
     if explain is None:
@@ -221,6 +223,95 @@ def classify_blank(maps: InkMaps, px_per_mm: float, *, front_ink: np.ndarray | N
                            show_through_checked=True)
     return BlankResult(BLANK, _blank_score(un_weak + un_faint, ppm2) - 0.05, 0.0, un_faint / ppm2,
                        sorted(reasons), show_through_checked=True)
+
+
+def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
+    """What the page alone says: a verdict, or the marks only the front can explain."""
+    ppm2 = px_per_mm * px_per_mm
+    dk = maps.dark_in
+    if maps.dark_max < maps.faint_t and not maps.colour_px:
+        # nothing darker than the paper's noise and no colour (a clean blank page): nothing to look at
+        maps.ink = zeros(*dk.shape)
+        return BlankResult(BLANK, _blank_score(0, ppm2), 0.0, 0.0, ["clean"])
+    strong_u8 = cv2.compare(dk, maps.strong_t, cv2.CMP_GE)
+    n_strong = cv2.countNonZero(strong_u8)
+    if maps.colour_px:
+        strong_u8 = cv2.bitwise_or(strong_u8, maps.colour)
+    maps.ink = strong_u8
+    # Fast path (an ordinary text page): plenty of real ink or colour, no need to look closer.
+    # (Real ink is strong ink too unless the paper is noisy: then too little strong ink says no.)
+    if maps.strong_t > REAL_INK or (n_strong + maps.colour_px) / ppm2 >= FAST_CONTENT_MM2:
+        real_area = (cv2.countNonZero(cv2.compare(dk, REAL_INK, cv2.CMP_GE)) + maps.colour_px) / ppm2
+        if real_area >= FAST_CONTENT_MM2:
+            return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
+                               ["ink"], maps.colour_px / ppm2 >= 10)
+    comps = _components(strong_u8) if n_strong or maps.colour_px else []
+    speck = SPECK_MM * px_per_mm
+    reasons: set[str] = set()
+    real_px, weak = 0, []
+    coloured = False
+    bx, by, bw_, bh_ = maps.inner_box
+    box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, *strong_u8.shape[::-1])
+    bands = _EdgeBands(maps.inner, px_per_mm, maps.inner_margin)
+    for c in comps:
+        x, y, bw, bh = c.x, c.y, c.w, c.h
+        if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
+                                           and c.area >= 0.45 * bw * bh):
+            reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
+            continue
+        area = c.area
+        if _punch_hole(x, y, bw, bh, area, box, px_per_mm):
+            reasons.add("punch_holes")
+            continue
+        if _edge_shadow(x, y, bw, bh, area, box, px_per_mm):
+            reasons.add("edge_shadow")
+            continue
+        if _streak(bw, bh, box, px_per_mm):
+            reasons.add("streak")
+            continue
+        comp_slice = c.mask(strong_u8)
+        if bands.shadow(c, comp_slice, dk):
+            reasons.add("edge_shadow")
+            continue
+        if maps.colour_px and np.count_nonzero(maps.colour[y:y + bh, x:x + bw][comp_slice]) >= max(4, 0.2 * area):
+            coloured = True
+            real_px += area
+            continue
+        peak = int(dk[y:y + bh, x:x + bw][comp_slice].max(initial=0))
+        if peak >= REAL_INK:
+            real_px += area
+        else:
+            weak.append(c)
+    weak_px = int(sum(c.area for c in weak))
+    if real_px / ppm2 >= 1.0:
+        ink_mm2 = (real_px + weak_px) / ppm2
+        return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, 0.0,
+                           sorted(reasons | ({"colour_ink"} if coloured else {"ink"})), coloured)
+    # faint: darker than the paper's noise, not strong, not coloured (all within ``inner``)
+    faint = cv2.inRange(dk, maps.faint_t, maps.strong_t - 1)
+    if maps.colour_px:
+        faint = cv2.subtract(faint, maps.colour)
+    faint_comps: list[_Comp] = []
+    faint_any = cv2.countNonZero(faint) > 0
+    if faint_any:
+        faint = cv2.morphologyEx(faint, cv2.MORPH_OPEN, ones(2, 2))
+        faint_any = cv2.countNonZero(faint) > 0
+    if faint_any:
+        for c in _components(faint):
+            if (c.w >= 1.5 * px_per_mm or c.h >= 1.5 * px_per_mm) \
+                    and not _edge_shadow(c.x, c.y, c.w, c.h, 0, box, px_per_mm) \
+                    and not _streak(c.w, c.h, box, px_per_mm):
+                if bands.shadow(c, None, dk, faint):
+                    reasons.add("edge_shadow")
+                else:
+                    faint_comps.append(c)
+    faint_px = int(sum(c.area for c in faint_comps))
+    suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
+    if not suspicious:
+        if not reasons and not faint_any:
+            reasons.add("clean")
+        return BlankResult(BLANK, _blank_score(weak_px + faint_px, ppm2), 0.0, faint_px / ppm2, sorted(reasons))
+    return _Marks(strong_u8, faint, weak, faint_comps, reasons)
 
 
 def _unexplained(comps: list[_Comp], full: np.ndarray, explain: np.ndarray) -> int:
@@ -258,23 +349,37 @@ class _EdgeBands:
     """Feeder shadows hug the sheet's edge: marks that touch the checked area's border and stay within
     a few millimetres of it, and are not dark ink, are shadow residue (strong ink there is kept)."""
 
-    def __init__(self, inner: np.ndarray, ppm: float) -> None:
+    def __init__(self, inner: np.ndarray, ppm: float, margin: int | None = None) -> None:
         self.inner = inner
         self.ppm = ppm
+        self.margin = margin        # ``inner`` is a plain rectangle inside this margin: bands are frames
         self._band = self._touch = None
 
     def _masks(self):
         if self._band is None:
             k6 = max(3, int(round(6 * self.ppm)) | 1)
             k1 = 5
-            self._band = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k6, k6), np.uint8)))
-            self._touch = cv2.subtract(self.inner, cv2.erode(self.inner, np.ones((k1, k1), np.uint8)))
+            if self.margin is not None:
+                h, w = self.inner.shape
+                m = self.margin
+                self._band = frame_mask(h, w, m, m + k6 // 2)
+                self._touch = frame_mask(h, w, m, m + k1 // 2)
+            else:
+                self._band = cv2.subtract(self.inner, cv2.erode(self.inner, ones(k6, k6)))
+                self._touch = cv2.subtract(self.inner, cv2.erode(self.inner, ones(k1, k1)))
         return self._band, self._touch
 
-    def shadow(self, c: _Comp, comp: np.ndarray, darkness: np.ndarray) -> bool:
+    def shadow(self, c: _Comp, comp: np.ndarray | None, darkness: np.ndarray,
+               full: np.ndarray | None = None) -> bool:
+        """Is component ``c`` (its pixels ``comp``, or drawn from ``full`` when needed) a shadow band?"""
         band, touch = self._masks()
         sl = (slice(c.y, c.y + c.h), slice(c.x, c.x + c.w))
-        if not np.any(comp & (touch[sl] > 0)):
+        t = touch[sl]
+        if not t.any():
+            return False
+        if comp is None:
+            comp = c.mask(full)
+        if not np.any(comp & (t > 0)):
             return False
         n = int(np.count_nonzero(comp & (self.inner[sl] > 0)))
         if np.count_nonzero(comp & (band[sl] > 0)) < 0.9 * n:
@@ -313,16 +418,28 @@ def front_ink_mirrored(front_maps: InkMaps, back_darkness: np.ndarray, px_per_mm
     if src.shape != back_darkness.shape:
         src = cv2.resize(src, (back_darkness.shape[1], back_darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
     # registration at half size (a shift is all we need), applied at full size
-    tgt = cv2.GaussianBlur(shrink(back_darkness, 2).astype(np.float32), (0, 0), 1.0)
+    tgt = cv2.GaussianBlur(halve(back_darkness).astype(np.float32), (0, 0), 1.0)
     best = None
     for flip in (1, 0):
         m = cv2.flip(src, flip)
-        small = cv2.GaussianBlur(shrink(m, 2).astype(np.float32), (0, 0), 1.0)
+        small = cv2.GaussianBlur(halve(m).astype(np.float32), (0, 0), 1.0)
         (dx, dy), resp = cv2.phaseCorrelate(small, tgt)
         if best is None or resp > best[0]:
             best = (resp, dx * 2, dy * 2, m)
     _, dx, dy, m = best
-    shift = np.float32([[1, 0, dx], [0, 1, dy]])
-    moved = cv2.warpAffine(m, shift, (m.shape[1], m.shape[0]), flags=cv2.INTER_NEAREST)
+    moved = _shift(m, dx, dy)
     k = max(3, int(round(2.0 * px_per_mm)) | 1)
-    return cv2.dilate(moved, np.ones((k, k), np.uint8))
+    return cv2.dilate(moved, ones(k, k))
+
+
+def _shift(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """``img`` moved by (dx, dy) rounded to whole pixels, zeros where nothing moved in: what a nearest-
+    neighbour warp does, by copying rows (a warp costs ~10x more)."""
+    h, w = img.shape
+    sx, sy = int(np.floor(dx + 0.5)), int(np.floor(dy + 0.5))
+    out = np.zeros_like(img)
+    if abs(sx) >= w or abs(sy) >= h:
+        return out
+    out[max(sy, 0):h + min(sy, 0), max(sx, 0):w + min(sx, 0)] = img[max(-sy, 0):h - max(sy, 0),
+                                                                    max(-sx, 0):w - max(sx, 0)]
+    return out

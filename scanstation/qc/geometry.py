@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from scanstation.qc.blank import shrink
+from scanstation.qc.fast import halve, ones, percentile_u8
 
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
     "A3": (297.0, 420.0), "A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0),
@@ -55,42 +55,40 @@ def nearest_paper(size_mm: tuple[float, float]) -> tuple[str, float]:
     return best[0], abs(best[1][0] - size_mm[0]) + abs(best[1][1] - size_mm[1])
 
 
-def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
-    """Find the sheet on the working-scale grey image (see module doc)."""
+def analyse_geometry(gray: np.ndarray, px_per_mm: float, gray2: np.ndarray | None = None) -> PageGeometry:
+    """Find the sheet on the working-scale grey image (see module doc); ``gray2``: it at half size."""
     h0, w0 = gray.shape
-    small = cv2.blur(shrink(gray, 2), (3, 3))
+    small = cv2.blur(halve(gray) if gray2 is None else gray2, (3, 3))
     sppm = px_per_mm / 2.0
     geo = PageGeometry()
     h, w = small.shape
     centre = small[h // 5:h - h // 5:4, w // 5:w - w // 5:4]
-    paper = float(np.percentile(centre, 75))
+    paper = percentile_u8(centre, 75)
     geo.paper_level = paper
-    ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
-    off = ring[np.abs(ring - paper) > 8]
+    ring = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    off = ring[np.abs(ring.astype(np.float32) - paper) > 8]
     if off.size < 0.03 * ring.size:
         return _no_edges(geo, gray, px_per_mm)
-    level = float(np.median(off))
+    level = percentile_u8(off, 50)
     if paper - level >= 50:
         # dark backing: Otsu separates it from the paper cleanly
         _, bg = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     else:
         delta = max(3.0, abs(paper - level) / 2.0 - 1.0)
-        bg = (np.abs(small.astype(np.float32) - level) <= delta).astype(np.uint8) * 255
+        bg = cv2.inRange(small, math.ceil(level - delta), math.floor(level + delta))   # |small - level| <= delta
     # background = backing-like pixels connected to the image border, and flat (a feeder shadow is a ramp)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg, connectivity=4)
-    border_labels = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
-    keep = [i for i in border_labels if stats[i, 4] >= 2 * sppm * sppm]
-    if not keep:
+    bgmask = _border_regions(bg, 2 * sppm * sppm)
+    if bgmask is None:
         return _no_edges(geo, gray, px_per_mm)
-    bgmask = np.isin(labels, keep)
     # a backing is flat; a feeder shadow on the paper's edge is a ramp (look inside, off the outline)
-    core = cv2.erode(bgmask.view(np.uint8), np.ones((3, 3), np.uint8))
-    vals = small[core > 0]
-    if vals.size < 2 * sppm * sppm:
+    core = cv2.erode(bgmask, ones(3, 3))
+    n_core = cv2.countNonZero(core)
+    if n_core < 2 * sppm * sppm:
         return _no_edges(geo, gray, px_per_mm)
-    if np.count_nonzero(np.abs(vals.astype(np.float32) - level) <= 12) < 0.75 * vals.size:
+    flat = cv2.inRange(small, math.ceil(level - 12), math.floor(level + 12))
+    if cv2.countNonZero(cv2.bitwise_and(flat, core)) < 0.75 * n_core:
         return _no_edges(geo, gray, px_per_mm)
-    binar = (~bgmask).astype(np.uint8) * 255
+    binar = cv2.bitwise_not(bgmask)
     contours, _ = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return _no_edges(geo, gray, px_per_mm)
@@ -128,6 +126,32 @@ def analyse_geometry(gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     return geo
 
 
+def _border_regions(mask: np.ndarray, min_area: float) -> np.ndarray | None:
+    """The 4-connected regions of ``mask`` (0/255) that touch the image border and cover at least
+    ``min_area`` pixels, as a 0/255 mask; None when there are none. Each region is flood-filled from
+    the border (its area comes with the fill): no labelling of the whole image (text makes hundreds
+    of regions) and no statistics for regions that do not matter."""
+    work = mask.copy()
+    found = False
+    h, w = work.shape
+    while True:
+        seed = None
+        for line, at in ((work[0], lambda i: (i, 0)), (work[-1], lambda i: (i, h - 1)),
+                         (work[:, 0], lambda i: (0, i)), (work[:, -1], lambda i: (w - 1, i))):
+            idx = np.flatnonzero(line == 255)
+            if idx.size:
+                seed = at(int(idx[0]))
+                break
+        if seed is None:
+            break
+        area = cv2.floodFill(work, None, seed, 128, flags=4)[0]
+        if area >= min_area:
+            found = True
+        else:
+            cv2.floodFill(work, None, seed, 64, flags=4)
+    return cv2.compare(work, 128, cv2.CMP_EQ) if found else None
+
+
 def _no_edges(geo: PageGeometry, gray: np.ndarray, px_per_mm: float) -> PageGeometry:
     """The sheet fills the image (auto-cropped scan): size is the image's, every pixel is paper."""
     h, w = gray.shape
@@ -135,7 +159,7 @@ def _no_edges(geo: PageGeometry, gray: np.ndarray, px_per_mm: float) -> PageGeom
     geo.size_mm = (min(w, h) / px_per_mm, max(w, h) / px_per_mm)
     geo.landscape = w > h
     geo.paper_mask = None
-    geo.paper_level = float(np.percentile(gray[:: 4, :: 4], 75))
+    geo.paper_level = percentile_u8(gray[::4, ::4], 75)
     return geo
 
 
@@ -161,13 +185,18 @@ def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], s
         ua = (a - p) / (np.linalg.norm(a - p) or 1)
         ub = (b - p) / (np.linalg.norm(b - p) or 1)
         inset = ua * 1.0 * sppm + ub * 1.0 * sppm     # ignore the anti-aliased outline
-        tri = np.array([p + inset, p + inset + ua * leg, p + inset + ub * leg], np.float32)
-        m = np.zeros_like(filled)
-        cv2.fillPoly(m, [np.round(tri).astype(np.int32)], 255)
-        area = np.count_nonzero(m)
+        tri = np.round(np.array([p + inset, p + inset + ua * leg, p + inset + ub * leg], np.float32)).astype(np.int32)
+        # within the triangle's bounding box (clipped to the image): same pixels as a whole-image mask
+        x0, y0 = max(int(tri[:, 0].min()), 0), max(int(tri[:, 1].min()), 0)
+        x1, y1 = min(int(tri[:, 0].max()) + 1, filled.shape[1]), min(int(tri[:, 1].max()) + 1, filled.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(m, [tri - (x0, y0)], 255)
+        area = cv2.countNonZero(m)
         if area == 0:
             continue
-        missing = np.count_nonzero((m > 0) & (filled == 0)) / area
+        missing = cv2.countNonZero(cv2.bitwise_and(m, cv2.bitwise_not(filled[y0:y1, x0:x1]))) / area
         if missing < 0.18:
             continue
         out[c] = "folded" if _looks_folded(filled, small, p, ua, ub, sppm, paper) else "missing"
@@ -209,10 +238,10 @@ def skew_from_text(ink: np.ndarray, px_per_mm: float) -> float | None:
     """Text-line angle from an ink mask: smear words into lines, fit each long line, take the median."""
     if cv2.countNonZero(ink) < 50:
         return None
-    ink = cv2.compare(shrink(ink, 2), 40, cv2.CMP_GE)     # half size: lines are long, cost is area
+    ink = cv2.compare(halve(ink), 40, cv2.CMP_GE)     # half size: lines are long, cost is area
     px_per_mm = px_per_mm / 2
     k = max(3, int(round(4 * px_per_mm)))
-    lines = cv2.dilate(ink, np.ones((1, k), np.uint8))
+    lines = cv2.dilate(ink, ones(1, k))
     cnts, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     angles, weights = [], []
     min_len = 30 * px_per_mm

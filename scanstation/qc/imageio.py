@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from scanstation.errors import UnreadableImageError
+from scanstation.qc.fast import halve
 from scanstation.qc.findings import Finding, Severity, finding
 
 WORK_DPI = 75                      # the resolution the checks are tuned for
@@ -54,6 +55,32 @@ class LoadedPage:
     bgr: np.ndarray | None = None       # working-scale colour, uint8 BGR
     gray: np.ndarray | None = None      # working-scale luma, uint8
     findings: list[Finding] = field(default_factory=list)
+    _gray2: np.ndarray | None = field(default=None, repr=False)
+    _gray4: np.ndarray | None = field(default=None, repr=False)
+    _chroma: np.ndarray | None = field(default=None, repr=False)
+
+    # One shared pyramid for every check: each level is made once, by exact halvings (cheap).
+    @property
+    def gray2(self) -> np.ndarray:
+        """Luma at half the working scale."""
+        if self._gray2 is None:
+            self._gray2 = halve(self.gray)
+        return self._gray2
+
+    @property
+    def gray4(self) -> np.ndarray:
+        """Luma at a quarter of the working scale."""
+        if self._gray4 is None:
+            self._gray4 = halve(self.gray2)
+        return self._gray4
+
+    @property
+    def chroma(self) -> np.ndarray:
+        """max - min of B, G, R at the working scale: how coloured each pixel is."""
+        if self._chroma is None:
+            b, g, r = cv2.split(self.bgr)
+            self._chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+        return self._chroma
 
     @property
     def usable(self) -> bool:
@@ -141,6 +168,15 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
             raise _unreadable(name, e.strerror or str(e), "không mở được tệp") from e
     if not data:
         raise _unreadable(name, "the file is empty", "tệp rỗng")
+    facts = _jpeg_facts(data)
+    if facts is not None:     # an ordinary JPEG: its markers say all Pillow would (and cost far less to read)
+        width, height, mode, dpi = facts
+        page = LoadedPage(name=name, format="JPEG", width=width, height=height, dpi=dpi, mode=mode)
+        if not _size_findings(page):
+            return page
+        page.factor = _factor_for(page.width, page.height, page.dpi)
+        _decode_jpeg(page, data)
+        return page
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -159,19 +195,87 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
         return page
     page.factor = _factor_for(page.width, page.height, page.dpi)
     if im.format == "JPEG":
-        if not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
-            raise _unreadable(name, "the JPEG file is truncated (no end marker)", "tệp JPEG bị cắt cụt")
-        flags = _REDUCED_COLOR[page.factor]
-        if b"Exif" in data[:4096]:
-            flags |= cv2.IMREAD_IGNORE_ORIENTATION   # QC sees the pixels as stored, like the PDF will
-        arr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-        if arr is None:
-            raise _unreadable(name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
-        page.bgr = arr
-    else:
-        page.bgr = _halve_to(_decode_other(im, data, name), page.factor)
+        _decode_jpeg(page, data)
+        return page
+    page.bgr = _halve_to(_decode_other(im, data, name), page.factor)
     page.gray = cv2.cvtColor(page.bgr, cv2.COLOR_BGR2GRAY)
     return page
+
+
+def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
+    """One decode, in colour, straight at the working scale; luma is derived from it."""
+    if not data[-64:].rstrip(b"\x00\r\n ").endswith(b"\xff\xd9") and \
+            not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+        raise _unreadable(page.name, "the JPEG file is truncated (no end marker)", "tệp JPEG bị cắt cụt")
+    # QC sees the pixels as stored, like the PDF will (and OpenCV skips looking for an orientation)
+    flags = _REDUCED_COLOR[page.factor] | cv2.IMREAD_IGNORE_ORIENTATION
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if arr is None:
+        raise _unreadable(page.name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
+    page.bgr = arr
+    page.gray = cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY)
+    _ = page.chroma     # now, while the colour pixels are still in the cache
+
+
+_SOF = {0xC0, 0xC1, 0xC2}                    # baseline, extended, progressive (Huffman)
+_JPEG_MODES = {1: "L", 3: "RGB", 4: "CMYK"}
+
+
+def _jpeg_facts(data: bytes) -> tuple[int, int, str, tuple[int, int] | None] | None:
+    """Size, mode and dpi of an ordinary JPEG from its markers, as Pillow would report them.
+
+    None for anything out of the ordinary (not a JPEG, an unusual frame type or depth, a resolution
+    only in EXIF, damaged markers, a size Pillow would refuse): then Pillow reads the file.
+    """
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    n = len(data)
+    i = 2
+    dpi: tuple[float, float] | None = None
+    exif = False
+    sof: tuple[int, int, int] | None = None
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:          # fill byte
+            i += 1
+            continue
+        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        length = (data[i + 2] << 8) | data[i + 3]
+        if length < 2 or i + 2 + length > n:
+            return None
+        seg = data[i + 4:i + 2 + length]
+        if marker == 0xE0 and seg[:4] == b"JFIF" and len(seg) >= 12:
+            unit = seg[7]
+            density = ((seg[8] << 8) | seg[9], (seg[10] << 8) | seg[11])
+            if unit == 1:
+                dpi = (float(density[0]), float(density[1]))
+            elif unit == 2:
+                dpi = (density[0] * 2.54, density[1] * 2.54)
+        elif marker == 0xE1 and seg[:6] == b"Exif\x00\x00":
+            exif = True
+        elif 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if marker not in _SOF or len(seg) < 6 or sof is not None:
+                return None
+            sof = ((seg[3] << 8) | seg[4], (seg[1] << 8) | seg[2], seg[5])
+            if seg[0] != 8:
+                return None
+        elif marker == 0xDA:        # start of scan: the header is over
+            break
+        i += 2 + length
+    else:
+        return None
+    if sof is None or sof[2] not in _JPEG_MODES or sof[0] < 1 or sof[1] < 1:
+        return None
+    if dpi is None and exif:        # Pillow would look for the resolution in EXIF
+        return None
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit and sof[0] * sof[1] > limit:
+        return None
+    return sof[0], sof[1], _JPEG_MODES[sof[2]], _dpi_from_info({"dpi": dpi} if dpi else {})
 
 
 def _bits(im: Image.Image, data: bytes) -> int:

@@ -36,10 +36,11 @@ def thumbnail(gray: np.ndarray) -> np.ndarray:
     h, w = gray.shape
     f = max(1, min(h // 64, w // 48))
     small = cv2.resize(gray[:h // f * f, :w // f * f], (w // f, h // f), interpolation=cv2.INTER_AREA)
-    t = cv2.resize(small, (48, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
-    t -= t.mean()
-    n = float(np.linalg.norm(t))
-    return (t / n if n > 1e-6 else t).astype(np.float16)
+    t = cv2.resize(small, (48, 64), interpolation=cv2.INTER_AREA)
+    mean, sd = cv2.meanStdDev(t)                      # one pass in C (numpy's mean and norm cost ~5x more)
+    n = float(sd[0, 0]) * float(np.sqrt(t.size))      # the norm of t - mean
+    c = t.astype(np.float32) - np.float32(mean[0, 0])
+    return (c * np.float32(1.0 / n) if n > 1e-6 else c).astype(np.float16)
 
 
 def thumb_similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -19,6 +19,7 @@ from scanstation.compliance import ComplianceProfile, get_profile
 from scanstation.errors import UnreadableImageError
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.qc import blank as blank_mod
+from scanstation.qc.fast import inner_hist, ones, rank_u8
 from scanstation.qc.findings import Finding, Severity, finding
 from scanstation.qc.geometry import (
     PAPER_SIZES_MM,
@@ -87,8 +88,15 @@ class PageAnalysis:
     maps: blank_mod.InkMaps | None = None
     blank: blank_mod.BlankResult | None = None
     notes: list[StickyNote] = field(default_factory=list)
-    thumb: np.ndarray | None = None
     result: PageResult | None = None
+    _thumb: np.ndarray | None = None
+
+    @property
+    def thumb(self) -> np.ndarray | None:
+        """The pre-filter thumbnail, made when a comparison first asks for it (blank pages never are)."""
+        if self._thumb is None and self.maps is not None:
+            self._thumb = thumbnail(self.maps.small if self.maps.small is not None else self.loaded.gray)
+        return self._thumb
 
     def note_boxes_working(self) -> list[tuple[int, int, int, int]]:
         f = self.loaded.factor
@@ -157,12 +165,13 @@ class PageChecker:
         a = PageAnalysis(loaded)
         if loaded.usable:
             ppm = loaded.px_per_mm
-            a.geometry = analyse_geometry(loaded.gray, ppm)
-            a.maps = blank_mod.ink_maps(loaded.bgr, loaded.gray, a.geometry.paper_mask, ppm)
+            a.geometry = analyse_geometry(loaded.gray, ppm, loaded.gray2)
+            a.maps = blank_mod.ink_maps(loaded.bgr, loaded.gray, a.geometry.paper_mask, ppm, gray4=loaded.gray4,
+                                        chroma=loaded.chroma)
             a.blank = blank_mod.classify_blank(a.maps, ppm)
             a.notes = find_sticky_notes(loaded.bgr, ppm, loaded.factor,
-                                        a.geometry.size_mm[0] if a.geometry.edges_visible else None)
-            a.thumb = thumbnail(a.maps.small if a.maps.small is not None else loaded.gray)
+                                        a.geometry.size_mm[0] if a.geometry.edges_visible else None,
+                                        chroma=a.maps.chroma, chroma_max=a.maps.chroma_max)
         self._remember(key or loaded.name, a, source if isinstance(source, str | Path) else None)
         return a
 
@@ -182,7 +191,7 @@ class PageChecker:
 
     def compare(self, a: PageAnalysis, b: PageAnalysis, *, prefilter: bool = True) -> MatchResult | None:
         """Is ``b`` the same page as ``a``? None when the cheap pre-filter already says no."""
-        if a.thumb is None or b.thumb is None or a.maps is None or b.maps is None:
+        if a.maps is None or b.maps is None:
             return None
         if prefilter and thumb_similarity(a.thumb, b.thumb) < PREFILTER_MIN:
             return None
@@ -338,17 +347,17 @@ def _geometry_findings(name: str, geo: PageGeometry, problems: list[str],
 def _tone_findings(name: str, gray: np.ndarray, geo: PageGeometry, maps: blank_mod.InkMaps,
                    verdict: str) -> list[Finding]:
     out: list[Finding] = []
-    inner = maps.inner[::4, ::4] > 0
-    g = gray[::4, ::4][inner]
-    if g.size == 0:
+    hist = inner_hist(gray, 4, maps.inner, maps.inner_margin)
+    n = int(hist.sum())
+    if n == 0:
         return out
     paper = geo.paper_level
     if paper < 150:
         out.append(finding("EXPOSURE_DARK", Severity.WARN,
                            f"{name}: the scan is too dark (paper at {paper:.0f}/255); check the scanner settings",
                            f"{name}: ảnh quét quá tối (nền giấy {paper:.0f}/255); kiểm tra cài đặt máy quét"))
-    white = float(np.count_nonzero(g >= 254)) / g.size
-    black = float(np.count_nonzero(g <= 3)) / g.size
+    white = float(hist[254:].sum()) / n
+    black = float(hist[:4].sum()) / n
     if white > 0.9 and verdict == blank_mod.CONTENT:
         out.append(finding("EXPOSURE_CLIPPED", Severity.WARN,
                            f"{name}: {white:.0%} of the page is pure white: too bright, faint marks may be lost",
@@ -358,8 +367,7 @@ def _tone_findings(name: str, gray: np.ndarray, geo: PageGeometry, maps: blank_m
                            f"{name}: {black:.0%} of the page is pure black: shadows are clipped",
                            f"{name}: {black:.0%} trang đen tuyệt đối: vùng tối bị mất chi tiết"))
     if verdict == blank_mod.CONTENT:
-        d = maps.darkness[::4, ::4][inner]
-        peak = _pct(d, 99.9)
+        peak = rank_u8(inner_hist(maps.dark_in, 4, maps.inner, maps.inner_margin), 99.9)
         if peak < 60:
             out.append(finding("EXPOSURE_LIGHT", Severity.WARN,
                                f"{name}: the writing is very faint (contrast {peak:.0f}/255): too light a scan?",
@@ -367,26 +375,18 @@ def _tone_findings(name: str, gray: np.ndarray, geo: PageGeometry, maps: blank_m
     return out
 
 
-def _pct(u8: np.ndarray, q: float) -> float:
-    """Percentile of uint8 values by counting (much cheaper than sorting)."""
-    if u8.size == 0:
-        return 0.0
-    cum = np.cumsum(np.bincount(u8.ravel(), minlength=256))
-    return float(np.searchsorted(cum, q / 100.0 * cum[-1]))
-
-
 def _sharpness(gray: np.ndarray, maps: blank_mod.InkMaps, verdict: str) -> float | None:
     """Edge steepness relative to ink contrast (only meaningful between pages of one batch)."""
     if verdict != blank_mod.CONTENT or maps.ink is None:
         return None
-    g = gray[::2, ::2]
-    ink = maps.ink[::2, ::2]
-    grad = cv2.morphologyEx(g, cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8))
-    edges = cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0
-    sel = grad[edges]
-    if sel.size < 100:
+    g = np.ascontiguousarray(gray[::2, ::2])
+    ink = np.ascontiguousarray(maps.ink[::2, ::2])
+    grad = cv2.morphologyEx(g, cv2.MORPH_GRADIENT, ones(2, 2))
+    edges = cv2.dilate(ink, ones(3, 3))
+    if cv2.countNonZero(edges) < 100:
         return None
-    contrast = _pct(maps.darkness[::2, ::2][ink > 0], 90)
+    dark = np.ascontiguousarray(maps.dark_in[::2, ::2])     # ink lies within the checked area
+    contrast = rank_u8(cv2.calcHist([dark], [0], ink, [256], [0, 256]).ravel(), 90)
     if contrast < 20:
         return None
-    return round(_pct(sel, 90) / contrast, 3)
+    return round(rank_u8(cv2.calcHist([grad], [0], edges, [256], [0, 256]).ravel(), 90) / contrast, 3)
