@@ -92,3 +92,22 @@ def test_enter_restores_an_excluded_page(make_window, qtbot):
         qtbot.waitUntil(lambda: comp.pages[1].kept)
     finally:
         services.FIX_BY_CODE.pop("BLANK_BACK_EXCLUDED", None)
+
+
+def test_page_findings_name_the_sheet_and_side_not_the_file(make_window, qtbot):
+    from pathlib import Path
+
+    w = make_window(language="vi")
+    d, _ = _setup(w, [])
+    comp = d.components[0]
+    page = comp.pages[2]
+    name = Path(page.file).name
+    page.qc = {"findings": [{"code": "PAGE_CUT_OFF", "severity": "block", "overridable": True,
+                             "message_vi": f"{name}: trang bị mất một phần ở mép phải",
+                             "message_en": f"{name}: the page runs off the image at the right edge"}]}
+    w.ctx.findings_changed.emit()
+    w.show_screen("qc")
+    q = w.screens["qc"]
+    texts = [q.findings.item(i).text() for i in range(q.findings.count())]
+    assert any("Tờ 2 · mặt trước: trang bị mất một phần" in t for t in texts), texts
+    assert not any(name in t for t in texts)

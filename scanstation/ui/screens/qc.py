@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -158,6 +160,18 @@ class QcScreen(Screen):
         return False
 
     # --- list ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _message(ref) -> str:
+        """The finding's text, with a page's file name (how QC names it) replaced by 'Sheet 2 · back'."""
+        f = ref.finding
+        msg = pick(f["message_vi"], f["message_en"])
+        if ref.page_level and len(f.get("pages", [])) == 1:
+            page = services.page_at(ref.component, f["pages"][0])
+            name = Path(page.file).name if page else None
+            if name and msg.startswith(name + ": "):
+                msg = page_label(page, ref.component).split("\n")[0] + ": " + msg[len(name) + 2:]
+        return msg
+
     def refresh(self) -> None:
         if not self.isVisible():       # rebuilt when shown: a long list costs the GUI thread while scanning
             self._dirty = True
@@ -171,7 +185,7 @@ class QcScreen(Screen):
         for ref in self.items:
             f = ref.finding
             sev = f.get("severity", "info")
-            text = f"{SEVERITY_MARK.get(sev, '')} {ref.component.name}: {pick(f['message_vi'], f['message_en'])}"
+            text = f"{SEVERITY_MARK.get(sev, '')} {ref.component.name}: {self._message(ref)}"
             if f.get("override"):
                 text += "\n   " + self.tr("Accepted by {0}: {1}").format(f["override"]["by"], f["override"]["reason"])
             item = QListWidgetItem(text)
@@ -216,7 +230,7 @@ class QcScreen(Screen):
         pages = [p for p in (services.page_at(ref.component, i) for i in f.get("pages", [])) if p]
         where = ", ".join(page_label(p, ref.component).replace("\n", " ") for p in pages)
         self.detail.setText(f"<b style='color:{SEVERITY_COLOUR.get(f['severity'], '#202124')}'>"
-                            f"{sev_words.get(f['severity'], '')}</b> — {pick(f['message_vi'], f['message_en'])}"
+                            f"{sev_words.get(f['severity'], '')}</b> — {self._message(ref)}"
                             + ("<br>" + self.tr("Pages: {0}").format(where) if where else ""))
         self.fix_btn.setText(self._fix_text(fix) + " (Enter)")
         self.fix_btn.setEnabled(fix is not None)
