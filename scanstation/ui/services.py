@@ -1118,17 +1118,15 @@ class SignatureVerificationFailed(ScanStationError):
 
 
 def enqueue_signed(ctx: Any, d: Dossier, results: list[dict[str, Any]]) -> None:
-    """Hand the signed, verified files to the upload queue: one job per file, all or none."""
-    from scanstation.signing import load_trust_roots, verify_file
+    """Hand the signed, verified files to the upload queue, one job per file (each file is checked
+    again first by the same rule as ``scanstation queue add``)."""
     from scanstation.sync import audit_hook, queue_files
+    from scanstation.workflow import check_signed_for_queue
 
-    roots = load_trust_roots(list(ctx.settings.get("signing.trust_roots")))
+    roots = list(ctx.settings.get("signing.trust_roots"))
 
     def verifier(path: Path) -> None:
-        rep = verify_file(path, roots)
-        if not rep.ok:
-            raise SignatureVerificationFailed(f"{path.name} does not verify: {'; '.join(rep.problems)}",
-                                              f"Tệp {path.name} không kiểm tra được chữ ký, không đưa vào hàng đợi")
+        check_signed_for_queue(path, roots)
 
     for r in results:
         c = d.component(r["component_id"])
