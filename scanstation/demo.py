@@ -43,35 +43,40 @@ def stage_intake(run: DemoRun) -> dict[str, Any]:
 
 def stage_capture(run: DemoRun) -> dict[str, Any]:
     """Scan every digitised component's declared sheets from the virtual scanner into the work area."""
-    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
-
     assert run.dossier is not None
     station = run.station
     run.workarea = station.begin_capture(run.dossier)
-    profile = get_profile(station.settings)
-    scanner = open_scanner(_DEMO_SCANNER)
-    caps = scanner.capabilities()
     per_component: list[dict[str, Any]] = []
     truth: dict[str, list[dict[str, Any] | None]] = {}
     for n, comp in enumerate(run.dossier.components, start=1):
         if not comp.digitised:
             continue
-        # one seed per component so each paper looks different; duplex as the clerk declared it
-        ov = Overrides(source="adf-duplex" if comp.duplex else "adf",
-                       options=(f"seed={n}", f"sheets={comp.declared_sheets or 1}"))
-        request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), caps, station.settings.profile, ov)
-        result = capture(request, run.workarea, comp.id, scanner=scanner)
+        # one seed per component so each paper looks different
+        result = _scan(run, comp, f"seed={n}", f"sheets={comp.declared_sheets or 1}")
         comp.pages.extend(result.pages)
         truth[comp.id] = result.truths
         per_component.append({"component": comp.name, "sheets": comp.declared_sheets, "pages": len(result.pages),
                               "events": [e.kind for e in result.events]})
     station.save_dossier(run.dossier)
     run.outputs["capture"] = {"device": _DEMO_SCANNER, "ground_truth": truth}
-    return {"device": _DEMO_SCANNER, "dpi": request.dpi if per_component else None,
+    return {"device": _DEMO_SCANNER, "dpi": result.request.dpi if per_component else None,
             "pages": sum(c["pages"] for c in per_component), "components": per_component}
 
 
 _DEMO_SCANNER = "virtual:demo"
+
+
+def _scan(run: DemoRun, comp, *options: str):
+    """Feed the virtual scanner with the station's scanner profile, duplex as the clerk declared it."""
+    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
+
+    station = run.station
+    profile = get_profile(station.settings)
+    scanner = open_scanner(_DEMO_SCANNER)
+    ov = Overrides(source="adf-duplex" if comp.duplex else "adf", options=options)
+    request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), scanner.capabilities(),
+                         station.settings.profile, ov)
+    return capture(request, run.workarea, comp.id, scanner=scanner)
 
 
 def stage_qc(run: DemoRun) -> dict[str, Any]:
@@ -161,17 +166,9 @@ def _check_components(run: DemoRun, comps: list) -> tuple[dict[str, Any], float]
 
 def _refeed_sheet(run: DemoRun, comp, sheet: int) -> None:
     """Scan ``sheet`` of ``comp`` again and put the new images in place of the old ones (journaled)."""
-    from scanstation.devices import Overrides, capture, get_profile, open_scanner, to_request
-
     station, wa = run.station, run.workarea
     seed = run.dossier.components.index(comp) + 1          # the same paper as the first capture
-    scanner = open_scanner(_DEMO_SCANNER)
-    profile = get_profile(station.settings)
-    ov = Overrides(source="adf-duplex" if comp.duplex else "adf",
-                   options=(f"seed={seed}", "sheets=1", f"first-sheet={sheet}", f"refeed={sheet}"))
-    request = to_request(type(profile)(name=profile.name, device=_DEMO_SCANNER), scanner.capabilities(),
-                         station.settings.profile, ov)
-    result = capture(request, wa, comp.id, scanner=scanner)
+    result = _scan(run, comp, f"seed={seed}", "sheets=1", f"first-sheet={sheet}", f"refeed={sheet}")
     for new in result.pages:
         old = next(p for p in comp.pages if p.sheet == sheet and p.side == new.side and p.variant == new.variant)
         wa.record("replace", page=old.id, by=new.id, reason="rescanned: incomplete capture")
