@@ -69,6 +69,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("sync.window", str, "", "Upload window HH:MM-HH:MM (empty: any time)", clerk_may_set=False),
     Option("sync.retention_days", int, 30, "Days to keep local files after the server confirmed them",
            clerk_may_set=False),
+    Option("signing.certified_copy", bool, False, "Add the organisation's certified-copy signature (SAO Y) "
+           "after the clerk's; files are queued after the last signature", clerk_may_set=False),
     Option("signing.stamp_font", str, "", "TrueType font of the clerk's stamp (empty: Noto Sans or similar)",
            clerk_may_set=False),
     Option("signing.copy_font", str, "", "TrueType serif font of the SAO Y text (empty: Times New Roman, "
@@ -94,6 +96,12 @@ def _migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _coerce(opt: Option, value: Any, layer: str) -> Any:
+    if opt.type is bool and isinstance(value, str):
+        words = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+        if value.strip().lower() not in words:
+            raise SettingsError(f"{opt.key}: '{value}' is not true or false", f"{opt.key}: '{value}' phải là true hoặc false",
+                                field=opt.key)
+        value = words[value.strip().lower()]
     if opt.type is int and isinstance(value, str):
         try:
             value = int(value)

@@ -315,3 +315,37 @@ class UnsignedFileError(SyncError):
     """A file offered to the queue has no signature, or a broken one."""
 
     code = "SYNC_UNSIGNED"
+
+
+# --- the station's flow ------------------------------------------------------------------------
+class FlowError(ScanStationError):
+    code = "FLOW"
+
+
+class DossierNotFound(FlowError):
+    code = "DOSSIER_NOT_FOUND"
+
+
+class DossierBusy(FlowError):
+    """Another capture (another window, another command) is working on this dossier or folder now."""
+
+    code = "DOSSIER_BUSY"
+
+
+class GateBlocked(FlowError):
+    """The QC gate: findings remain that must be fixed or overridden with a reason first.
+
+    ``findings`` holds the blocking findings as plain dicts (id, code, message_en, message_vi, ...)."""
+
+    code = "BLOCKED"
+
+    def __init__(self, message_en: str, message_vi: str | None = None, *, findings: list | None = None,
+                 **kw: Any) -> None:
+        super().__init__(message_en, message_vi, **kw)
+        self.findings = list(findings or [])
+
+
+class WrongState(FlowError):
+    """The step does not apply to the dossier as it is now (e.g. signing before assembly)."""
+
+    code = "WRONG_STATE"

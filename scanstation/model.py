@@ -163,6 +163,11 @@ class OutputFile:
     signed: bool = False
     signatures: list[SignatureInfo] = field(default_factory=list)
     upload_job: str | None = None
+    state: str = "assembled"                     # assembled | signed | queued | uploaded
+    path: str = ""                               # where the current file is (work area)
+    roles: list[str] = field(default_factory=list)   # signatures on it, in order: clerk, copy
+    source_fingerprint: str = ""                 # what it was assembled from (kept pages + metadata)
+    record_id: str = ""                          # its output_file row
 
 
 @dataclass

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import struct
@@ -48,6 +49,8 @@ from scanstation.fsio import (
 )
 from scanstation.model import Page, PageVariant, Side, to_plain
 
+log = logging.getLogger(__name__)
+
 JOURNAL_VERSION = 1
 _NAME = re.compile(r"^(?P<seq>\d{5})_s(?P<sheet>\d{3,})_(?P<side>front|back)_(?P<variant>[a-z_]+)\.(?P<ext>\w+)$")
 
@@ -65,13 +68,27 @@ def page_from_plain(d: dict[str, Any]) -> Page:
 
 @dataclass
 class Recovered:
-    """What replaying a journal gave back."""
+    """What replaying a journal gave back: everything about a dossier that must survive a restart."""
 
     pages: dict[str, list[Page]] = field(default_factory=dict)     # component id -> pages in order
     damaged: list[str] = field(default_factory=list)               # files whose hash no longer matches
     adopted: list[str] = field(default_factory=list)               # images found without a journal line
     rejected: list[str] = field(default_factory=list)              # incomplete images without one (crash mid-write)
     torn_lines: int = 0
+    corrupt_lines: list[int] = field(default_factory=list)         # unreadable lines skipped (1-based)
+    #: finding id -> {"component", "code", "pages", "by", "reason", "at"} (clerk's overrides)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: event id -> {"id", "component", "code", "sheet", "message_en", "message_vi", "at", "resolved": {...}|None}
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: component id -> {"pages": [page ids checked], "findings": [...], "pairs": [...], "summary": {...}}
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clerk_restored: set[str] = field(default_factory=set)          # pages the clerk restored by hand
+    clerk_excluded: set[str] = field(default_factory=set)          # pages the clerk excluded by hand
+
+
+#: Journal operations, each one JSON line ``{"v", "at", "op", ...}``; :meth:`WorkArea.replay` is the one reader.
+OPS = ("page", "exclude", "restore", "remove", "replace", "order", "variant", "qc", "checks", "override",
+       "event", "event_resolved")
 
 
 class WorkArea:
@@ -157,13 +174,22 @@ class WorkArea:
             self._append({"op": op, **fields})
 
     def _append(self, rec: dict[str, Any]) -> None:
+        """Append one line and make it durable. A torn last line (a crash mid-write) is cut back first,
+        so a new line never lands on the end of a broken one; a short write is undone and raised."""
         rec = {"v": JOURNAL_VERSION, "at": datetime.now(UTC).isoformat(), **rec}
         line = (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
             new = not self.journal_path.exists()
-            fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(fd, line)
+                size = _cut_torn_tail(fd)
+                n = _write(fd, line)
+                if n != len(line):
+                    os.ftruncate(fd, size)       # never leave half a line behind
+                    _fdatasync(fd)
+                    raise JournalError(f"Short write to the page journal {self.journal_path}: "
+                                       f"{n} of {len(line)} bytes (disk full?)",
+                                       f"Không ghi đủ nhật ký trang {self.journal_path} (ổ đĩa đầy?)")
                 _fdatasync(fd)
             finally:
                 os.close(fd)
@@ -174,25 +200,41 @@ class WorkArea:
                                f"Không ghi được nhật ký trang {self.journal_path}: {e.strerror}") from e
 
     # --- recovery -------------------------------------------------------------------------------
-    def replay(self, *, verify: bool = True) -> Recovered:
-        """Rebuild every component's pages from the journal (and adopt unjournaled images)."""
+    def replay(self, *, verify: bool = True, adopt: bool = True) -> Recovered:
+        """Rebuild the dossier's state from the journal (and adopt unjournaled images).
+
+        Never fails on a damaged line: a torn last line is counted, an unreadable line in the middle
+        is listed in ``corrupt_lines`` and skipped (a whole record written after a torn one is still
+        read), so a damaged journal gives back everything up to and around the damage.
+        """
         rec = Recovered()
         by_id: dict[str, tuple[str, Page]] = {}
         known_files: set[str] = set()
-        lines = self.journal_path.read_bytes().split(b"\n") if self.journal_path.exists() else []
+        try:
+            data = self.journal_path.read_bytes() if self.journal_path.exists() else b""
+        except OSError as e:
+            raise JournalError(f"Cannot read the page journal {self.journal_path}: {e.strerror}",
+                               f"Không đọc được nhật ký trang {self.journal_path}") from e
+        lines = data.split(b"\n")
+        last = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
         for i, raw in enumerate(lines):
             if not raw.strip():
                 continue
+            r = _parse_line(raw)
+            if r is None:
+                if i == last and not data.endswith(b"\n"):
+                    rec.torn_lines += 1          # torn last line from a crash mid-write
+                else:
+                    rec.corrupt_lines.append(i + 1)
+                    log.warning("journal %s line %d is unreadable; skipped", self.journal_path, i + 1)
+                continue
             try:
-                r = json.loads(raw)
-            except json.JSONDecodeError:
-                if i >= len(lines) - 2:      # torn last line from a crash mid-write
-                    rec.torn_lines += 1
-                    continue
-                raise JournalError(f"Journal {self.journal_path} line {i + 1} is corrupt",
-                                   f"Nhật ký {self.journal_path} bị hỏng ở dòng {i + 1}") from None
-            self._apply(r, rec, by_id, known_files)
-        self._adopt_orphans(rec, known_files)
+                self._apply(r, rec, by_id, known_files)
+            except (KeyError, ValueError, TypeError, IndexError) as e:
+                rec.corrupt_lines.append(i + 1)
+                log.warning("journal %s line %d cannot be applied (%s); skipped", self.journal_path, i + 1, e)
+        if adopt:
+            self._adopt_orphans(rec, known_files)
         if verify:
             for pages in rec.pages.values():
                 for p in pages:
@@ -201,34 +243,62 @@ class WorkArea:
                         rec.damaged.append(p.file)
         return rec
 
-    def _apply(self, r, rec: Recovered, by_id, known_files) -> None:
+    def _apply(self, r: dict[str, Any], rec: Recovered, by_id: dict[str, tuple[str, Page]],
+               known_files: set[str]) -> None:
         op = r.get("op")
+        pid = r.get("page")
         if op == "page":
             p = page_from_plain(r["page"])
             rec.pages.setdefault(r["component"], []).append(p)
             by_id[p.id] = (r["component"], p)
             known_files.add(p.file)
-        elif op in ("exclude", "restore", "remove", "rotate", "qc") and r.get("page") in by_id:
-            _, p = by_id[r["page"]]
+        elif op in ("exclude", "restore", "remove", "variant", "qc") and pid in by_id:
+            comp, p = by_id[pid]
             if op == "exclude":
                 p.kept, p.excluded_reason = False, r.get("reason", "")
+                if r.get("by") == "clerk":
+                    rec.clerk_excluded.add(pid)
+                    rec.clerk_restored.discard(pid)
             elif op == "restore":
                 p.kept, p.excluded_reason = True, None
+                if r.get("by") == "clerk":
+                    rec.clerk_restored.add(pid)
+                    rec.clerk_excluded.discard(pid)
             elif op == "remove":
-                comp = by_id[r["page"]][0]
                 rec.pages[comp] = [q for q in rec.pages[comp] if q.id != p.id]
+            elif op == "variant":
+                p.variant = PageVariant(r["variant"])
             elif op == "qc":
                 p.qc = r.get("result")
-        elif op == "replace" and r.get("page") in by_id and r.get("by") in by_id:
-            comp, old = by_id[r["page"]]
+        elif op == "replace" and pid in by_id and r.get("by") in by_id:
+            comp, old = by_id[pid]
             _, new = by_id[r["by"]]
             lst = [q for q in rec.pages[comp] if q.id != new.id]
-            lst[[q.id for q in lst].index(old.id)] = new
+            if old.id in [q.id for q in lst]:
+                lst[[q.id for q in lst].index(old.id)] = new
+            if r.get("keep_state"):                    # a rotation: the clerk's exclusion carries over
+                new.kept, new.excluded_reason = old.kept, old.excluded_reason
             rec.pages[comp] = lst
         elif op == "order" and r.get("component") in rec.pages:
             comp = r["component"]
             pos = {pid: i for i, pid in enumerate(r["pages"])}
             rec.pages[comp].sort(key=lambda q: pos.get(q.id, len(pos)))
+        elif op == "checks":
+            rec.checks[r["component"]] = {"pages": list(r.get("pages", [])), "findings": list(r.get("findings", [])),
+                                          "pairs": list(r.get("pairs", [])), "summary": r.get("summary") or {},
+                                          "at": r.get("at")}
+        elif op == "override":
+            rec.overrides[r["finding"]] = {"component": r.get("component"), "code": r.get("code"),
+                                           "pages": r.get("pages", []), "by": r.get("by", ""),
+                                           "reason": r.get("reason", ""), "at": r.get("at")}
+        elif op == "event":
+            ev = dict(r["event"])
+            ev.setdefault("at", r.get("at"))
+            ev["resolved"] = None
+            rec.events[ev["id"]] = ev
+        elif op == "event_resolved" and r.get("event") in rec.events:
+            rec.events[r["event"]]["resolved"] = {"by": r.get("by", ""), "reason": r.get("reason", ""),
+                                                  "at": r.get("at")}
 
     def _adopt_orphans(self, rec: Recovered, known_files: set[str]) -> None:
         if not self.pages_dir.exists():
@@ -263,6 +333,67 @@ class WorkArea:
 
 
 _fdatasync = getattr(os, "fdatasync", os.fsync)   # data and the size; not the mtime (macOS/Windows: fsync)
+
+
+def _write(fd: int, data: bytes) -> int:
+    """Write ``data``, retrying partial writes; returns how many bytes went (fewer only when the OS stops)."""
+    done = 0
+    view = memoryview(data)
+    while done < len(data):
+        n = os.write(fd, view[done:])
+        if n <= 0:
+            break
+        done += n
+    return done
+
+
+def _pread(fd: int, n: int, offset: int) -> bytes:
+    """os.pread where it exists; a seek and read elsewhere (Windows). Appends ignore the position."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, n)
+
+
+def _cut_torn_tail(fd: int) -> int:
+    """If the file does not end with a newline (a line torn by a crash), cut it back to the last one.
+    Returns the file's size afterwards."""
+    size = os.fstat(fd).st_size
+    if size == 0 or _pread(fd, 1, size - 1) == b"\n":
+        return size
+    pos, chunk = size, 4096
+    while pos > 0:
+        start = max(0, pos - chunk)
+        buf = _pread(fd, pos - start, start)
+        k = buf.rfind(b"\n")
+        if k >= 0:
+            new_size = start + k + 1
+            break
+        pos = start
+    else:
+        new_size = 0
+    log.warning("journal: cutting a torn last line (%d bytes) before appending", size - new_size)
+    os.ftruncate(fd, new_size)
+    _fdatasync(fd)
+    return new_size
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """One journal line, or None. A line a crash tore and a later write continued (old journals,
+    written before torn tails were cut) still yields the whole record at its end."""
+    try:
+        r = json.loads(raw)
+        return r if isinstance(r, dict) else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    k = raw.rfind(b'{"v":')
+    if k > 0:
+        try:
+            r = json.loads(raw[k:])
+            return r if isinstance(r, dict) else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+    return None
 
 
 class PageFile:

@@ -15,7 +15,7 @@ def station_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def station(station_home):
-    from scanstation.workflow import Station
+    from scanstation.flow import Station
 
     st = Station()
     yield st

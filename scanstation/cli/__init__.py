@@ -40,8 +40,19 @@ def emit(data: Any, as_json: bool, text: str | None = None) -> None:
 
 
 def fail(err: ScanStationError, as_json: bool = False) -> int:
+    """Report a refused command: exit 1 when findings stand in the way (each one named), else 2."""
+    from scanstation.errors import GateBlocked
+
+    blocked = isinstance(err, GateBlocked)
     if as_json:
-        sys.stdout.write(json.dumps({"error": err.to_dict()}, ensure_ascii=False) + "\n")
+        data = {"error": err.to_dict(), **({"blocking": err.findings} if blocked else {})}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    if blocked:
+        sys.stderr.write(f"refused: {len(err.findings)} blocking finding(s)\n")
+        for f in err.findings:
+            pages = f" pages {','.join(map(str, f.get('pages', [])))}" if f.get("pages") else ""
+            sys.stderr.write(f"  {f['id']}  {f['code']}{pages}: {f['message_en']}\n")
+        return EXIT_FINDINGS
     sys.stderr.write(f"error: {err.message_en}\n")
     return EXIT_ERROR
 
@@ -63,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScanStationError as e:
         logging.getLogger("scanstation").debug("command failed", exc_info=True)
         return fail(e, getattr(args, "json", False))
+    except OSError as e:   # the disk, a name too long, no inodes...: a clear line, never a traceback
+        logging.getLogger("scanstation").debug("command failed", exc_info=True)
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"error: {e.strerror or e}{where}\n")
+        return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

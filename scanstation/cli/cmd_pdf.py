@@ -76,7 +76,7 @@ def cmd_pdf(args) -> int:
 
 def cmd_build(args) -> int:
     from scanstation.dossier_io import load_dossier_file
-    from scanstation.workflow import assemble_dossier
+    from scanstation.flow import assemble_dossier
 
     dossier, images = load_dossier_file(args.dossier)
     rep = assemble_dossier(dossier, images, args.out)

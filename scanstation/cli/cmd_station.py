@@ -1,4 +1,4 @@
-"""Foundation commands: demo, dossier, audit, settings, id."""
+"""Foundation commands: demo, gui, audit, settings, id."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from scanstation import paths
 from scanstation.cli import EXIT_ERROR, EXIT_FINDINGS, emit
 from scanstation.config import OPTIONS, Settings
-from scanstation.dossier_io import load_dossier_file
 from scanstation.identifiers import check_identifier
 from scanstation.model import IdType
 
@@ -23,20 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--demo", action="store_true", help="virtual scanner, demo token, local simulator")
     p.add_argument("--screenshots", type=Path, help="walk every screen and write one PNG each here")
     p.set_defaults(func=cmd_gui)
-
-    d = sub.add_parser("dossier", help="dossiers on this station").add_subparsers(dest="sub", required=True)
-    p = d.add_parser("new", help="take in a dossier from a JSON file (format: README)")
-    p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_dossier_new)
-    p = d.add_parser("list", help="list dossiers")
-    p.add_argument("--unfinished", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_dossier_list)
-    p = d.add_parser("recover", help="list unfinished dossiers and what their page journals hold")
-    p.add_argument("--restore", metavar="ID", help="restore this dossier (all journaled pages)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_dossier_recover)
 
     a = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(dest="sub", required=True)
     p = a.add_parser("verify", help="detect edited, removed or reordered events")
@@ -69,13 +54,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _station():
-    from scanstation.workflow import Station
+    from scanstation.flow import Station
 
     return Station()
 
 
 def cmd_demo(args) -> int:
-    from scanstation.demo import run_demo
+    from scanstation.flow.demo import run_demo
 
     report = run_demo(_station())
     lines = [f"Scan station demo — home: {paths.home()}"]
@@ -91,39 +76,6 @@ def cmd_gui(args) -> int:
 
     # Loaded by name so that only scanstation.ui imports Qt (the CLI stays Qt-free).
     return importlib.import_module("scanstation.ui.app").run(demo=args.demo, screenshots=args.screenshots)
-
-
-def cmd_dossier_new(args) -> int:
-    dossier, _ = load_dossier_file(args.file)   # validates everything before anything is written
-    wa = _station().create_dossier(dossier)
-    emit({"id": dossier.id, "receipt_code": dossier.receipt_code, "workdir": str(wa.root)}, args.json,
-         f"dossier {dossier.receipt_code} created: {dossier.id}")
-    return 0
-
-
-def cmd_dossier_list(args) -> int:
-    rows = _station().list_dossiers(unfinished_only=args.unfinished)
-    data = [{"id": r.id, "receipt_code": r.receipt_code, "status": r.status, "updated_at": r.updated_at} for r in rows]
-    emit(data, args.json, "\n".join(f"{r['receipt_code']:<32} {r['status']:<10} {r['id']}" for r in data) or
-         "no dossiers")
-    return 0
-
-
-def cmd_dossier_recover(args) -> int:
-    st = _station()
-    if args.restore:
-        d = st.restore(args.restore)
-        data = {"id": d.id, "receipt_code": d.receipt_code,
-                "components": [{"id": c.id, "name": c.name, "pages": len(c.pages)} for c in d.components]}
-        emit(data, args.json, f"restored {d.receipt_code}: " +
-             ", ".join(f"{c['name']}: {c['pages']} pages" for c in data["components"]))
-        return 0
-    items = st.unfinished()
-    data = [vars(u) for u in items]
-    emit(data, args.json, "\n".join(f"{u.receipt_code:<32} {u.status:<10} {u.pages} pages"
-                                    f"{' DAMAGED: ' + ', '.join(u.damaged) if u.damaged else ''}  {u.dossier_id}"
-                                    for u in items) or "nothing to recover")
-    return 0
 
 
 def cmd_audit_verify(args) -> int:

@@ -81,24 +81,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # --- signature check before queueing --------------------------------------------------------------------
 def verify_signed_pdf(path: Path) -> None:
-    """Refuse unsigned, altered or untrusted files before they enter the queue (see workflow)."""
+    """Refuse unsigned, altered or untrusted files before they enter the queue (see scanstation.flow.upload)."""
     from scanstation.config import Settings
-    from scanstation.workflow import check_signed_for_queue
+    from scanstation.flow.upload import check_signed_for_queue
 
     check_signed_for_queue(path, Settings().get("signing.trust_roots"))
 
 
 # --- handlers --------------------------------------------------------------------------------------------
 def _station():
-    from scanstation.workflow import Station
+    from scanstation.flow import Station
 
     return Station()
 
 
 def _hook(st):
-    from scanstation.sync import audit_hook
+    """Audit every job event; a confirmation also marks its file (and, when all are, its dossier) uploaded."""
+    from scanstation.flow.upload import confirming_hook
 
-    return audit_hook(st.audit, st.actor)
+    return confirming_hook(st)
 
 
 def cmd_queue_add(args) -> int:

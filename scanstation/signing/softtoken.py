@@ -159,7 +159,7 @@ DEMO_CLERK_LABEL = "DEMO-CLERK"
 DEMO_ORG_LABEL = "DEMO-ORG"
 DEMO_PIN = "123456"          # public demo value; a demo token is never a real credential
 DEMO_SO_PIN = "12345678"
-DEMO_CLERK_NAME = "Nguyễn Thị Hồng Nhung"
+DEMO_CLERK_NAME = "Trần Văn Đức"      # the sample dossier's clerk (never its applicant)
 DEMO_ORG_NAME = "UBND xã Mẫu"
 
 
@@ -189,7 +189,7 @@ def ensure_demo_token(home: Path | None = None) -> DemoToken:
     tok = DemoToken(folder=folder, conf=conf, module=module, clerk_label=DEMO_CLERK_LABEL,
                     org_label=DEMO_ORG_LABEL, pin=DEMO_PIN, ca_pem=folder / "demo-ca.pem",
                     clerk_name=DEMO_CLERK_NAME, org_name=DEMO_ORG_NAME)
-    if done.exists() and conf.exists() and tok.ca_pem.exists():
+    if done.exists() and conf.exists() and tok.ca_pem.exists() and _made_for(done, DEMO_CLERK_NAME):
         tok.activate()
         return tok
     if folder.exists():              # half-made by an interrupted run: start over
@@ -210,5 +210,13 @@ def ensure_demo_token(home: Path | None = None) -> DemoToken:
         put_key_and_cert(module, label, DEMO_PIN, key, issue_cert(ca, cn, key, org=org), b"\x01",
                          extra_certs=(ca[1],))
     atomic_write_text(done, json.dumps({"created": datetime.now(UTC).isoformat(), "clerk": DEMO_CLERK_LABEL,
-                                        "org": DEMO_ORG_LABEL}, ensure_ascii=False))
+                                        "org": DEMO_ORG_LABEL, "clerk_name": DEMO_CLERK_NAME}, ensure_ascii=False))
     return tok
+
+
+def _made_for(done: Path, clerk_name: str) -> bool:
+    """A store made by an older station carried another clerk name on its certificate: make it anew."""
+    try:
+        return json.loads(done.read_text("utf-8")).get("clerk_name") == clerk_name
+    except (OSError, ValueError):
+        return False

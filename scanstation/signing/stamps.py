@@ -217,9 +217,19 @@ def pyhanko_style(spec: StampSpec):
         x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
         margins=layout.Margins(spec.padding, spec.padding, spec.padding, spec.padding),
         inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT)
+    # An opaque light box under the text: a stamp over a dark scanner border or a photo stays
+    # readable (black text on a near-white fill), whatever the page has under it.
+    from pyhanko.pdf_utils.content import RawContent
+    from pyhanko.pdf_utils.layout import BoxConstraints
+
+    fill = RawContent(b"q 0.98 0.98 0.96 rg 0 0 100 100 re f Q", box=BoxConstraints(100, 100))
+    fill_layout = layout.SimpleBoxLayoutRule(x_align=layout.AxisAlignment.ALIGN_MID,
+                                             y_align=layout.AxisAlignment.ALIGN_MID, margins=layout.Margins(),
+                                             inner_content_scaling=layout.InnerScaling.STRETCH_FILL)
     # The text is passed through a parameter so '%' in a name cannot break the template.
     return TextStampStyle(stamp_text="%(stamp_text)s", text_box_style=text_style, border_width=spec.border,
-                          background=None, inner_content_layout=inner)
+                          background=fill, background_layout=fill_layout, background_opacity=1.0,
+                          inner_content_layout=inner)
 
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from scanstation.flow import Station
 from scanstation.ui.context import AppContext
 from scanstation.ui.heartbeat import Heartbeat
 from scanstation.ui.i18n import describe_error, set_language
 from scanstation.ui.main_window import MainWindow
 from scanstation.ui.tasks import TaskManager
-from scanstation.workflow import Station
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def build_window(*, demo: bool = False, station: Station | None = None) -> MainW
     start_uploads(ctx)
     # QC workers are separate processes: start them now rather than when the first page arrives
     from scanstation.ui import services
-    tasks.run(lambda: services.qc_pool(ctx).warm_up(), on_error=lambda e: log.warning("QC workers: %s", e))
+    tasks.run(lambda: services.checker(ctx).pool().warm_up(), on_error=lambda e: log.warning("QC workers: %s", e))
     ctx.settings_changed.connect(lambda keys: start_uploads(ctx) if any(
         k.startswith(("provincial.", "sync.")) for k in keys) else None)
     return window

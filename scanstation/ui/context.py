@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from scanstation.flow import DossierSession, Station, attach
 from scanstation.model import Dossier
 from scanstation.ui.heartbeat import Heartbeat
 from scanstation.ui.tasks import TaskManager
 from scanstation.workarea import WorkArea
-from scanstation.workflow import Station
 
 
 class AppContext(QObject):
@@ -30,27 +30,35 @@ class AppContext(QObject):
         self.tasks = tasks
         self.heartbeat = heartbeat
         self.demo = demo
-        self.dossier: Dossier | None = None
-        self.workarea: WorkArea | None = None
+        self.session: DossierSession | None = None   # the open dossier (scanstation.flow)
         self.it_mode = False
         self.scanning = False         # a scan is streaming pages (background probes hold back)
         self.health: dict = {}
         self.sync_worker = None       # scanstation.sync.SyncWorker while uploads run
         self.simulator = None         # demo mode: the local provincial simulator
         self.provincial_secret: str | None = None
-        self.qc: dict | None = None   # QC state of the open dossier (scanstation.ui.services)
-        self.device_events: dict[str, list[dict]] = {}
-        self.qc_pool = None           # scanstation.qc.QCPool, started on first use
-        self.qc_sessions: dict = {}
+        self.checker = None           # scanstation.flow.checking.Checker: QC workers, started on first use
 
-    def open_dossier(self, dossier: Dossier, workarea: WorkArea) -> None:
-        self.dossier = dossier
-        self.workarea = workarea
+    @property
+    def dossier(self) -> Dossier | None:
+        return self.session.dossier if self.session is not None else None
+
+    @property
+    def workarea(self) -> WorkArea | None:
+        return self.session.workarea if self.session is not None else None
+
+    def open_dossier(self, dossier: Dossier | DossierSession, workarea: WorkArea | None = None) -> None:
+        """Open a dossier: a session the flow opened in a background lane (or, in tests, a dossier and its
+        work area, whose journal is replayed here)."""
+        if isinstance(dossier, DossierSession):
+            self.session = dossier
+        else:
+            assert workarea is not None
+            self.session = attach(self.station, dossier, workarea)
         self.dossier_changed.emit()
 
     def close_dossier(self) -> None:
-        self.dossier = None
-        self.workarea = None
+        self.session = None
         self.dossier_changed.emit()
 
     def info(self, text: str) -> None:

@@ -69,7 +69,7 @@ def test_duplicate_receipt_code_refused(station):
 
 
 def test_recovery_lists_and_restores_unfinished_dossier(station):
-    from scanstation.workflow import Station
+    from scanstation.flow import Station
 
     d, _ = load_dossier_file(resource("demo", "dossier.json"))
     wa = station.create_dossier(d)
@@ -101,13 +101,15 @@ def test_demo_runs_every_stage_and_rescans_the_cut_off_sheet(station_home):
     assert qc["rescanned"] == ["Văn bản ủy quyền: tờ 3"]         # the sample feed has one cut-off sheet
     assert all(c["blocking"] == [] for c in qc["components"])
     assert report[5]["confirmed"] == 2 and all(f["times_submitted"] == 1 for f in report[5]["received"])
+    assert report[4]["clerk"] == "Trần Văn Đức"                   # the dossier's clerk, never its applicant
+    assert report[4]["dossier_status"] == "queued" and report[5]["dossier"] == "uploaded"
 
 
 def test_demo_stops_before_signing_while_a_finding_blocks(station, monkeypatch):
-    from scanstation import demo
+    from scanstation.flow import demo
     from scanstation.workarea import WorkArea
 
-    monkeypatch.setattr(demo, "_FIXED_BY_REFEED", set())          # the clerk does not rescan
+    monkeypatch.setattr(demo, "REFEED_CODES", set())          # the clerk does not rescan
     report = demo.run_demo(station)
     status = {s["stage"]: s["status"] for s in report}
     assert status["qc"] == "blocked" and "PAGE_CUT_OFF" in report[2]["detail"]

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from scanstation.demo import DemoRun, stage_assemble
+
 from scanstation.dossier_io import load_dossier_file
 from scanstation.errors import Cancelled
+from scanstation.flow import assemble_dossier
 from scanstation.fsio import sha256_file
 from scanstation.model import DossierStatus
 from scanstation.progress import Progress
 from scanstation.resources import resource
-from scanstation.workflow import assemble_dossier
 from tests.pdf.pdf_pages import draw_page
 
 

@@ -138,10 +138,11 @@ class HomeScreen(Screen):
             return
         dossier_id = self.rows[row].id
 
-        def opened(result) -> None:
-            dossier, wa = result
-            self.ctx.open_dossier(dossier, wa)
-            if any(c.pages for c in dossier.components):    # findings are recomputed, not stored
+        def opened(session) -> None:
+            dossier, wa = session.dossier, session.workarea
+            self.ctx.open_dossier(session)
+            if any(c.pages and session.checks.get(c.id, {}).get("pages") != [p.id for p in c.pages]
+                   for c in dossier.components):            # checks are journaled: redo only what changed
                 self.ctx.tasks.run(lambda p: services.check_dossier(self.ctx, dossier, wa, p),
                                    on_done=lambda _r: self.ctx.findings_changed.emit(), progress=True,
                                    label=self.tr("Checking the pages"))

@@ -473,8 +473,8 @@ class IntakeScreen(Screen):
             self.show_field_error(e)
             return
 
-        def created(wa) -> None:
-            self.ctx.open_dossier(dossier, wa)
+        def created(session) -> None:
+            self.ctx.open_dossier(session)
             self.ctx.info(self.tr("Dossier {0} saved. Put the first component in the feeder and press F5.")
                           .format(dossier.receipt_code))
             self.clear()

@@ -181,7 +181,7 @@ class MetadataScreen(Screen):
         if d is None:
             return False
         all_ok = ok and all(not services.metadata_problems(c, d, self.ctx.settings.profile) for c in self.digitised())
-        self.ctx.tasks.run(lambda: services.save_dossier(self.ctx.station, d), label=self.tr("Saving"))
+        self.ctx.tasks.run(lambda: services.save_dossier(self.ctx), label=self.tr("Saving"))
         self.status.setText(self.tr("Saved.") if all_ok else
                             f"<span style='color:{COLOURS['error']}'>" +
                             self.tr("Saved, but some papers still miss required details (marked ✗).") + "</span>")

@@ -234,8 +234,8 @@ class QcScreen(Screen):
                             + ("<br>" + self.tr("Pages: {0}").format(where) if where else ""))
         self.fix_btn.setText(self._fix_text(fix) + " (Enter)")
         self.fix_btn.setEnabled(fix is not None)
-        self.override_btn.setEnabled(f.get("severity") != "info" and f.get("overridable", True)
-                                     and not f.get("override"))
+        self.override_btn.setEnabled(f.get("severity") != "info" and not f.get("override")
+                                     and (f.get("overridable", True) or f.get("code") == "DEVICE_EVENT"))
         pair = services.sticky_pair_for(ref)
         if pair is not None:
             self._show_pair(ref, pair)

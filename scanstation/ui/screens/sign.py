@@ -235,8 +235,14 @@ class SignScreen(Screen):
         reasons = services.sign_blockers(self.ctx)
         ready = not reasons and self.current_token() is not None and self.cert.count() > 0 and self.task is None
         self.sign_btn.setEnabled(ready)
-        signed = d is not None and d.status.value in ("signed", "queued", "uploaded")
-        if reasons and not signed:
+        copy_next = d is not None and services.signing_role(self.ctx) == "copy"
+        signed = d is not None and d.status.value in ("signed", "queued", "uploaded") and not copy_next
+        if copy_next and not reasons:
+            self.banner.setStyleSheet(banner_style("warn"))
+            self.banner.setText(self.tr("The clerk has signed. Choose the organisation's certificate and sign the "
+                                        "certified copy (SAO Y)."))
+            self.banner.show()
+        elif reasons and not signed:
             self.banner.setStyleSheet(banner_style("error"))
             self.banner.setText(self.tr("Signing is disabled:") + " " + "; ".join(pick(vi, en) for vi, en in reasons))
             self.banner.show()
@@ -290,9 +296,13 @@ class SignScreen(Screen):
         def on_file(component_id: str, state: str) -> None:
             self.ctx.tasks.run_on_main(lambda: self._file_state(component_id, state))
 
-        def done(_result) -> None:
+        def done(result) -> None:
             self._finish()
-            self.ctx.info(self.tr("Dossier {0} signed; its files wait in the upload queue.").format(d.receipt_code))
+            if result.get("queued"):
+                self.ctx.info(self.tr("Dossier {0} signed; its files wait in the upload queue.").format(d.receipt_code))
+            else:
+                self.ctx.info(self.tr("Dossier {0} signed by the clerk; the certified copy (SAO Y) is next.")
+                              .format(d.receipt_code))
             self.ctx.dossier_changed.emit()
             self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
             self._show_signed()

@@ -1,4 +1,4 @@
-"""Where devices, QC, PDF, signing and sync meet: the station's use cases, passing plain data between them."""
+"""The station: its settings, database, audit log and the dossiers it holds (the flow's storage side)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from scanstation.audit import AuditLog
 from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
 from scanstation.config import Settings
 from scanstation.errors import StorageError, ValidationError
-from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, new_id, to_plain
+from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.db import Store, open_store
-from scanstation.store.tables import DossierRow, OutputFileRow, PageRow
+from scanstation.store.tables import DossierRow, PageRow
 from scanstation.workarea import WorkArea
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ class Unfinished:
     damaged: list[str]
     adopted: list[str]
     updated_at: datetime | None
+    torn_lines: int = 0
+    problem: str | None = None       # why this dossier's journal could not be (fully) read
 
 
 class Station:
@@ -101,37 +103,6 @@ class Station:
                                 kept=p.kept, excluded_reason=p.excluded_reason, captured_at=p.captured_at,
                                 data=json.dumps(to_plain(p), ensure_ascii=False)))
 
-    def record_signed_file(self, dossier: Dossier, component_id: str, path: Path | str, sha256: str, size: int,
-                           *, document_type: str = "", metadata: dict | None = None,
-                           file_name: str | None = None) -> str:
-        """Record a signed output file and queue its upload in ONE transaction (with its audit event):
-        a crash can never leave a signed file that is not queued, or a job without its file."""
-        from scanstation import sync
-
-        path = Path(path)
-        if not document_type or metadata is None:
-            try:
-                comp = dossier.component(component_id)
-                document_type = document_type or comp.document_type_code
-                metadata = to_plain(comp.metadata) if metadata is None else metadata
-            except KeyError:
-                metadata = metadata or {}
-        now = datetime.now(UTC)
-        file_id = new_id()
-        with self.store.session() as s:
-            s.add(OutputFileRow(id=file_id, dossier_id=dossier.id, component_id=component_id,
-                                file_name=file_name or path.name, path=str(path), sha256=sha256, size=int(size),
-                                state="signed", created_at=now, data="{}"))
-            job_id, _created = sync.enqueue(s, dossier_code=dossier.receipt_code, path=path, sha256=sha256,
-                                            size=size, component_id=component_id, document_type=document_type,
-                                            file_name=file_name or path.name, metadata=metadata,
-                                            output_file_id=file_id, station=self.settings.get("station.id"))
-            self.audit.append(self.actor, "file.signed_queued", dossier=dossier.receipt_code,
-                              file=file_name or path.name,
-                              details={"component": component_id, "sha256": sha256, "size": int(size),
-                                       "job": job_id}, session=s)
-        return job_id
-
     def list_dossiers(self, *, unfinished_only: bool = False, limit: int = 200) -> list[DossierRow]:
         with self.store.session() as s:
             q = select(DossierRow).order_by(DossierRow.updated_at.desc()).limit(limit)
@@ -161,34 +132,48 @@ class Station:
 
     # --- crash recovery ---------------------------------------------------------------------------
     def unfinished(self) -> list[Unfinished]:
-        """Dossiers left unfinished (by a crash or a closed window), with what their journals hold."""
+        """Dossiers left unfinished (by a crash or a closed window), with what their journals hold.
+
+        One damaged journal never hides the others: it is listed with what could not be read."""
         out = []
         for row in self.list_dossiers(unfinished_only=True, limit=10000):
             wa = WorkArea(Path(row.workdir))
-            rec = wa.replay()
+            try:
+                rec = wa.replay(adopt=False)
+            except Exception as e:  # noqa: BLE001 - report this dossier, go on with the others
+                log.warning("journal of dossier %s cannot be read: %s", row.receipt_code, e)
+                out.append(Unfinished(row.id, row.receipt_code, row.status, 0, [], [], row.updated_at,
+                                      problem=str(e)))
+                continue
+            problem = (f"journal lines {rec.corrupt_lines} unreadable; restored up to and around them"
+                       if rec.corrupt_lines else None)
             out.append(Unfinished(row.id, row.receipt_code, row.status, sum(len(v) for v in rec.pages.values()),
-                                  rec.damaged, rec.adopted, row.updated_at))
+                                  rec.damaged, rec.adopted, row.updated_at, torn_lines=rec.torn_lines,
+                                  problem=problem))
         return out
 
     def restore(self, dossier_id: str) -> Dossier:
-        """Bring back a dossier and every journaled page, exactly as captured."""
+        """Bring back a dossier and every journaled page (with its variant, exclusion, QC), exactly as left."""
         from scanstation.dossier_restore import dossier_from_plain
 
         with self.store.session() as s:
             row = s.get(DossierRow, dossier_id)
             if row is None:
                 raise StorageError(f"No dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
-            workdir = Path(row.workdir)
+            workdir, status = Path(row.workdir), row.status
         wa = WorkArea(workdir)
         dossier = dossier_from_plain(wa.load_dossier_json())
+        dossier.status = DossierStatus(status)
         rec = wa.replay()
         for comp in dossier.components:
             comp.pages = rec.pages.get(comp.id, [])
         for comp in dossier.components:
             self.record_pages(dossier, comp, comp.pages)
+        self.save_dossier(dossier)
         self.audit.append(self.actor, "dossier.restored", dossier=dossier.receipt_code,
                           details={"pages": sum(len(c.pages) for c in dossier.components),
-                                   "damaged": rec.damaged, "adopted": rec.adopted, "rejected": rec.rejected})
+                                   "damaged": rec.damaged, "adopted": rec.adopted, "rejected": rec.rejected,
+                                   "corrupt_lines": rec.corrupt_lines})
         return dossier
 
 
@@ -207,38 +192,3 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
 
 def station_home() -> Path:
     return paths.home()
-
-
-def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None) -> None:
-    """Refuse a file the upload queue must not take: unsigned, altered after signing, not covering
-    the whole file, or (when trust roots are configured) signed by an untrusted certificate.
-
-    Signing checked the certificate chain before it signed; this re-check is about the file that
-    is about to leave the station.
-    """
-    from scanstation.errors import UnsignedFileError
-    from scanstation.signing import load_trust_roots
-    from scanstation.signing.verify import verify_file
-
-    path = Path(path)
-    roots = load_trust_roots(trust_root_files) if trust_root_files else []
-    rep = verify_file(path, roots)
-
-    def refuse(en: str, vi: str) -> UnsignedFileError:
-        return UnsignedFileError(f"{path}: {en}; not queued", f"{path.name}: {vi}; không đưa vào hàng đợi",
-                                 field="files")
-
-    if not rep.signed:
-        if rep.problems and rep.problems != ["no signature"]:
-            raise refuse(f"is not a readable PDF ({'; '.join(rep.problems)})", "không phải tệp PDF đọc được")
-        raise refuse("has no digital signature", "chưa có chữ ký số")
-    for s in rep.signatures:
-        if not (s.intact and s.valid):
-            raise refuse(f"signature '{s.field}' is broken (the file was altered after signing)",
-                         f"chữ ký '{s.field}' không còn toàn vẹn (tệp bị sửa sau khi ký)")
-        if roots and not s.trusted:
-            raise refuse(f"signature '{s.field}' is not from a trusted certification authority",
-                         f"chữ ký '{s.field}' không thuộc tổ chức chứng thực được tin cậy")
-    if not rep.signatures[-1].whole_file:
-        raise refuse(f"signature '{rep.signatures[-1].field}' does not cover the whole file (content added after "
-                     "signing)", f"chữ ký '{rep.signatures[-1].field}' không bao trùm toàn bộ tệp")

@@ -1,0 +1,322 @@
+"""Checking and the QC gate: page and component checks, findings with stable ids, overrides, the gate.
+
+A finding's id is a hash of its component, code and page ids, so it survives a restart and the
+clerk's override (journaled with who, why and when) stays attached to the same finding after
+pages are inserted before it. The gate refuses assembly and signing while any finding blocks:
+a QC block not fixed nor overridden, components not checked since their pages changed, an
+unresolved scanner event, or required metadata missing (the last three cannot be overridden).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scanstation.errors import GateBlocked, ValidationError
+from scanstation.flow.metadata import metadata_problems
+from scanstation.flow.pages import EXCLUDED_BY_QC, layout, sheets_captured
+from scanstation.flow.session import DossierSession
+from scanstation.model import Component, Page, PageVariant
+from scanstation.progress import NULL_PROGRESS, Progress
+
+#: The one-key fix of a finding in the window, and the hint the CLI prints.
+FIX_BY_CODE: dict[str, str] = {
+    "PAGE_CUT_OFF": "rescan", "CORNER_FOLDED": "rescan", "CORNER_MISSING": "rescan", "PAGE_TOO_LONG": "rescan",
+    "PAPER_SIZE_MISMATCH": "rescan", "EXPOSURE_DARK": "rescan", "EXPOSURE_LIGHT": "rescan",
+    "EXPOSURE_CLIPPED": "rescan", "BLURRY": "rescan", "IMAGE_UNREADABLE": "rescan", "SKEW": "rescan",
+    "IMAGE_COUNT_MISMATCH": "rescan", "DEVICE_EVENT": "resolve",
+    "STICKY_NOTE_UNPAIRED": "note_removed", "STICKY_NOTE_NOT_REMOVED": "redo_note",
+    "STICKY_PAIR_MISMATCH": "redo_note", "DUPLICATE_PAGE": "delete", "BLANK_BACKS_EXCLUDED": "restore",
+    "PAGE_COUNT_MISMATCH": "continue", "QC_NOT_RUN": "check", "METADATA_MISSING": "metadata",
+}
+
+_RANK = {"block": 0, "warn": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of the open dossier, in the shape ``dossier check --json`` prints."""
+
+    id: str
+    component_id: str
+    code: str
+    severity: str                                  # block | warn | info
+    message_en: str
+    message_vi: str
+    page_ids: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()                # 1-based positions of those pages in the component
+    overridable: bool = True
+    override: dict[str, Any] | None = None
+    source: str = "qc"                             # qc | page | gate | metadata | event
+    event_id: str | None = None
+    pairs: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "block" and self.override is None
+
+    @property
+    def fix(self) -> str | None:
+        return None if self.override else FIX_BY_CODE.get(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "severity": self.severity, "pages": list(self.positions),
+                "page_ids": list(self.page_ids), "message_en": self.message_en, "message_vi": self.message_vi,
+                "overridable": self.overridable, "override": self.override, "fix": self.fix,
+                **({"event": self.event_id} if self.event_id else {})}
+
+
+def finding_id(component_id: str, code: str, page_ids: tuple[str, ...] | list[str]) -> str:
+    return hashlib.sha1(f"{component_id}|{code}|{','.join(page_ids)}".encode()).hexdigest()[:12]
+
+
+# --- running the checks --------------------------------------------------------------------------
+class Checker:
+    """The station's QC worker pool (started on first use) and the pages already sent to it.
+
+    The window keeps one for its life, so a page is checked as soon as it is on disk while the scan
+    goes on; a CLI command uses one for its run. Thread-safe.
+    """
+
+    def __init__(self, profile: Any = None, paper: str | None = "A4") -> None:
+        self._profile, self._paper = profile, paper
+        self._pool: Any = None
+        self._sessions: dict[str, tuple[Any, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def pool(self) -> Any:
+        from scanstation.qc import QCPool
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = QCPool(profile=self._profile, paper=self._paper)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._sessions.clear()
+        if pool is not None:
+            pool.close(cancel=True)
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _new_session(self, s: DossierSession, c: Component, on_checked: OnChecked | None) -> tuple[Any, list[str]]:
+        sess: tuple[Any, list[str]] = (self.pool().component(duplex=c.duplex), [])
+        with self._lock:
+            self._sessions[c.id] = sess
+        for p in c.pages:
+            self._add(s, c, sess, p, on_checked)
+        return sess
+
+    def _add(self, s: DossierSession, c: Component, sess: tuple[Any, list[str]], page: Page,
+             on_checked: OnChecked | None) -> None:
+        sheet, side = layout(c)[page.id]
+        variant = PageVariant.NOTE_REMOVED.value if page.variant == PageVariant.NOTE_REMOVED else "normal"
+
+        def got(r: Any) -> None:      # a pool thread: plain data only, then tell the caller
+            page.qc = r.to_dict()
+            if on_checked is not None:
+                on_checked(c.id, page.id)
+
+        sess[0].add(s.workarea.root / page.file, sheet=sheet, side=side, variant=variant, on_result=got)
+        sess[1].append(page.id)
+
+    def page_arrived(self, s: DossierSession, c: Component, page: Page, on_checked: OnChecked | None = None) -> None:
+        """Check a page as soon as it is on disk (the scan goes on meanwhile)."""
+        with self._lock:
+            sess = self._sessions.get(c.id)
+        ids = [p.id for p in c.pages]
+        if sess is None or sess[1] != ids[:len(sess[1])] or ids[len(sess[1]):] != [page.id]:
+            self._new_session(s, c, on_checked)
+            return
+        self._add(s, c, sess, page, on_checked)
+
+    def check_component(self, s: DossierSession, c: Component, on_checked: OnChecked | None = None,
+                        timeout: float | None = 600) -> dict[str, Any]:
+        """Finish QC of a component (reusing what ran during the scan), apply the blank-back rule (never
+        against the clerk's own choice), journal every result and return the component's check record."""
+        with self._lock:
+            sess = self._sessions.get(c.id)
+        if sess is None or sess[1] != [p.id for p in c.pages]:
+            sess = self._new_session(s, c, on_checked)
+        report = sess[0].finish(declared_sheets=c.declared_sheets or None, timeout=timeout)
+        with s.lock:
+            pages = [p for p in c.pages if p.id in set(sess[1])]
+            for page, r in zip(pages, report.pages, strict=True):
+                page.qc = r.to_dict()
+                s.journal("qc", page=page.id, result=page.qc)
+                if not r.kept and page.kept and page.id not in s.clerk_restored:
+                    reason = r.excluded_reason or EXCLUDED_BY_QC
+                    s.journal("exclude", page=page.id, reason=reason, by="qc")
+                    page.kept, page.excluded_reason = False, reason
+                elif (r.kept and not page.kept and page.id not in s.clerk_excluded
+                      and page.excluded_reason == EXCLUDED_BY_QC):
+                    s.journal("restore", page=page.id, by="qc")
+                    page.kept, page.excluded_reason = True, None
+            record = {"pages": list(sess[1]), "findings": [f.to_dict() for f in report.checks],
+                      "pairs": [dict(p) for p in report.pairs], "summary": report.summary(),
+                      "at": datetime.now(UTC).isoformat()}
+            s.journal("checks", component=c.id, pages=record["pages"], findings=record["findings"],
+                      pairs=record["pairs"], summary=record["summary"])
+            s.checks[c.id] = record
+            s.save(c)
+            s.audit("qc.checked", component=c.id, **report.summary())
+        return record
+
+
+OnChecked = Callable[[str, str], None]
+
+
+def check(s: DossierSession, checker: Checker | None = None, progress: Progress = NULL_PROGRESS,
+          components: list[Component] | None = None) -> list[Finding]:
+    """Check every digitised component that has pages; returns the dossier's findings afterwards."""
+    own = checker is None
+    checker = checker or Checker(s.profile)
+    try:
+        comps = components or [c for c in s.dossier.components if c.digitised and c.pages]
+        for i, c in enumerate(comps):
+            progress.check("QC")
+            progress.report(i, len(comps), c.name)
+            checker.check_component(s, c)
+        progress.report(len(comps), len(comps))
+    finally:
+        if own:
+            checker.close()
+    return findings(s)
+
+
+# --- findings and the gate ------------------------------------------------------------------------
+def _make(s: DossierSession, c: Component, code: str, severity: str, en: str, vi: str, page_ids: list[str],
+          *, overridable: bool = True, source: str = "qc", **kw: Any) -> Finding:
+    pos = {p.id: i + 1 for i, p in enumerate(c.pages)}
+    fid = finding_id(c.id, code, page_ids)
+    return Finding(id=fid, component_id=c.id, code=code, severity=severity, message_en=en, message_vi=vi,
+                   page_ids=tuple(page_ids), positions=tuple(pos[p] for p in page_ids if p in pos),
+                   overridable=overridable, override=s.overrides.get(fid) if overridable else None,
+                   source=source, **kw)
+
+
+def component_findings(s: DossierSession, c: Component) -> list[Finding]:
+    out: list[Finding] = []
+    if not c.digitised:
+        return out
+    checked = s.checks.get(c.id)
+    if not c.kept_pages():
+        out.append(_make(s, c, "QC_NOT_RUN", "block", f"'{c.name}' has no page scanned yet",
+                         f"Chưa quét '{c.name}'", [], overridable=False, source="gate"))
+    elif checked is None or checked["pages"] != [p.id for p in c.pages]:
+        out.append(_make(s, c, "QC_NOT_RUN", "block",
+                         f"'{c.name}' has not been checked since its pages changed (run the check)",
+                         f"'{c.name}' chưa được kiểm tra lại sau khi thay đổi trang", [], overridable=False,
+                         source="gate"))
+    for p in c.pages:
+        if not p.kept:
+            continue                       # left out of the file: its findings do not stand in the way
+        for f in (p.qc or {}).get("findings", []):
+            out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
+                             f.get("message_vi", ""), [p.id], overridable=bool(f.get("overridable", True)),
+                             source="page"))
+    if checked is not None and checked["pages"] == [p.id for p in c.pages]:
+        ids = checked["pages"]
+        for f in checked["findings"]:
+            if f.get("code") == "DEVICE_EVENT":
+                continue                   # scanner events are the clerk's to resolve (below)
+            pids = [ids[i] for i in f.get("pages", []) if isinstance(i, int) and 0 <= i < len(ids)]
+            out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
+                             f.get("message_vi", ""), pids, overridable=bool(f.get("overridable", True)),
+                             pairs=tuple(checked.get("pairs", []))))
+    for ev in s.events.values():
+        if ev.get("component") != c.id:
+            continue
+        res = ev.get("resolved")
+        sheet = ev.get("sheet")
+        en = f"Scanner event at sheet {sheet}: {ev.get('message_en', '')}"
+        vi = f"Sự cố máy quét ở tờ {sheet}: {ev.get('message_vi', '')}"
+        if res:
+            en, vi = f"{en} (resolved: {res.get('reason', '')})", f"{vi} (đã xử lý: {res.get('reason', '')})"
+        out.append(_make(s, c, "DEVICE_EVENT", "info" if res else "block", en, vi, [], overridable=False,
+                         source="event", event_id=ev["id"]))
+    problems = metadata_problems(c, s.dossier, s.profile)
+    if problems:
+        out.append(_make(s, c, "METADATA_MISSING", "block",
+                         f"'{c.name}': " + "; ".join(p.en for p in problems),
+                         f"'{c.name}': " + "; ".join(p.vi for p in problems), [], overridable=False,
+                         source="metadata"))
+    return out
+
+
+def findings(s: DossierSession) -> list[Finding]:
+    """Every finding of the dossier: blocking first, then warnings, then information."""
+    with s.lock:
+        out = [f for c in s.dossier.components for f in component_findings(s, c)]
+    out.sort(key=lambda f: (not f.blocking, f.override is not None, _RANK.get(f.severity, 3)))
+    return out
+
+
+def blocking(s: DossierSession) -> list[Finding]:
+    return [f for f in findings(s) if f.blocking]
+
+
+def report(s: DossierSession) -> dict[str, Any]:
+    """The ``dossier check --json`` contract."""
+    fs = findings(s)
+    comps = [{"id": c.id, "name": c.name, "document_type_code": c.document_type_code,
+              "findings": [f.to_dict() for f in fs if f.component_id == c.id]}
+             for c in s.dossier.components if c.digitised]
+    return {"id": s.dossier.id, "receipt_code": s.dossier.receipt_code,
+            "blocking": sum(1 for f in fs if f.blocking), "components": comps}
+
+
+def override(s: DossierSession, fid: str, reason: str) -> Finding:
+    """Accept a finding with a reason: journaled with the dossier (who, why, when) and audited."""
+    with s.lock:
+        f = next((x for x in findings(s) if x.id == fid), None)
+        if f is None:
+            raise ValidationError(f"No finding '{fid}' in dossier {s.dossier.receipt_code} (see 'dossier check')",
+                                  f"Không có lỗi '{fid}' trong hồ sơ", field="finding")
+        if not f.overridable:
+            how = {"DEVICE_EVENT": "resolve the scanner event", "METADATA_MISSING": "fill in the document details",
+                   "QC_NOT_RUN": "scan and check the component"}.get(f.code, "fix it (rescan)")
+            raise ValidationError(f"Finding {f.code} cannot be accepted with a reason; {how}",
+                                  "Không thể bỏ qua lỗi này; cần khắc phục", field="finding")
+        if not reason.strip():
+            raise ValidationError("An override needs a reason", "Cần ghi lý do chấp nhận", field="reason")
+        rec = {"component": f.component_id, "code": f.code, "pages": list(f.page_ids), "by": s.actor,
+               "reason": reason.strip(), "at": datetime.now(UTC).isoformat()}
+        s.journal("override", finding=f.id, **{k: v for k, v in rec.items() if k != "at"})
+        s.overrides[f.id] = rec
+        s.audit("qc.override", finding=f.id, component=f.component_id, code=f.code, pages=list(f.page_ids),
+                reason=rec["reason"], message_en=f.message_en)
+        return next(x for x in findings(s) if x.id == fid)
+
+
+def require_clear(s: DossierSession, step_en: str, step_vi: str) -> None:
+    """The gate: raise :class:`GateBlocked` naming each blocking finding."""
+    block = blocking(s)
+    if block:
+        names = "; ".join(f"{f.code} [{f.id}] {f.message_en}" for f in block)
+        raise GateBlocked(f"Cannot {step_en}: {len(block)} finding(s) to fix or accept first: {names}",
+                          f"Chưa thể {step_vi}: còn {len(block)} lỗi cần khắc phục hoặc chấp nhận có lý do",
+                          findings=[f.to_dict() for f in block])
+
+
+@dataclass
+class Readiness:
+    blockers: list[Finding] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+
+def captured_summary(c: Component) -> dict[str, int]:
+    return {"sheets": sheets_captured(c), "images": len(c.pages), "kept": len(c.kept_pages())}
