@@ -32,7 +32,8 @@ def prepare(ctx: AppContext) -> None:
     ctx.demo = True
     s = ctx.settings
     tok = ensure_demo_token()
-    for key, value in (("token.module", tok.module), ("signing.trust_roots", [str(tok.ca_pem)])):
+    for key, value in (("token.module", tok.module), ("signing.trust_roots", [str(tok.ca_pem)]),
+                       ("signing.certified_copy", True)):       # the demo shows both signatures, as make demo does
         if s.get(key) != value:
             s.set(key, value, layer="station")
     if not s.get("token.label"):
@@ -103,6 +104,13 @@ def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:
     yield ("do", lambda: _pin_dialog_shot(window, w))
     yield ("do", sign.sign)
     yield ("wait", lambda: ctx.dossier.status.value in ("signed", "queued"), 120)
+    # The organisation's certified copy (SAO Y): its token, then one more PIN entry.
+    yield ("do", lambda: _choose_token(sign, "DEMO-ORG"))
+    yield ("wait", lambda: ctx.dossier.status.value == "queued" or sign.sign_btn.isEnabled(), 30)
+    yield ("shot", "08a-sao-y")
+    yield ("do", lambda: _answer_pin_later())
+    yield ("do", lambda: sign.sign() if ctx.dossier.status.value == "signed" else None)
+    yield ("wait", lambda: ctx.dossier.status.value == "queued", 120)
     yield ("wait", lambda: sign.preview.has_image(), 30)
     yield ("shot", "08-signed")
     yield ("do", lambda: window.show_screen("queue"))
@@ -112,6 +120,30 @@ def walk(window: MainWindow, w: Walkthrough) -> Iterator[tuple]:
     yield ("shot", "10-settings")
     yield ("do", lambda: window.show_screen("home"))
     yield ("shot", "11-home-after")
+
+
+def _choose_token(sign, label: str) -> None:
+    i = sign.token.findText(label)
+    if i >= 0:
+        sign.token.setCurrentIndex(i)
+
+
+def _answer_pin_later() -> None:
+    """Answer the next PIN dialog with the demo PIN (a modal dialog runs its own loop)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from scanstation.signing.softtoken import DEMO_PIN
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if dlg is None:
+            QTimer.singleShot(50, answer)
+            return
+        dlg.pin.setText(DEMO_PIN)
+        dlg.accept()
+
+    QTimer.singleShot(100, answer)
 
 
 def _pin_dialog_shot(window: MainWindow, w: Walkthrough) -> None:

@@ -1,4 +1,4 @@
-"""Station.assemble and the demo's assemble stage: kept pages of the work area → PDF/A files in out/."""
+"""Station.assemble (the storage side of flow.signing.build): kept pages of the work area → PDF/A files in out/."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from scanstation.demo import DemoRun, stage_assemble
 
 from scanstation.dossier_io import load_dossier_file
 from scanstation.errors import Cancelled
@@ -40,11 +39,10 @@ def _captured(station):
     return dossier, wa
 
 
-def test_demo_stage_builds_one_pdfa_per_digitised_component_from_kept_pages(station):
+def test_station_builds_one_pdfa_per_digitised_component_from_kept_pages(station):
     dossier, wa = _captured(station)
-    run = DemoRun(station, dossier, wa)
-    summary = stage_assemble(run)
-    pdfs = run.outputs["pdfs"]
+    summary = station.assemble(dossier)
+    pdfs = summary["files"]
     assert [p["file_name"] for p in pdfs] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
     assert [p["component_id"] for p in pdfs] == [c.id for c in dossier.components[:2]]
     for p in pdfs:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
-from scanstation.errors import JobNotFound, JobStateError, StorageError, ValidationError
+from scanstation.errors import JobNotFound, JobStateError, ValidationError
 from scanstation.model import Component, Dossier, Party, PartyKind
-from scanstation.store.tables import OutboxRow, OutputFileRow
+from scanstation.store.tables import OutboxRow
 from scanstation.sync import JobState, Outbox, enqueue, idempotency_key, queue_files
 from scanstation.sync.outbox import lease_holder_dead
 
@@ -44,38 +44,6 @@ def test_enqueue_joins_the_callers_transaction(station):
 def test_enqueue_validates(station):
     with station.store.session() as s, pytest.raises(ValidationError):
         enqueue(s, dossier_code="D", path="/x", sha256="nothex", size=1)
-
-
-def test_record_signed_file_is_one_transaction(station, make_signed):
-    d = _dossier()
-    station.create_dossier(d)
-    f = make_signed("ks.pdf")
-    from scanstation.fsio import sha256_file
-
-    jid = station.record_signed_file(d, d.components[0].id, f, sha256_file(f), f.stat().st_size)
-    job = Outbox(station.store).get(jid)
-    assert job.document_type == "KS01" and job.dossier_code == d.receipt_code
-    with station.store.session() as s:
-        row = s.scalar(select(OutputFileRow))
-        assert row.state == "signed" and row.sha256 == job.sha256
-        assert s.get(OutboxRow, jid).output_file_id == row.id
-    assert [e.action for e in station.audit.events(d.receipt_code)][-1] == "file.signed_queued"
-
-
-def test_record_signed_file_failure_leaves_nothing(station, make_signed, monkeypatch):
-    d = _dossier()
-    station.create_dossier(d)
-    f = make_signed("ks.pdf")
-
-    def broken(*a, **k):
-        raise StorageError("audit log unavailable")
-
-    monkeypatch.setattr(station.audit, "append", broken)
-    with pytest.raises(StorageError):
-        station.record_signed_file(d, d.components[0].id, f, "cd" * 32, 10)
-    assert Outbox(station.store).counts()["pending"] == 0
-    with station.store.session() as s:
-        assert s.scalar(select(OutputFileRow)) is None
 
 
 def test_queue_files_refuses_all_when_one_is_unsigned(station, make_signed, tmp_path):

@@ -21,7 +21,7 @@ def _open(w):
 
 
 def _reopened(w, d, comp):
-    d2, _ = services.load_dossier(w.ctx.station, d.id)
+    d2 = services.load_dossier(w.ctx.station, d.id).dossier
     return d2.component(comp.id)
 
 

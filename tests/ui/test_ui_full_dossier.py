@@ -124,7 +124,7 @@ def test_a_dossier_from_intake_to_upload_keyboard_only(make_window, qtbot, stati
     settle(qtbot, w)
     assert len(auth.pages) == 7 and services.unpaired_note(auth) is None
     assert auth.pages[1].variant.value == "note_removed" and auth.pages[0].id == note.id
-    pairs = ctx.qc["pairs"][auth.id]
+    pairs = ctx.session.checks[auth.id]["pairs"]
     assert pairs and pairs[0]["verified"] is True
 
     # --- anything else that blocks: accept it with a reason (audit log) ------------------------------
@@ -164,8 +164,16 @@ def test_a_dossier_from_intake_to_upload_keyboard_only(make_window, qtbot, stati
 
     QTimer.singleShot(60, then_right)
     key(qtbot, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: d.status == DossierStatus.QUEUED, timeout=120_000)
+    qtbot.waitUntil(lambda: d.status == DossierStatus.SIGNED, timeout=120_000)
     assert seen_wrong == [""] and "Wrong PIN" in seen_right[0]
+    # then the organisation's certified copy (SAO Y): its token, one more PIN entry; that queues the files
+    qtbot.waitUntil(lambda: "certified copy" in sign.banner.text(), timeout=10_000)
+    sign.token.setCurrentIndex(sign.token.findText("DEMO-ORG"))
+    qtbot.waitUntil(lambda: sign.sign_btn.isEnabled(), timeout=10_000)
+    answer_pin(qtbot, "123456", [])
+    sign.token.setFocus()                                                       # the clerk just chose it there
+    key(qtbot, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: d.status == DossierStatus.QUEUED, timeout=120_000)
     pdfs = sorted((wa.root / "signed").glob("*.pdf"))
     assert [p.name for p in pdfs] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
     with pikepdf.open(pdfs[0]) as pdf:
@@ -199,7 +207,7 @@ def test_a_dossier_from_intake_to_upload_keyboard_only(make_window, qtbot, stati
     qtbot.waitUntil(lambda: not queue.offline.isVisible(), timeout=30_000)
     actions = [e.action for e in ctx.station.audit.events()]
     for a in ("dossier.created", "capture.append", "capture.note_removed", "qc.checked", "dossier.assembled",
-              "dossier.signed", "sync.queued", "dossier.uploaded"):
+              "dossier.signed", "file.signed.copy.queued", "dossier.queued", "dossier.uploaded"):
         assert a in actions, a
     assert ctx.station.audit.verify().ok
     assert Settings().get("token.key_id") or ctx.settings.get("token.key_id")

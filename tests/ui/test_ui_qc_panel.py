@@ -6,7 +6,7 @@ from scanstation.dossier_io import load_dossier_file
 from scanstation.resources import resource
 from scanstation.ui import services
 from tests.ui.ui_keys import type_text
-from tests.ui.ui_pages import add_pages
+from tests.ui.ui_pages import add_pages, set_checks
 
 
 def _setup(w, checks_for_first):
@@ -17,10 +17,8 @@ def _setup(w, checks_for_first):
         if c.digitised:
             add_pages(st, d, wa, c, c.declared_sheets)
     w.ctx.open_dossier(d, wa)
-    qc = services._qc_state(w.ctx)
     for c in d.components:
-        qc["checks"][c.id] = []
-    qc["checks"][d.components[0].id] = checks_for_first
+        set_checks(w.ctx, c, checks_for_first if c is d.components[0] else [])
     w.ctx.findings_changed.emit()
     return d, wa
 
@@ -65,12 +63,12 @@ def test_override_with_reason_from_the_keyboard_unblocks_signing(make_window, qt
     assert "Accepted by" in q.findings.item(0).text()
     ev = [e for e in w.ctx.station.audit.events() if e.action == "qc.override"]
     assert ev[0].details["code"] == "PAGE_COUNT_MISMATCH" and "tờ 3" in ev[0].details["reason"]
-    w.ctx.qc = None                                               # a restart: overrides come back from the journal
-    qc = services._qc_state(w.ctx)
-    qc["overrides"] = services.load_overrides(wa)
+    w.ctx.open_dossier(d, wa)                                     # a restart: overrides come back from the journal
     for c in d.components:
-        qc["checks"][c.id] = [BLOCK] if c is d.components[0] else []
+        set_checks(w.ctx, c, [BLOCK] if c is d.components[0] else [])
     assert services.blocking_count(w.ctx) == 0
+    reopened = services.load_dossier(w.ctx.station, d.id)        # the same, from the database and journal alone
+    assert list(reopened.overrides.values())[0]["reason"].endswith("nộp bổ sung sau")
 
 
 def test_enter_restores_an_excluded_page(make_window, qtbot):
@@ -78,9 +76,8 @@ def test_enter_restores_an_excluded_page(make_window, qtbot):
     d, wa = _setup(w, [])
     comp = d.components[0]
     services.toggle_exclude(w.ctx, d, wa, comp, comp.pages[1].id, "blank back")
-    qc = services._qc_state(w.ctx)
-    qc["checks"][comp.id] = [dict(EXCLUDED, severity="warn")]
-    services.FIX_BY_CODE["BLANK_BACK_EXCLUDED"] = "restore"
+    set_checks(w.ctx, comp, [dict(EXCLUDED, severity="warn")])
+    services.checking.FIX_BY_CODE["BLANK_BACK_EXCLUDED"] = "restore"
     try:
         w.show_screen("qc")
         q = w.screens["qc"]
@@ -91,7 +88,7 @@ def test_enter_restores_an_excluded_page(make_window, qtbot):
         qtbot.keyClick(q.findings, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: comp.pages[1].kept)
     finally:
-        services.FIX_BY_CODE.pop("BLANK_BACK_EXCLUDED", None)
+        services.checking.FIX_BY_CODE.pop("BLANK_BACK_EXCLUDED", None)
 
 
 def test_page_findings_name_the_sheet_and_side_not_the_file(make_window, qtbot):

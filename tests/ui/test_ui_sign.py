@@ -9,7 +9,7 @@ from scanstation.resources import resource
 from scanstation.signing import load_trust_roots, verify_file
 from scanstation.ui import services
 from tests.ui.ui_keys import type_text
-from tests.ui.ui_pages import add_pages
+from tests.ui.ui_pages import add_pages, set_checks
 
 
 def _scanned_dossier(w):
@@ -20,9 +20,8 @@ def _scanned_dossier(w):
         if c.digitised:
             add_pages(st, d, wa, c, c.declared_sheets)
     w.ctx.open_dossier(d, wa)
-    qc = services._qc_state(w.ctx)
     for c in d.components:
-        qc["checks"][c.id] = []            # checked, nothing found (QC itself is tested on its own screen)
+        set_checks(w.ctx, c, [])           # checked, nothing found (QC itself is tested on its own screen)
     w.ctx.findings_changed.emit()
     return d, wa
 
@@ -67,8 +66,24 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
     assert [p.name for p in signed] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
     for p in signed:
         rep = verify_file(p, roots)
-        assert rep.ok and rep.signatures[0].role == "clerk"
+        assert rep.ok and [x.role for x in rep.signatures] == ["clerk"]
+        assert rep.signatures[0].signer == "Trần Văn Đức"
     assert all(o.signed for o in d.outputs)
+    # The certified copy (SAO Y) comes next, in the window as on the command line: the organisation's token.
+    qtbot.waitUntil(lambda: "certified copy" in s.banner.text(), timeout=10000)
+    s.token.setCurrentIndex(s.token.findText("DEMO-ORG"))
+    qtbot.waitUntil(lambda: s.sign_btn.isEnabled(), timeout=10000)
+    _answer_pin(qtbot, "123456", [])
+    if QApplication.activeWindow() is None:                 # offscreen: nothing re-activates it after the dialog
+        with qtbot.waitActive(w):
+            w.activateWindow()
+    s.token.setFocus()                                      # the clerk just chose the token there
+    qtbot.keyClick(s.token, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: d.status == DossierStatus.QUEUED, timeout=60000)
+    for p in signed:
+        rep = verify_file(p, roots)
+        assert rep.ok and [x.role for x in rep.signatures] == ["clerk", "copy"]
+    assert {o.state for o in d.outputs} == {"queued"} and all(o.upload_job for o in d.outputs)
     qtbot.waitUntil(lambda: bool(w.ctx.settings.get("token.key_id")))   # certificate remembered for next time
     actions = [e.action for e in w.ctx.station.audit.events()]
     assert "dossier.assembled" in actions and "dossier.signed" in actions
@@ -79,10 +94,9 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
 def test_signing_stays_disabled_while_something_blocks(make_window, qtbot):
     w = make_window(demo=True)
     d, wa = _scanned_dossier(w)
-    qc = services._qc_state(w.ctx)
     comp = d.components[0]
-    qc["checks"][comp.id] = [{"code": "PAGE_COUNT_MISMATCH", "severity": "block", "message_vi": "Thiếu tờ",
-                              "message_en": "Sheets missing", "pages": [], "overridable": True}]
+    set_checks(w.ctx, comp, [{"code": "PAGE_COUNT_MISMATCH", "severity": "block", "message_vi": "Thiếu tờ",
+                              "message_en": "Sheets missing", "pages": [], "overridable": True}])
     w.ctx.findings_changed.emit()
     w.show_screen("sign")
     s = w.screens["sign"]
@@ -95,4 +109,4 @@ def test_signing_stays_disabled_while_something_blocks(make_window, qtbot):
     assert s.sign_btn.isEnabled()
     ev = [e for e in w.ctx.station.audit.events() if e.action == "qc.override"]
     assert ev and ev[0].details["reason"] == "Người nộp chỉ mang 1 tờ"
-    assert services.load_overrides(wa)                        # journaled with the dossier too
+    assert wa.replay().overrides                              # journaled with the dossier too

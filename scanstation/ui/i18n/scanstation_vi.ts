@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
@@ -70,8 +70,8 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Hãy mở hoặc tiếp nhận một hồ sơ trước (Ctrl+N).</translation>
     </message>
     <message>
-        <source>Sheets: &lt;b style='color:{0}'&gt;{1}&lt;/b&gt; of {2} declared&lt;br&gt;Images: {3} (expected {4})&lt;br&gt;{5}</source>
-        <translation>Số tờ: &lt;b style='color:{0}'&gt;{1}&lt;/b&gt;/{2} tờ đã khai&lt;br&gt;Số ảnh: {3} (cần {4})&lt;br&gt;{5}</translation>
+        <source>Sheets: &lt;b style=&apos;color:{0}&apos;&gt;{1}&lt;/b&gt; of {2} declared&lt;br&gt;Images: {3} (expected {4})&lt;br&gt;{5}</source>
+        <translation>Số tờ: &lt;b style=&apos;color:{0}&apos;&gt;{1}&lt;/b&gt;/{2} tờ đã khai&lt;br&gt;Số ảnh: {3} (cần {4})&lt;br&gt;{5}</translation>
     </message>
     <message>
         <source>two-sided</source>
@@ -263,7 +263,7 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Trang chủ</translation>
     </message>
     <message>
-        <source>Today's dossiers</source>
+        <source>Today&apos;s dossiers</source>
         <translation>Hồ sơ hôm nay</translation>
     </message>
     <message>
@@ -443,11 +443,11 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>1. Mã loại giấy tờ</translation>
     </message>
     <message>
-        <source>2. Holder's identifier</source>
+        <source>2. Holder&apos;s identifier</source>
         <translation>2. Số định danh của chủ giấy tờ</translation>
     </message>
     <message>
-        <source>   or holder's name (no identifier)</source>
+        <source>   or holder&apos;s name (no identifier)</source>
         <translation>   hoặc họ tên (khi không có số định danh)</translation>
     </message>
     <message>
@@ -948,7 +948,7 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <source>Clerk's name on the stamp</source>
+        <source>Clerk&apos;s name on the stamp</source>
         <translation>Tên cán bộ trên dấu ký</translation>
     </message>
     <message>
@@ -1056,7 +1056,7 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Chỉ cán bộ CNTT được sửa cấu hình trạm: tài khoản Windows/Linux này không có quyền ghi tệp cấu hình trạm.</translation>
     </message>
     <message>
-        <source>IT staff mode: you edit the station's values and choose which ones clerks may change.</source>
+        <source>IT staff mode: you edit the station&apos;s values and choose which ones clerks may change.</source>
         <translation>Chế độ cán bộ CNTT: sửa cấu hình của trạm và chọn giá trị nào cán bộ một cửa được thay đổi.</translation>
     </message>
     <message>
@@ -1167,6 +1167,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>lỗi</translation>
     </message>
     <message>
+        <source>The clerk has signed. Choose the organisation&apos;s certificate and sign the certified copy (SAO Y).</source>
+        <translation>Cán bộ đã ký số. Chọn chứng thư số của cơ quan và ký sao y (SAO Y).</translation>
+    </message>
+    <message>
         <source>Signing is disabled:</source>
         <translation>Chưa thể ký số:</translation>
     </message>
@@ -1193,6 +1197,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Dossier {0} signed; its files wait in the upload queue.</source>
         <translation>Đã ký số hồ sơ {0}; các tệp đang chờ gửi.</translation>
+    </message>
+    <message>
+        <source>Dossier {0} signed by the clerk; the certified copy (SAO Y) is next.</source>
+        <translation>Hồ sơ {0} đã được cán bộ ký số; tiếp theo là ký sao y (SAO Y) của cơ quan.</translation>
     </message>
     <message>
         <source>Signing stopped. Files already signed are kept.</source>
