@@ -7,6 +7,7 @@ import pytest
 from scanstation import samplepages as sp
 from scanstation.qc.imageio import RawFrame
 from scanstation.qc.page import PageChecker, PageContext
+from tests.qc import synth
 
 _ABBR = {"top-left": "tl", "top-right": "tr", "bottom-left": "bl", "bottom-right": "br"}
 
@@ -46,3 +47,12 @@ def test_skew_alone_reports_no_missing_corner(checker, skew):
         assert not [x for x in r.whole_page["problems"] if x.startswith("corner")], (seed, border)
         assert [f.code for f in r.findings if f.code != "DPI_TOO_LOW"] == ["SKEWED"]
         assert r.skew_deg == pytest.approx(skew, abs=0.3)
+
+
+@pytest.mark.parametrize("dpi", [150, 200, 300])
+@pytest.mark.parametrize("mark", synth.SMALL_MARKS)
+def test_a_single_small_mark_on_a_back_is_content(checker, mark, dpi):
+    """One 8-pt page number, initials, a tick or a pencilled digit alone on a back is kept."""
+    for seed in range(8):
+        r = _check(checker, synth.small_mark_back(seed, dpi, mark, border=seed % 2 == 0), dpi, "back")
+        assert r.verdict == "content", (seed, r.blank, r.blank_reasons)
