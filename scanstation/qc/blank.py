@@ -36,7 +36,9 @@ from scanstation.qc.fast import (
 CONTENT, BLANK, UNSURE = "content", "blank", "unsure"
 
 MARGIN_MM = 3.0          # ignored band inside the sheet's edge (the edge itself, feeder shadows)
-SPECK_MM = 1.6           # components smaller than this (both sides) are dust or noise
+SPECK_MM = 1.0           # components smaller than this (both sides) are dust or noise
+DOT_MM = 1.8             # a solid blob shorter than this is a dot of dust, not a character
+MARK_MM = 1.8            # a real-ink mark this long is something written (a page number, an initial)
 REAL_INK = 80            # darkness (grey levels below the paper) that only real ink reaches
 COLOUR_EXCESS = 45       # chroma above the paper's that marks coloured ink (seal, blue pen, note)
 FAINT_MIN_MM2 = 4.0      # structured faint marks below this area are ignored
@@ -169,9 +171,10 @@ class _Comp:
         return (m > 0) & (full[self.y:self.y + self.h, self.x:self.x + self.w] > 0)
 
 
-def _components(mask: np.ndarray) -> list[_Comp]:
-    """Blobs of a sparse binary mask by their outer contours: much cheaper than labelling with stats."""
-    cnts, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+def _components(mask: np.ndarray, grouped: np.ndarray | None = None) -> list[_Comp]:
+    """Blobs of a sparse binary mask by their outer contours: much cheaper than labelling with stats.
+    ``grouped``: the mask with nearby blobs joined; its outlines group the pixels of ``mask``."""
+    cnts, _ = cv2.findContours(mask if grouped is None else grouped, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return [_Comp(*cv2.boundingRect(c), c, mask) for c in cnts]
 
 
@@ -245,19 +248,24 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
         if real_area >= FAST_CONTENT_MM2:
             return BlankResult(CONTENT, _content_score(real_area), real_area, 0.0,
                                ["ink"], maps.colour_px / ppm2 >= 10)
-    comps = _components(strong_u8) if n_strong or maps.colour_px else []
+    # strokes of one small character can break apart at the working scale (a pencilled 5): a 1-pixel
+    # closing joins them, so they are judged as one mark and not as dust (areas stay the mask's own)
+    comps = _components(strong_u8, cv2.morphologyEx(strong_u8, cv2.MORPH_CLOSE, ones(3, 3))) \
+        if n_strong or maps.colour_px else []
     speck = SPECK_MM * px_per_mm
+    dot = DOT_MM * px_per_mm
+    mark = MARK_MM * px_per_mm
     reasons: set[str] = set()
     real_px, weak = 0, []
-    coloured = False
+    coloured = written = False
     bx, by, bw_, bh_ = maps.inner_box
     box = (bx, by, bx + bw_ - 1, by + bh_ - 1) if bw_ else (0, 0, *strong_u8.shape[::-1])
     bands = _EdgeBands(maps.inner, px_per_mm, maps.inner_margin)
     for c in comps:
         x, y, bw, bh = c.x, c.y, c.w, c.h
-        if (bw < speck and bh < speck) or (max(bw, bh) < 1.5 * speck and abs(bw - bh) <= 1 + 0.2 * max(bw, bh)
-                                           and c.area >= 0.45 * bw * bh):
-            reasons.add("specks")     # dust, or a round dot of it: no digit or stroke looks like that
+        # dust, or a solid dot of it (an 8-pt digit is ~2 mm tall: longer than any dot)
+        if (bw < speck and bh < speck) or (max(bw, bh) < dot and c.area >= 0.45 * bw * bh):
+            reasons.add("specks")
             continue
         area = c.area
         if _punch_hole(x, y, bw, bh, area, box, px_per_mm):
@@ -276,14 +284,17 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
         if maps.colour_px and np.count_nonzero(maps.colour[y:y + bh, x:x + bw][comp_slice]) >= max(4, 0.2 * area):
             coloured = True
             real_px += area
+            written = written or max(bw, bh) >= mark
             continue
         peak = int(dk[y:y + bh, x:x + bw][comp_slice].max(initial=0))
         if peak >= REAL_INK:
             real_px += area
+            if max(bw, bh) >= mark:
+                written = True      # one digit or initial is content, however little ink it has
         else:
             weak.append(c)
     weak_px = int(sum(c.area for c in weak))
-    if real_px / ppm2 >= 1.0:
+    if real_px / ppm2 >= 1.0 or written:
         ink_mm2 = (real_px + weak_px) / ppm2
         return BlankResult(CONTENT, _content_score(ink_mm2), ink_mm2, 0.0,
                            sorted(reasons | ({"colour_ink"} if coloured else {"ink"})), coloured)

@@ -98,15 +98,16 @@ def _pairs(rep: QCReport) -> None:
             gone = bool(rel.get("note_gone", not nxt.sticky_notes))
             pair = {"with_note": p.index, "note_removed": nxt.index, "verified": same and gone,
                     "inliers": rel.get("inliers", 0), "reason": "ok" if same and gone else
-                    ("note_still_present" if same else "different_page")}
+                    ("note_still_present" if same else "different_page")} | _why(rel)
             rep.pairs.append(pair)
             if not same:
+                en, vi = _because(rel)
                 rep.checks.append(finding(
                     "STICKY_PAIR_MISMATCH", Severity.BLOCK,
                     f"Image {nxt.index + 1} was scanned as image {p.index + 1} without its sticky note, but it is a "
-                    "different page; rescan the right page",
+                    f"different page{en}; rescan the right page",
                     f"Ảnh {nxt.index + 1} được quét thay cho ảnh {p.index + 1} sau khi gỡ giấy ghi chú, nhưng là "
-                    "một trang khác; hãy quét lại đúng trang", [p.index, nxt.index]))
+                    f"một trang khác{vi}; hãy quét lại đúng trang", [p.index, nxt.index]))
             elif not gone:
                 rep.checks.append(finding(
                     "STICKY_NOTE_NOT_REMOVED", Severity.BLOCK,
@@ -115,13 +116,29 @@ def _pairs(rep: QCReport) -> None:
                     [p.index, nxt.index]))
         else:
             rep.pairs.append({"with_note": p.index, "note_removed": None, "verified": False,
-                              "inliers": rel.get("inliers", 0), "reason": "missing"})
+                              "inliers": rel.get("inliers", 0), "reason": "missing"} | _why(rel))
+            en, vi = ("", "")
+            if nxt is not None and rel and not rel.get("same"):
+                en, vi = _because(rel)
+                en = f" (image {nxt.index + 1} is not it{en})"
+                vi = f" (ảnh {nxt.index + 1} không phải trang đó{vi})"
             rep.checks.append(finding(
                 "STICKY_NOTE_UNPAIRED", Severity.BLOCK,
                 f"Image {p.index + 1} has a sticky note: scan the same page again with the note removed, "
-                "right after it",
+                f"right after it{en}",
                 f"Ảnh {p.index + 1} có giấy ghi chú dán: hãy quét lại chính trang đó sau khi gỡ giấy ghi chú, "
-                "ngay sau ảnh này", [p.index]))
+                f"ngay sau ảnh này{vi}", [p.index]))
+
+
+def _why(rel: dict) -> dict[str, str]:
+    return {k: rel[k] for k in ("why_en", "why_vi") if rel.get(k)}
+
+
+def _because(rel: dict) -> tuple[str, str]:
+    """' (why)' in English and Vietnamese, or empty strings when the match gave no reason."""
+    if not rel.get("why_en"):
+        return "", ""
+    return f": {rel['why_en']}", f": {rel.get('why_vi', rel['why_en'])}"
 
 
 def _duplicates(rep: QCReport) -> None:
@@ -135,10 +152,11 @@ def _duplicates(rep: QCReport) -> None:
         if idx is None:
             continue
         p.duplicate_of = idx
+        en, vi = _because(rel)
         rep.checks.append(finding(
             "DUPLICATE_PAGE", Severity.BLOCK,
-            f"Image {p.index + 1} is the same page as image {idx + 1} (scanned twice?); remove one or override",
-            f"Ảnh {p.index + 1} trùng với ảnh {idx + 1} (quét hai lần?); hãy xóa một ảnh hoặc xác nhận giữ lại",
+            f"Image {p.index + 1} is the same page as image {idx + 1} (scanned twice?){en}; remove one or override",
+            f"Ảnh {p.index + 1} trùng với ảnh {idx + 1} (quét hai lần?){vi}; hãy xóa một ảnh hoặc xác nhận giữ lại",
             [idx, p.index]))
 
 

@@ -199,8 +199,47 @@ def _corners(filled: np.ndarray, box: np.ndarray, sppm: float, cut: list[str], s
         missing = cv2.countNonZero(cv2.bitwise_and(m, cv2.bitwise_not(filled[y0:y1, x0:x1]))) / area
         if missing < 0.18:
             continue
-        out[c] = "folded" if _looks_folded(filled, small, p, ua, ub, sppm, paper) else "missing"
+        kind = _corner_kind(filled, small, p, ua, ub, sppm, paper)
+        if kind is not None:
+            out[c] = kind
     return out
+
+
+CLIPPED_MAX_DEG = 12.0      # a notch whose edge is within this of the sheet's side is a tilted edge
+
+
+def _corner_kind(filled, small, p, ua, ub, sppm, paper) -> str | None:
+    """What a corner without paper is: "folded", "missing", or None when it is only the sheet's own
+    straight edge, tilted, leaving the image (a skewed sheet on a scan cropped to the paper size).
+
+    A torn or cut corner leaves a notch across the corner; skew leaves a long thin wedge along one
+    side. A folded corner leaves its flap on the page: on a dark backing the flap is paper seen from
+    the back (:func:`_looks_folded`); on a light backing the flap can be as light as the backing, and
+    then the notch is the whole square (lost triangle + flap), not a triangle."""
+    limit = 60 * sppm
+    sa = _leg(filled, p + ub * 1.5 * sppm, ua, limit)
+    sb = _leg(filled, p + ua * 1.5 * sppm, ub, limit)
+    short, long_ = sorted((sa, sb))
+    if long_ > 0 and math.degrees(math.atan2(short, long_)) < CLIPPED_MAX_DEG:
+        return None
+    if _looks_folded(filled, small, p, ua, ub, sppm, paper):
+        return "folded"
+    if short >= 6 * sppm and _square_notch(filled, p, ua, ub, sa, sb, sppm):
+        return "folded"
+    return "missing"
+
+
+def _square_notch(filled, p, ua, ub, sa, sb, sppm) -> bool:
+    """Is the notch a square (a fold whose flap looks like the backing) rather than a triangle?
+    Across the notch, parallel to its longer leg (the one a tilted edge may lengthen), a triangle
+    narrows steadily (0.75 of its width at a quarter of the other leg, 0.4 at 60 %), a square
+    keeps its width."""
+    if sa < sb:                 # measure along the longer leg's direction, stepping along the shorter
+        ua, ub, sa, sb = ub, ua, sb, sa
+    limit = 60 * sppm
+    near = _leg(filled, p + ub * 0.25 * sb, ua, limit)
+    far = _leg(filled, p + ub * 0.6 * sb, ua, limit)
+    return near >= 4 * sppm and far >= 0.8 * near
 
 
 def _leg(filled: np.ndarray, p: np.ndarray, u: np.ndarray, limit: float) -> float:

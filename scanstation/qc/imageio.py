@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ class LoadedPage:
     dpi: tuple[int, int] | None = None  # as recorded in the file (None: not recorded)
     mode: str = ""                      # PIL mode of the stored image (RGB, L, 1, I;16, RGBA, P ...)
     bits: int = 8                       # bits per channel
+    transparency: bool = False          # a transparent colour (PNG tRNS) even without an alpha channel
+    frames: int = 1                     # images in the file (a multi-page TIFF has several)
     factor: int = 1                     # full / working scale
     bgr: np.ndarray | None = None       # working-scale colour, uint8 BGR
     gray: np.ndarray | None = None      # working-scale luma, uint8
@@ -178,18 +181,12 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
         _decode_jpeg(page, data)
         return page
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        # Pillow refuses to even describe it; our own limit says the same in the station's words
-        page = LoadedPage(name=name, format="", width=MAX_SIDE + 1, height=MAX_SIDE + 1)
-        _size_findings(page)
-        return page
+        im = _open_unlimited(data)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise _unreadable(name, "not a known image format", "không phải định dạng ảnh") from e
     page = LoadedPage(name=name, format=im.format or "", width=im.width, height=im.height,
-                      dpi=_dpi_from_info(im.info), mode=im.mode)
+                      dpi=_dpi_from_info(im.info), mode=im.mode, transparency="transparency" in im.info,
+                      frames=int(getattr(im, "n_frames", 1) or 1))
     page.bits = _bits(im, data)
     if not _size_findings(page):
         return page
@@ -200,6 +197,23 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
     page.bgr = _halve_to(_decode_other(im, data, name), page.factor)
     page.gray = cv2.cvtColor(page.bgr, cv2.COLOR_BGR2GRAY)
     return page
+
+
+_PIL_LIMIT = threading.Lock()
+
+
+def _open_unlimited(data: bytes) -> Image.Image:
+    """``Image.open`` without Pillow's decompression-bomb limit (~179 MP): opening reads only the
+    header, and the station applies its own limit (MAX_PIXELS) with the image's real size. Pillow
+    keeps the limit in a module global, so it is lifted under a lock."""
+    with _PIL_LIMIT, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            return Image.open(io.BytesIO(data))
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
 
 
 def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
@@ -225,7 +239,7 @@ def _jpeg_facts(data: bytes) -> tuple[int, int, str, tuple[int, int] | None] | N
     """Size, mode and dpi of an ordinary JPEG from its markers, as Pillow would report them.
 
     None for anything out of the ordinary (not a JPEG, an unusual frame type or depth, a resolution
-    only in EXIF, damaged markers, a size Pillow would refuse): then Pillow reads the file.
+    only in EXIF, damaged markers): then Pillow reads the file.
     """
     if data[:3] != b"\xff\xd8\xff":
         return None
@@ -271,9 +285,6 @@ def _jpeg_facts(data: bytes) -> tuple[int, int, str, tuple[int, int] | None] | N
     if sof is None or sof[2] not in _JPEG_MODES or sof[0] < 1 or sof[1] < 1:
         return None
     if dpi is None and exif:        # Pillow would look for the resolution in EXIF
-        return None
-    limit = Image.MAX_IMAGE_PIXELS
-    if limit and sof[0] * sof[1] > limit:
         return None
     return sof[0], sof[1], _JPEG_MODES[sof[2]], _dpi_from_info({"dpi": dpi} if dpi else {})
 

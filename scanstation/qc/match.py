@@ -17,6 +17,9 @@ import numpy as np
 MIN_INLIERS = 25
 MAX_INK_MISMATCH = 0.06
 PREFILTER_MIN = 0.75
+DIFF_GROUP_MM = 3.0        # mismatched ink this close together is one difference (a word, a seal)
+MAX_LOCAL_DIFF_MM2 = 4.0
+NOTE_PAD_MM = 4.0          # around a sticky note: its shadow and curled edge are not the page   # one place with this much ink on one page only: a different paper
 
 
 @dataclass
@@ -25,10 +28,39 @@ class MatchResult:
     inliers: int = 0
     mismatch: float = 1.0          # share of ink (outside ignored regions) not found on the other page
     reason: str = ""
+    differs_at_mm: tuple[float, float] | None = None   # (x, y) on the first page of the largest difference
+    differs_mm2: float = 0.0                           # ink area of that difference
+    differs_in: str = ""           # "first", "second" or "both": which page has the ink there
 
     def to_dict(self) -> dict:
-        return {"same": self.same, "inliers": self.inliers, "ink_mismatch": round(self.mismatch, 3),
-                "reason": self.reason}
+        en, vi = self.why()
+        d = {"same": self.same, "inliers": self.inliers, "ink_mismatch": round(self.mismatch, 3),
+             "reason": self.reason, "why_en": en, "why_vi": vi}
+        if self.differs_at_mm is not None:
+            d |= {"differs_at_mm": [round(self.differs_at_mm[0]), round(self.differs_at_mm[1])],
+                  "differs_mm2": round(self.differs_mm2, 1), "differs_in": self.differs_in}
+        return d
+
+    def why(self) -> tuple[str, str]:
+        """Why the pages were judged the same or different, in English and Vietnamese."""
+        if self.same:
+            agree = max(0.0, 1.0 - self.mismatch)
+            return (f"{self.inliers} matching details, {agree:.0%} of the ink in the same places",
+                    f"{self.inliers} chi tiết trùng khớp, {agree:.0%} nét mực ở cùng vị trí")
+        if self.differs_at_mm is not None:
+            x, y = self.differs_at_mm
+            where_en = {"first": "only on the first", "second": "only on the second"}.get(
+                self.differs_in, "different on each")
+            where_vi = {"first": "chỉ có ở ảnh trước", "second": "chỉ có ở ảnh sau"}.get(
+                self.differs_in, "khác nhau giữa hai ảnh")
+            return (f"the content differs about {y:.0f} mm from the top and {x:.0f} mm from the left "
+                    f"({self.differs_mm2:.0f} mm2 of writing {where_en} page), although the layout matches",
+                    f"nội dung khác nhau ở khoảng {y:.0f} mm từ mép trên, {x:.0f} mm từ mép trái "
+                    f"({self.differs_mm2:.0f} mm2 nét chữ {where_vi}), dù bố cục giống nhau")
+        if self.reason == "content_differs":
+            return (f"{self.mismatch:.0%} of the ink is not in the same places",
+                    f"{self.mismatch:.0%} nét mực không trùng vị trí")
+        return ("no common details were found", "không tìm thấy chi tiết chung")
 
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
@@ -58,11 +90,19 @@ def _orb():
 
 
 def same_page(gray_a: np.ndarray, ink_a: np.ndarray, gray_b: np.ndarray, ink_b: np.ndarray,
-              ignore_a: list[tuple[int, int, int, int]] = (), ignore_b: list[tuple[int, int, int, int]] = ()
-              ) -> MatchResult:
-    """Compare two working-scale pages; ``ignore_*`` are boxes (working px) to leave out (sticky notes)."""
-    mask_a = _keep_mask(gray_a.shape, ignore_a)
-    mask_b = _keep_mask(gray_b.shape, ignore_b)
+              ignore_a: list[tuple[int, int, int, int]] = (), ignore_b: list[tuple[int, int, int, int]] = (),
+              px_per_mm: float = 75 / 25.4, area_a: np.ndarray | None = None,
+              area_b: np.ndarray | None = None) -> MatchResult:
+    """Compare two working-scale pages; ``ignore_*`` are boxes (working px) to leave out (sticky notes).
+
+    Same layout is not same paper: two letters on one letterhead or one form filled twice share
+    most of their ink. After alignment the pages are the same only if no *place* has writing on
+    one page and not on the other (a name, a title, a seal, a signature), whatever the share.
+    ``area_*``: where each page's ink was looked for (the sheet inside its margin); only the part
+    both pages checked is compared."""
+    pad = max(4, int(round(NOTE_PAD_MM * px_per_mm)))
+    mask_a = _keep_mask(gray_a.shape, ignore_a, pad)
+    mask_b = _keep_mask(gray_b.shape, ignore_b, pad)
     orb = _orb()
     ka, da = orb.detectAndCompute(gray_a, mask_a)
     kb, db = orb.detectAndCompute(gray_b, mask_b)
@@ -85,6 +125,10 @@ def same_page(gray_a: np.ndarray, ink_a: np.ndarray, gray_b: np.ndarray, ink_b: 
         return MatchResult(False, inliers, 1.0, "scale")
     h, w = gray_a.shape
     warped = cv2.warpAffine(ink_b, tf, (w, h), flags=cv2.INTER_NEAREST)
+    if area_b is not None:
+        mask_b = cv2.bitwise_and(mask_b, area_b)
+    if area_a is not None:
+        mask_a = cv2.bitwise_and(mask_a, area_a)
     valid = cv2.warpAffine(mask_b, tf, (w, h), flags=cv2.INTER_NEAREST) > 0
     valid &= mask_a > 0
     k = np.ones((5, 5), np.uint8)
@@ -95,13 +139,35 @@ def same_page(gray_a: np.ndarray, ink_a: np.ndarray, gray_b: np.ndarray, ink_b: 
     miss = cv2.morphologyEx(miss.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     total = np.count_nonzero(a_on) + np.count_nonzero(b_on)
     mismatch = np.count_nonzero(miss) / total if total else 0.0
-    same = bool(mismatch <= MAX_INK_MISMATCH)
-    return MatchResult(same, inliers, float(mismatch), "ok" if same else "content_differs")
+    res = MatchResult(bool(mismatch <= MAX_INK_MISMATCH), inliers, float(mismatch), "")
+    _largest_difference(res, miss, a_on, px_per_mm)
+    if res.differs_mm2 >= MAX_LOCAL_DIFF_MM2:
+        res.same = False
+    res.reason = "ok" if res.same else "content_differs"
+    return res
 
 
-def _keep_mask(shape, boxes) -> np.ndarray:
+def _largest_difference(res: MatchResult, miss: np.ndarray, a_on: np.ndarray, ppm: float) -> None:
+    """The place where the most ink is on one page only (mismatched ink grouped within a few mm)."""
+    if not miss.any():
+        return
+    k = max(3, int(round(DIFF_GROUP_MM * ppm)) | 1)
+    groups = cv2.dilate(miss, np.ones((k, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
+    if n <= 1:
+        return
+    counts = np.bincount(labels[miss > 0], minlength=n)
+    best = int(np.argmax(counts[1:]) + 1)
+    sel = (labels == best) & (miss > 0)
+    ys, xs = np.nonzero(sel)
+    in_a = int(np.count_nonzero(sel & a_on))
+    res.differs_mm2 = float(counts[best]) / (ppm * ppm)
+    res.differs_at_mm = (float(xs.mean()) / ppm, float(ys.mean()) / ppm)
+    res.differs_in = "first" if in_a >= 0.8 * counts[best] else "second" if in_a <= 0.2 * counts[best] else "both"
+
+
+def _keep_mask(shape, boxes, pad: int = 4) -> np.ndarray:
     m = np.full(shape, 255, np.uint8)
     for x, y, w, h in boxes:
-        pad = 4
         m[max(0, y - pad):y + h + pad, max(0, x - pad):x + w + pad] = 0
     return m

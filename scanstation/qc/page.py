@@ -198,7 +198,8 @@ class PageChecker:
         if a.maps.ink is None or b.maps.ink is None:
             return None
         return same_page(a.loaded.gray, a.maps.ink, b.loaded.gray, b.maps.ink,
-                         a.note_boxes_working(), b.note_boxes_working())
+                         a.note_boxes_working(), b.note_boxes_working(), a.loaded.px_per_mm,
+                         a.maps.inner, b.maps.inner)
 
     def finish(self, a: PageAnalysis, ctx: PageContext) -> PageResult:
         """Turn an analysis into the plain result with its page findings."""

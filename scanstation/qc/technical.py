@@ -8,6 +8,11 @@ from scanstation.qc.imageio import LoadedPage
 
 COMMON_DPI = (72, 96, 100, 150, 200, 240, 300, 400, 600, 1200)
 COLOUR_MODES = {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"}
+# What the PDF/A assembly embeds as captured (scanstation/pdf/images.py, FORMATS and MODES; the two
+# packages may not import each other, tests/qc/test_qc_formats.py checks they agree). Anything else
+# QC reports at capture, with the fix, instead of letting ``pdf`` refuse it after signing is prepared.
+PDF_FORMATS = ("JPEG", "PNG", "TIFF")
+PDF_MODES = ("RGB", "L", "1", "P", "I;16", "I;16B")
 
 
 def technical_findings(page: LoadedPage, profile: ComplianceProfile, size_mm: tuple[float, float] | None,
@@ -32,6 +37,7 @@ def technical_findings(page: LoadedPage, profile: ComplianceProfile, size_mm: tu
             f"{n}: ảnh không ghi độ phân giải{est_vi}; tệp PDF sẽ sai kích thước"))
     else:
         dx, dy = page.dpi
+        out.extend(_true_resolution(page, profile, size_mm, expected_mm))
         if min(dx, dy) < profile.min_dpi:
             out.append(finding(
                 "DPI_TOO_LOW", Severity.BLOCK,
@@ -64,9 +70,66 @@ def technical_findings(page: LoadedPage, profile: ComplianceProfile, size_mm: tu
             "BIT_DEPTH_16", Severity.WARN,
             f"{n}: 16 bits per channel: twice the size for no visible gain; scan at 8 bits per channel",
             f"{n}: ảnh 16 bit mỗi kênh làm tệp lớn gấp đôi; nên quét 8 bit mỗi kênh"))
-    if page.mode in ("RGBA", "LA", "PA"):
+    out.extend(pdf_format_findings(page))
+    return out
+
+
+def _true_resolution(page: LoadedPage, profile: ComplianceProfile, size_mm: tuple[float, float] | None,
+                     expected_mm: tuple[float, float] | None) -> list[Finding]:
+    """The file's dpi against the page's measured size: a page of the expected paper measured at the
+    same scale on both sides, but not at 100 %, was scanned at another resolution than the file says."""
+    if not size_mm or not expected_mm or size_mm[1] <= 0 or page.dpi is None:
+        return []
+    es, el = sorted(expected_mm)
+    rs, rl = size_mm[0] / es, size_mm[1] / el
+    if abs(rs - rl) > 0.03 * max(rs, rl) or abs((rs + rl) / 2 - 1.0) < 0.08:
+        return []
+    recorded = min(page.dpi)
+    d = round(recorded * (rs + rl) / 2)
+    common = min(COMMON_DPI, key=lambda c: abs(c - d))
+    d = common if abs(common - d) <= 0.05 * common else d
+    low = d < profile.min_dpi
+    need_en = f", below the required {profile.min_dpi} dpi" if low else ""
+    need_vi = f", thấp hơn mức tối thiểu {profile.min_dpi} dpi" if low else ""
+    return [finding(
+        "DPI_SUSPECT", Severity.BLOCK if low else Severity.WARN,
+        f"{page.name}: the file records {recorded} dpi but the page measures {size_mm[0]:.0f} x {size_mm[1]:.0f} mm; "
+        f"if it is a {es:.0f} x {el:.0f} mm sheet, the true resolution is about {d} dpi{need_en}; check the "
+        "scanner's resolution and rescan",
+        f"{page.name}: tệp ghi {recorded} dpi nhưng trang đo được {size_mm[0]:.0f} x {size_mm[1]:.0f} mm; nếu là tờ "
+        f"{es:.0f} x {el:.0f} mm thì độ phân giải thật khoảng {d} dpi{need_vi}; kiểm tra độ phân giải máy quét "
+        "và quét lại")]
+
+
+def pdf_format_findings(page: LoadedPage) -> list[Finding]:
+    """One rule with the PDF/A assembly: what it cannot embed faithfully is a block here, with the fix."""
+    if page.format == "raw":        # the station encodes raw frames itself (RGB or grey)
+        return []
+    n = page.name
+    out: list[Finding] = []
+    if page.format not in PDF_FORMATS:
         out.append(finding(
-            "ALPHA_CHANNEL", Severity.WARN,
-            f"{n}: the image has a transparency channel, which PDF/A does not allow; it will be flattened",
-            f"{n}: ảnh có kênh trong suốt, PDF/A không cho phép; sẽ được làm phẳng"))
+            "FILE_FORMAT_UNSUPPORTED", Severity.BLOCK,
+            f"{n}: a {page.format or 'unknown'} file cannot go into the PDF/A; scan to JPEG, PNG or TIFF",
+            f"{n}: tệp {page.format or 'không rõ định dạng'} không đưa được vào PDF/A; hãy quét ra JPEG, PNG hoặc TIFF",
+            overridable=False))
+    if page.frames > 1:
+        out.append(finding(
+            "MULTI_PAGE_FILE", Severity.BLOCK,
+            f"{n}: the file holds {page.frames} images; scan one page per file",
+            f"{n}: tệp chứa {page.frames} ảnh; hãy quét mỗi trang một tệp", overridable=False))
+    if "A" in page.mode or "a" in page.mode or page.transparency:
+        out.append(finding(
+            "ALPHA_CHANNEL", Severity.BLOCK,
+            f"{n}: the image has transparency, which PDF/A does not allow and the PDF cannot take as captured; "
+            "rescan in colour (RGB) without transparency",
+            f"{n}: ảnh có kênh trong suốt, PDF/A không cho phép; hãy quét lại ở chế độ màu RGB không có kênh "
+            "trong suốt", overridable=False))
+    elif page.mode not in PDF_MODES:
+        out.append(finding(
+            "COLOUR_MODEL_UNSUPPORTED", Severity.BLOCK,
+            f"{n}: the {page.mode} colour model cannot be shown faithfully in the PDF/A (sRGB); rescan in "
+            "colour (RGB)",
+            f"{n}: hệ màu {page.mode} không hiển thị đúng trong PDF/A (sRGB); hãy quét lại ở chế độ màu RGB",
+            overridable=False))
     return out

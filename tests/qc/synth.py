@@ -305,3 +305,37 @@ def make_note_pair(seed: int, dpi: int = 100, colour: str = "yellow", **front_kw
     fc.img = plain
     removed = Synth(scan(fc, rng, skew=-0.6, margin_mm=5.0), dpi, "note_removed", blank=False, skew_deg=-0.6)
     return with_note, removed
+
+
+SMALL_MARKS = ("digit", "digit-blue", "initials", "tick", "pencil-digit")
+
+
+def small_mark_back(seed: int, dpi: int, mark: str, *, border: bool = False) -> np.ndarray:
+    """A blank back (scanstation.samplepages) carrying one small mark a person would keep: an 8-pt page
+    number, initials, a tick, a pencilled digit. RGB pixels at ``dpi``."""
+    from PIL import Image, ImageDraw
+
+    from scanstation import samplepages as sp
+
+    rng = np.random.default_rng(seed)
+    p = sp.back_page(seed=seed, kind="blank", dpi=dpi, scanner_border=border)
+    im = Image.fromarray(p.image.copy())
+    d = ImageDraw.Draw(im)
+    h, w = p.image.shape[:2]
+    x, y = int(rng.uniform(0.15, 0.8) * w), int(rng.uniform(0.1, 0.9) * h)
+    digit = str(int(rng.integers(0, 10)))
+    s = dpi / 25.4
+    if mark == "digit":
+        d.text((x, y), digit, fill=(28, 28, 32), font=sp._font(sp._SERIF, sp._pt(8, dpi)))
+    elif mark == "digit-blue":
+        d.text((x, y), digit, fill=(24, 52, 170), font=sp._font(sp._SANS, sp._pt(8, dpi)))
+    elif mark == "initials":
+        d.text((x, y), "N.H", fill=(24, 52, 170), font=sp._font(sp._SANS_ITALIC, sp._pt(9, dpi)))
+    elif mark == "tick":
+        d.line([(x, y), (x + 2 * s, y + 2.5 * s), (x + 6 * s, y - 3 * s)], fill=(30, 30, 120),
+               width=max(1, round(0.3 * s)))
+    elif mark == "pencil-digit":
+        d.text((x, y), digit, fill=(140, 140, 142), font=sp._font(sp._SANS, sp._pt(9, dpi)))
+    else:
+        raise ValueError(mark)
+    return np.ascontiguousarray(np.asarray(im))

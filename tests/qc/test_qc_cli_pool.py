@@ -58,7 +58,9 @@ def test_cli_prints_the_json_contract(feed):
     assert [(p["sheet"], p["side"]) for p in out["pages"]] == [(1, "front"), (1, "front"), (1, "back"), (2, "front"),
                                                               (2, "back")]
     assert out["pairs"] == [{"with_note": 0, "note_removed": 1, "verified": True,
-                             "inliers": out["pairs"][0]["inliers"], "reason": "ok"}]
+                             "inliers": out["pairs"][0]["inliers"], "reason": "ok",
+                             "why_en": out["pairs"][0]["why_en"], "why_vi": out["pairs"][0]["why_vi"]}]
+    assert "matching details" in out["pairs"][0]["why_en"]
     assert [p["blank"]["verdict"] for p in out["pages"]] == ["content", "content", "blank", "content", "content"]
     s = out["summary"]
     assert (s["images"], s["sheets"], s["kept"], s["excluded_blank_backs"], s["blocking"]) == (5, 2, 5, 0, 0)

@@ -83,7 +83,9 @@ def test_sticky_note_pair_is_verified_and_ordered():
     back = sp.back_page(20, "blank", dpi=DPI, scanner_border=True).image
     rep = run_batch([jpeg(with_note), jpeg(removed), jpeg(back)], duplex=True, declared_sheets=1)
     assert rep.pairs == [{"with_note": 0, "note_removed": 1, "verified": True,
-                          "inliers": rep.pairs[0]["inliers"], "reason": "ok"}]
+                          "inliers": rep.pairs[0]["inliers"], "reason": "ok",
+                          "why_en": rep.pairs[0]["why_en"], "why_vi": rep.pairs[0]["why_vi"]}]
+    assert "matching details" in rep.pairs[0]["why_en"]
     assert rep.pairs[0]["inliers"] >= 100
     assert [(p.sheet, p.side, p.variant) for p in rep.pages] == [
         (1, "front", "normal"), (1, "front", "note_removed"), (1, "back", "normal")]
