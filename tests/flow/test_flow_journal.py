@@ -99,4 +99,4 @@ def test_recovery_lists_every_dossier_when_one_journal_is_damaged(station, stati
     listing = cli_json("dossier", "recover")
     assert len(listing) == 3
     restored = cli_json("dossier", "recover", "--restore", made[0][0].id)
-    assert restored["components"][0]["pages"] == 2          # around the damage; the lost line's image is adopted
+    assert restored["components"][0]["pages"] == 1          # up to and around the damaged line
