@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 __all__ = [
     "BACK_KINDS", "BLANK_BACK_KINDS", "PAPER_SIZES_MM", "STICKY_COLOURS", "PageSpec", "SamplePage",
     "SheetSpec", "render_page", "front_page", "back_page", "render_sheet", "dossier_sheets",
+    "DEFECT_NAMES", "ScannerDefects", "parse_defects", "apply_defects", "scan_printed_sheet",
 ]
 
 MM_PER_INCH = 25.4

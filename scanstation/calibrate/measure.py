@@ -267,13 +267,12 @@ def _rgb_mean(img: np.ndarray, box) -> np.ndarray:
 
 
 def _streaks(grey_field: np.ndarray, x_offset: int, px_per_mm: float) -> tuple[list[Streak], np.ndarray]:
-    from scipy.ndimage import median_filter
-
     profile = cv2.reduce(grey_field, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel().astype(np.float64)
     lut = grey_level_to_L(np.arange(256))
     Lp = np.interp(profile, np.arange(256), lut)
     win = max(15, int(round(6 * px_per_mm)) | 1)                              # ~6 mm: wider than any line
-    base = median_filter(Lp, size=win, mode="nearest")
+    padded = np.pad(Lp, win // 2, mode="edge")
+    base = np.median(np.lib.stride_tricks.sliding_window_view(padded, win), axis=1)
     r = Lp - base
     mad = float(np.median(np.abs(r - np.median(r))))
     thr = max(STREAK_DETECT_DELTA_L, 8 * 1.4826 * mad)
