@@ -19,11 +19,19 @@ from scanstation.calibrate.errors import (
     WrongTarget,
 )
 from scanstation.calibrate.measure import Check, Measurement, Reference, Streak, load_image, measure
-from scanstation.calibrate.target import TargetLayout, load_layout, make_layout, make_target, render_target
+from scanstation.calibrate.target import (
+    TargetLayout,
+    load_layout,
+    make_layout,
+    make_target,
+    render_target,
+    target_png,
+)
 from scanstation.calibrate.tolerances import DEFAULT_LIMITS, Limit, Tolerances
 
 __all__ = [
     "DEFAULT_LIMITS", "CalibrationError", "Check", "Limit", "Measurement", "Reference", "Streak", "TargetFileError",
     "TargetIncomplete", "TargetLayout", "TargetMirrored", "TargetNotFound", "TargetRotated", "Tolerances",
     "WrongTarget", "load_image", "load_layout", "make_layout", "make_target", "measure", "render_target",
+    "target_png",
 ]

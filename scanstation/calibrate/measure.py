@@ -418,26 +418,37 @@ def measure(image: str | Path | np.ndarray, layout: TargetLayout | None = None,
         patches.append(_rgb_mean(img, box) if box else np.full(3, np.nan))
     labs = srgb8_to_lab(np.array(patches))
     wl, cl = labs[:len(layout.wedge)], labs[len(layout.wedge):]
+    seen = ~np.isnan(labs[:, 0])
+    if not seen.all():
+        warnings.append(_warning("PATCHES_MISSING", f"{int((~seen).sum())} grey or colour patches are outside the "
+                                 "image: tone, white balance and colour come from the rest",
+                                 f"{int((~seen).sum())} ô xám hoặc ô màu nằm ngoài ảnh: tông màu, cân bằng trắng và "
+                                 "màu sắc chỉ tính từ các ô còn lại"))
+
+    def num(v) -> float | None:
+        return None if np.isnan(v) else round(float(v), 2)
+
     tone_steps: list[dict[str, Any]] = []
     dl_max = wb = de_mean = None
     for i, (p, lab) in enumerate(zip(layout.wedge, wl)):
-        st: dict[str, Any] = {"step": i + 1, "nominal_L": round(p.lab[0], 2), "L": round(float(lab[0]), 2),
-                              "a": round(float(lab[1]), 2), "b": round(float(lab[2]), 2)}
+        st: dict[str, Any] = {"step": i + 1, "nominal_L": round(p.lab[0], 2), "L": num(lab[0]), "a": num(lab[1]),
+                              "b": num(lab[2])}
         if reference is not None:
             st["ref_L"] = round(reference.wedge_lab[i][0], 2)
-            st["delta_L"] = round(float(lab[0] - reference.wedge_lab[i][0]), 2)
+            st["delta_L"] = num(lab[0] - reference.wedge_lab[i][0])
         tone_steps.append(st)
-    if reference is not None:
-        dl_max = round(float(max(abs(s["delta_L"]) for s in tone_steps)), 2)
+    if reference is not None and any(s["delta_L"] is not None for s in tone_steps):
+        dl_max = round(float(max(abs(s["delta_L"]) for s in tone_steps if s["delta_L"] is not None)), 2)
     if colour_img:
         # neutral steps from light grey to near black; the end steps clip on many scanners
         ref_ab = np.array([r[1:] for r in reference.wedge_lab]) if reference else np.zeros((len(wl), 2))
-        neutral = [i for i, p in enumerate(layout.wedge) if 15 <= p.lab[0] <= 92]
-        wb = round(float(np.mean(np.hypot(*(wl[neutral, 1:] - ref_ab[neutral]).T))), 2)
-        if reference is not None and reference.colour_lab:
-            de_mean = round(float(np.mean(delta_e_2000(cl, np.array(reference.colour_lab)))), 2)
-    colours = [{"name": p.name, "L": round(float(v[0]), 2), "a": round(float(v[1]), 2), "b": round(float(v[2]), 2)}
-               for p, v in zip(layout.colours, cl)]
+        neutral = [i for i, p in enumerate(layout.wedge) if 15 <= p.lab[0] <= 92 and seen[i]]
+        if neutral:
+            wb = round(float(np.mean(np.hypot(*(wl[neutral, 1:] - ref_ab[neutral]).T))), 2)
+        cseen = seen[len(layout.wedge):]
+        if reference is not None and reference.colour_lab and cseen.any():
+            de_mean = round(float(np.mean(delta_e_2000(cl[cseen], np.array(reference.colour_lab)[cseen]))), 2)
+    colours = [{"name": p.name, "L": num(v[0]), "a": num(v[1]), "b": num(v[2])} for p, v in zip(layout.colours, cl)]
 
     # --- field: streaks, noise, uniformity -------------------------------------------------------
     streaks: list[Streak] = []

@@ -340,6 +340,11 @@ def png_bytes(img: np.ndarray, dpi: int) -> bytes:
     return buf.getvalue()
 
 
+def target_png(layout: TargetLayout) -> bytes:
+    """The artwork as a 600-dpi PNG: the sheet the virtual scanner feeds (``--option sheet-image=...``)."""
+    return png_bytes(render_target(layout, ARTWORK_DPI), ARTWORK_DPI)
+
+
 def make_target(paper: str = "A4") -> tuple[bytes, TargetLayout]:
     """The printable target: ``(pdf_bytes, layout)``. The PDF holds the 600-dpi artwork, one page of the
     paper's exact size, to be printed at 100 % ("actual size")."""

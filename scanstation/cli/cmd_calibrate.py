@@ -45,15 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_target(args) -> int:
-    from scanstation.calibrate import make_target, render_target
-    from scanstation.calibrate.target import ARTWORK_DPI, PAPERS_MM, png_bytes
+    from scanstation.calibrate import make_target, target_png
+    from scanstation.calibrate.target import PAPERS_MM
     from scanstation.fsio import atomic_write_bytes, atomic_write_text
 
     if args.paper not in PAPERS_MM:
         raise ValidationError(f"--paper '{args.paper}': valid: {', '.join(PAPERS_MM)}",
                               f"--paper '{args.paper}': hợp lệ: {', '.join(PAPERS_MM)}", field="--paper")
     pdf, layout = make_target(args.paper)
-    png = png_bytes(render_target(layout, ARTWORK_DPI), ARTWORK_DPI)
+    png = target_png(layout)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     files = {"pdf": out / "target.pdf", "json": out / "target.json", "png": out / "target.png"}

@@ -228,3 +228,15 @@ def test_600_dpi_scan_is_measured_from_a_reduced_copy(scan, layout):
     # markers are found on a ~150-dpi copy and mapped back; the time it takes is bench/calibrate.py's business
     m = measure(cv2.resize(scan(), (0, 0), fx=2, fy=2, interpolation=cv2.INTER_CUBIC), layout, dpi=600)
     assert m.markers_found == 6 and abs(m.scale_error_x_pct) < 0.05
+
+
+def test_top_cut_off_keeps_geometry_and_reports_no_invented_tone(scan, layout):
+    import json
+
+    img = np.ascontiguousarray(scan()[int(scan().shape[0] * 0.16):])   # the scanner started late: top 47 mm lost
+    m = measure(img, layout, dpi=300, reference=Reference.nominal(layout))
+    assert m.markers_found == 4 and abs(m.scale_error_x_pct) < 0.1 and abs(m.scale_error_y_pct) < 0.1
+    codes = [w["code"] for w in m.warnings]
+    assert "PATCHES_MISSING" in codes and "MARKERS_MISSING" in codes
+    assert all(s["L"] is None for s in m.tone_steps) and m.delta_L_max is None
+    json.dumps(m.to_dict(), allow_nan=False)            # no NaN reaches the JSON
