@@ -34,6 +34,14 @@ def _check_profile(v: str) -> None:
     get_profile(v)
 
 
+def _check_tolerances(v: dict) -> None:
+    # names are checked where the limits live (scanstation.calibrate.tolerances); here only the shape
+    for k, x in v.items():
+        if not isinstance(k, str) or isinstance(x, bool) or not isinstance(x, int | float) or x <= 0:
+            raise SettingsError(f"calibration.tolerances: '{k}' must map to a positive number, got {x!r}",
+                                f"calibration.tolerances: '{k}' phải là một số dương", field="calibration.tolerances")
+
+
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("station.id", str, "STATION-01", "Station identifier shown in the audit log", clerk_may_set=False),
     Option("station.name", str, "Bộ phận Một cửa", "Office name shown in the window title", clerk_may_set=False),
@@ -81,6 +89,9 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
            clerk_may_set=False),
     Option("sync.backoff_max_s", int, 900, "Longest wait between two attempts of one upload (seconds)",
            clerk_may_set=False),
+    Option("calibration.tolerances", dict, {}, "Scanner calibration limits overriding the defaults "
+           "(ISO 19264-1 level C / FADGI 2-star, docs/calibration.md), e.g. {\"scale_x_pct\": 0.5}",
+           clerk_may_set=False, validate=_check_tolerances),
 )}
 
 

@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 __all__ = [
     "BACK_KINDS", "BLANK_BACK_KINDS", "PAPER_SIZES_MM", "STICKY_COLOURS", "PageSpec", "SamplePage",
     "SheetSpec", "render_page", "front_page", "back_page", "render_sheet", "dossier_sheets",
+    "DEFECT_NAMES", "ScannerDefects", "parse_defects", "apply_defects", "scan_printed_sheet",
 ]
 
 MM_PER_INCH = 25.4
@@ -870,3 +871,188 @@ def dossier_sheets(seed: int, count: int, *, dpi: int = 300, mode: str = "color"
                 back = replace(back, scanner_border=True)
         plan.append(SheetSpec(front, back))
     return plan
+
+
+# ------------------------------------------------------------------------------------------------
+# a drifting scanner: the physical faults calibration must find, applied to any page image
+# ------------------------------------------------------------------------------------------------
+#: Defect names accepted by :func:`parse_defects` (``NAME:VALUE`` items, comma-separated).
+DEFECT_NAMES = ("scale-x", "scale-y", "skew", "gamma", "cast", "noise", "streak", "blur", "falloff")
+
+
+@dataclass(frozen=True)
+class ScannerDefects:
+    """What a worn or dirty scanner does to every image, in the scan's own axes (X = along the sensor,
+    Y = the feeder's transport). Applied in the order light travels: the sheet's position (skew), the
+    transport and sensor pitch (scale), the optics (blur), the lamp (falloff, cast), the tone curve,
+    dust on the glass (streaks), sensor noise.
+
+    ``scale_x_pct``/``scale_y_pct``: image size error in % (−1.5: a worn roller shortens every page).
+    ``skew_deg``: the sheet turned clockwise as seen on screen. ``gamma``: output = input^gamma (>1 darker
+    mid-tones). ``cast_pct``: per-channel gain error R/G/B in % (a yellowing lamp: 0/0/−8).
+    ``noise``: Gaussian sensor noise, standard deviation in 8-bit levels. ``streaks``: (column, width
+    px, level change) — a line down every page. ``blur``: Gaussian blur sigma in px.
+    ``falloff_pct``: illumination lost from the left edge to the right edge, in %.
+    """
+
+    scale_x_pct: float = 0.0
+    scale_y_pct: float = 0.0
+    skew_deg: float = 0.0
+    gamma: float = 1.0
+    cast_pct: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    noise: float = 0.0
+    streaks: tuple[tuple[int, int, float], ...] = ()
+    blur: float = 0.0
+    falloff_pct: float = 0.0
+
+    @property
+    def geometric(self) -> bool:
+        return bool(self.scale_x_pct or self.scale_y_pct or self.skew_deg)
+
+    @property
+    def any(self) -> bool:
+        return self != ScannerDefects()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scale_x_pct": self.scale_x_pct, "scale_y_pct": self.scale_y_pct, "skew_deg": self.skew_deg,
+                "gamma": self.gamma, "cast_pct": list(self.cast_pct), "noise": self.noise,
+                "streaks": [{"x_px": x, "width_px": w, "levels": d} for x, w, d in self.streaks],
+                "blur": self.blur, "falloff_pct": self.falloff_pct}
+
+
+def parse_defects(text: str) -> ScannerDefects:
+    """``"scale-x:1.5,scale-y:-1,skew:0.8,gamma:1.3,cast:0/0/-8,noise:2,streak:1200/3/-40,blur:1.2,falloff:6"``.
+
+    ``streak`` may repeat (column/width/levels; width and levels default to 3 and −40). Raises
+    ``ValueError`` naming the bad item and the valid names.
+    """
+    kw: dict[str, Any] = {}
+    streaks: list[tuple[int, int, float]] = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition(":")
+        name = name.strip()
+        if name not in DEFECT_NAMES or not sep:
+            raise ValueError(f"'{item}' is not a defect; use NAME:VALUE with NAME one of {', '.join(DEFECT_NAMES)}")
+        try:
+            if name == "cast":
+                parts = [float(v) for v in value.split("/")]
+                if len(parts) != 3:
+                    raise ValueError
+                kw["cast_pct"] = (parts[0], parts[1], parts[2])
+            elif name == "streak":
+                parts = [float(v) for v in value.split("/")]
+                if not 1 <= len(parts) <= 3 or parts[0] < 0:
+                    raise ValueError
+                parts += [3.0, -40.0][len(parts) - 1:]
+                if parts[1] < 1:
+                    raise ValueError
+                streaks.append((int(parts[0]), int(parts[1]), parts[2]))
+            else:
+                v = float(value)
+                if not math.isfinite(v):
+                    raise ValueError
+                field_name = {"scale-x": "scale_x_pct", "scale-y": "scale_y_pct", "skew": "skew_deg",
+                              "falloff": "falloff_pct"}.get(name, name)
+                if (name in ("gamma",) and not 0.2 <= v <= 5) or (name in ("noise", "blur") and not 0 <= v <= 50) \
+                        or (name.startswith("scale") and not -20 <= v <= 20) or (name == "skew" and not -45 <= v <= 45) \
+                        or (name == "falloff" and not 0 <= v <= 90):
+                    raise ValueError
+                kw[field_name] = v
+        except ValueError:
+            raise ValueError(f"defect '{item}': bad or out-of-range value") from None
+    return ScannerDefects(streaks=tuple(streaks), **kw)
+
+
+_SRGB_TO_LINEAR = np.where(np.arange(256) / 255.0 <= 0.04045, np.arange(256) / 255.0 / 12.92,
+                           ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def _linear_to_srgb8(f: np.ndarray) -> np.ndarray:
+    # through a fine table rather than a power per pixel: 4096 steps of linear light are finer than 8 bits
+    table = np.arange(4097, dtype=np.float64) / 4096
+    enc = np.where(table <= 0.0031308, table * 12.92, 1.055 * table ** (1 / 2.4) - 0.055)
+    lut = np.clip(np.round(enc * 255), 0, 255).astype(np.uint8)
+    return lut[np.clip(np.rint(f * 4096), 0, 4096).astype(np.int32)]
+
+
+def apply_defects(img: np.ndarray, d: ScannerDefects, *, seed: int = 0,
+                  background: tuple[int, int, int] = ADF_BACKGROUND) -> np.ndarray:
+    """The image a scanner with defects ``d`` delivers of a sheet whose perfect scan is ``img``
+    (RGB or grey, uint8). Same size as ``img``. Deterministic for a seed.
+
+    Geometry: output point = S·R·(p − c) + S·c, with R the skew about the image centre c and
+    S = diag(1 + scale_x, 1 + scale_y) about the first pixel (the sensor's first element, the leading edge).
+    """
+    grey = img.ndim == 2
+    h, w = img.shape[:2]
+    out = img
+    if d.geometric:
+        c = np.array([(w - 1) / 2, (h - 1) / 2])
+        t = math.radians(d.skew_deg)
+        R = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+        S = np.diag([1 + d.scale_x_pct / 100, 1 + d.scale_y_pct / 100])
+        A = S @ R
+        M = np.hstack([A, (S @ c - A @ c)[:, None]])
+        bg = int(round(sum(background) / 3)) if grey else tuple(int(v) for v in background)
+        out = cv2.warpAffine(out, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=bg)
+    if d.blur > 0:
+        out = cv2.GaussianBlur(out, (0, 0), d.blur)
+    cast = d.cast_pct if not grey else (0.0, 0.0, 0.0)
+    if d.falloff_pct or any(cast):
+        # the lamp: a gain on linear light (sRGB decoded), not on code values
+        f = _SRGB_TO_LINEAR[out]
+        if d.falloff_pct:
+            ramp = 1.0 - (d.falloff_pct / 100.0) * np.linspace(0.0, 1.0, w, dtype=np.float32)
+            f *= ramp[None, :, None] if not grey else ramp[None, :]
+        if any(cast):
+            f *= np.array([1 + v / 100.0 for v in cast], np.float32)[None, None, :]
+        out = _linear_to_srgb8(f)
+    if d.gamma != 1.0:
+        lut = np.clip(255.0 * (np.arange(256) / 255.0) ** d.gamma + 0.5, 0, 255).astype(np.uint8)
+        out = cv2.LUT(out, lut)
+    if d.streaks or d.noise:
+        if out is img:
+            out = img.copy()
+        for x, sw, delta in d.streaks:
+            x0, x1 = max(0, x - sw // 2), min(w, x - sw // 2 + sw)
+            if x0 < x1:
+                col = out[:, x0:x1].astype(np.int16) + int(round(delta))
+                out[:, x0:x1] = np.clip(col, 0, 255).astype(np.uint8)
+        if d.noise:
+            rng = np.random.default_rng([seed, 13])
+            n = rng.standard_normal(out.shape, dtype=np.float32) * np.float32(d.noise)
+            out = np.clip(out.astype(np.float32) + n + 0.5, 0, 255).astype(np.uint8)
+    return out if out is not img else img.copy()
+
+
+#: How bright the virtual scanner renders unprinted paper (a calibrated scanner puts paper white a little
+#: below 255 so that noise and bright streaks are not clipped away).
+PAPER_WHITE_LEVEL = 245
+
+
+def scan_printed_sheet(sheet: np.ndarray, sheet_dpi: float, *, dpi: int, mode: str = "color", paper: str = "A4",
+                       defects: ScannerDefects | None = None, seed: int = 0) -> np.ndarray:
+    """The virtual scanner's image of a printed sheet (``sheet``: RGB or grey uint8 at ``sheet_dpi``, its
+    top-left corner on the paper's), at ``dpi`` on a paper-sized canvas, with the scanner's ``defects``.
+
+    The sheet is resampled by exactly ``dpi / sheet_dpi`` so its geometry is known to the pixel: a sheet
+    point at (x, y) mm lands on pixel (x·dpi/25.4 − 0.5, y·dpi/25.4 − 0.5) before defects.
+    """
+    W, H = page_size_px(paper, dpi)
+    f = dpi / float(sheet_dpi)
+    src = sheet if sheet.ndim == 3 else cv2.cvtColor(sheet, cv2.COLOR_GRAY2RGB)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
+    small = cv2.resize(src, (0, 0), fx=f, fy=f, interpolation=interp)
+    canvas = np.empty((H, W, 3), np.uint8)
+    canvas[...] = PAPER_WHITE_LEVEL
+    hh, ww = min(H, small.shape[0]), min(W, small.shape[1])
+    # paper reflects PAPER_WHITE_LEVEL/255 of the lamp; ink darkens from there
+    lut = np.round(np.arange(256) * (PAPER_WHITE_LEVEL / 255.0)).astype(np.uint8)
+    canvas[:hh, :ww] = cv2.LUT(small[:hh, :ww], lut)
+    img = apply_defects(canvas, defects, seed=seed) if defects and defects.any else canvas
+    if mode == "gray":
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    return img

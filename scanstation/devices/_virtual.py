@@ -19,6 +19,13 @@ the ground truth to every image. Scripted events come in as driver options, like
                       "rescan without the note" step)
     refeed=N          the clerk straightened sheet N, unfolded its corner and fed it again (the
                       station's "rescan this sheet" step): no skew, no cut-off side, no folded corner
+    defect=SPEC       a drifting scanner: every image gets the defects of SPEC, e.g.
+                      ``scale-x:1.5,scale-y:-1,skew:0.8,gamma:1.3,cast:0/0/-8,noise:2,streak:1200/3/-40,blur:1.2,
+                      falloff:6`` (see :func:`samplepages.parse_defects`); the truth carries them
+    defect-back=SPEC  the back sensor's own defects (duplex; default: the same as ``defect``)
+    sheet-image=PATH  the feeder holds printed copies of this image (PNG/TIFF with its dpi, e.g. the
+                      ``target.png`` of ``scanstation calibrate target``) instead of a sample dossier; both
+                      sides show it (a target printed on both sides)
 """
 
 from __future__ import annotations
@@ -26,6 +33,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
 
 from scanstation import samplepages
 from scanstation.devices.base import (
@@ -56,14 +68,18 @@ INT_OPTIONS = {"seed": (0, 10**9), "sheets": (0, 100_000), "first-sheet": (1, 10
                "double-feed": (1, 100_000), "feeder-empty": (1, 100_000), "gone": (1, 100_000),
                "cover-open": (1, 100_000), "busy": (0, 1), "delay-ms": (0, 60_000),
                "notes-off": (1, 100_000), "refeed": (1, 100_000)}
+STR_OPTIONS = {"defect": "defect list", "defect-back": "defect list", "sheet-image": "image file"}
 DEFAULT_SHEETS = 6
 
 
-def parse_options(request: ScanRequest) -> dict[str, int]:
-    vals: dict[str, int] = {"seed": 1, "sheets": DEFAULT_SHEETS, "first-sheet": 1, "delay-ms": 0, "busy": 0}
+def parse_options(request: ScanRequest) -> dict[str, Any]:
+    vals: dict[str, Any] = {"seed": 1, "sheets": DEFAULT_SHEETS, "first-sheet": 1, "delay-ms": 0, "busy": 0}
     for ro in request.options:
+        if ro.name in STR_OPTIONS:
+            vals[ro.name] = _parse_str_option(ro.name, ro.value)
+            continue
         if ro.name not in INT_OPTIONS:
-            valid = ", ".join(INT_OPTIONS)
+            valid = ", ".join([*INT_OPTIONS, *STR_OPTIONS])
             raise UnsupportedScanSetting(
                 f"Device {DEVICE_ID} has no option '{ro.name}'; valid options: {valid}",
                 f"Máy quét {DEVICE_ID} không có tùy chọn '{ro.name}'; các tùy chọn hợp lệ: {valid}", field="option")
@@ -79,6 +95,35 @@ def parse_options(request: ScanRequest) -> dict[str, int]:
                 field="option")
         vals[ro.name] = v
     return vals
+
+
+def _parse_str_option(name: str, value: str) -> Any:
+    if name in ("defect", "defect-back"):
+        try:
+            return samplepages.parse_defects(value)
+        except ValueError as e:
+            raise UnsupportedScanSetting(
+                f"Option '{name}' of {DEVICE_ID}: {e}",
+                f"Tùy chọn '{name}' của {DEVICE_ID} không hợp lệ: {e}", field="option") from None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise UnsupportedScanSetting(
+            f"Option 'sheet-image' of {DEVICE_ID}: no image file '{value}'",
+            f"Tùy chọn 'sheet-image' của {DEVICE_ID}: không có tệp ảnh '{value}'", field="option")
+    return path
+
+
+def _load_sheet_image(path: Path) -> tuple[np.ndarray, float]:
+    """The printed sheet's pixels (RGB) and the dpi it is printed at (from the file; 600 when it does not say)."""
+    try:
+        with Image.open(path) as im:
+            dpi = float((im.info.get("dpi") or (600, 600))[0]) or 600.0
+            px = np.asarray(im.convert("RGB"))
+    except OSError as e:
+        raise UnsupportedScanSetting(
+            f"Option 'sheet-image' of {DEVICE_ID}: '{path}' is not a readable image ({e})",
+            f"Tùy chọn 'sheet-image' của {DEVICE_ID}: không đọc được ảnh '{path}'", field="option") from e
+    return px, dpi
 
 
 class VirtualDriver:
@@ -99,7 +144,7 @@ class VirtualDriver:
             resolution_range=None, modes=("color", "gray"), bit_depths={"color": 24, "gray": 8},
             paper_sizes=("A4", "Letter", MAX_AREA), max_area_mm=(215.9, 297.0), double_feed_detection=True,
             feeder_loaded_sensing=True,
-            raw_options={k: f"{lo}-{hi}" for k, (lo, hi) in INT_OPTIONS.items()},
+            raw_options={**{k: f"{lo}-{hi}" for k, (lo, hi) in INT_OPTIONS.items()}, **STR_OPTIONS},
         )
 
     def check_options(self, request: ScanRequest) -> None:
@@ -118,6 +163,8 @@ class VirtualDriver:
                              f"{DEVICE_ID} đang bận (chương trình khác đang dùng)")
         feeder = request.source != "flatbed"
         in_feeder = o["sheets"] if feeder else 1
+        if "sheet-image" in o and not any(ro.name == "sheets" for ro in request.options):
+            in_feeder = 1                 # one printed target, unless told otherwise
         if "feeder-empty" in o:
             in_feeder = min(in_feeder, o["feeder-empty"] - 1)
         if request.max_sheets:
@@ -126,6 +173,8 @@ class VirtualDriver:
             raise FeederEmpty(f"The feeder of {DEVICE_ID} is empty: load the documents",
                               f"Khay nạp giấy của {DEVICE_ID} trống: hãy đặt giấy vào", sheet=1)
         first = o["first-sheet"]
+        if "sheet-image" in o:
+            return self._scan_printed(request, o, on_page, progress, in_feeder, feeder, events)
         plan = samplepages.dossier_sheets(o["seed"], first - 1 + in_feeder, dpi=request.dpi, mode=request.mode,
                                           paper=paper)[first - 1:]
         hidden: set[int] = set()
@@ -157,13 +206,50 @@ class VirtualDriver:
                 truth["sheet"] = sheet
                 if sheet + 1 in hidden:
                     truth["double_feed_hidden_sheet"] = sheet + 1
-                on_page(CapturedImage(page.image, sheet, side, request.dpi, truth))
+                image = page.image
+                d = _defects_for(o, side)
+                if d is not None:
+                    image = samplepages.apply_defects(image, d, seed=o["seed"] * 1000 + sheet * 2 + (side == "back"))
+                    truth["defects"] = d.to_dict()
+                on_page(CapturedImage(image, sheet, side, request.dpi, truth))
                 images += 1
                 progress.report(images, in_feeder * (2 if request.duplex else 1), f"sheet {sheet} {side}")
                 del page
             pages.close()
         if feeder:
             events.append(ScanEvent("feeder-empty", first + len(plan), "no more sheets in the feeder"))
+        return events
+
+    def _scan_printed(self, request: ScanRequest, o: dict[str, Any], on_page: PageCallback, progress: Progress,
+                      in_feeder: int, feeder: bool, events: list[ScanEvent]) -> list[ScanEvent]:
+        """Feed printed copies of ``sheet-image`` (the calibration target): the scanner's defects, no dossier."""
+        sheet_px, sheet_dpi = _load_sheet_image(o["sheet-image"])
+        paper = "A4" if request.paper == MAX_AREA else request.paper
+        first = o["first-sheet"]
+        images = 0
+        for i in range(in_feeder):
+            sheet = first + i
+            if self._cancel.is_set() or progress.cancelled:
+                raise ScanCancelled(f"Scan cancelled before sheet {sheet}", f"Đã hủy quét trước tờ {sheet}")
+            stop = self._scripted_stop(o, sheet, request)
+            if stop is not None:
+                events.append(ScanEvent(stop.code.lower().removeprefix("device_"), sheet, stop.message_en))
+                stop.details["events"] = events
+                raise stop
+            for side in ["front", "back"] if request.duplex else ["front"]:
+                d = _defects_for(o, side)
+                img = samplepages.scan_printed_sheet(sheet_px, sheet_dpi, dpi=request.dpi, mode=request.mode,
+                                                     paper=paper, defects=d,
+                                                     seed=o["seed"] * 1000 + sheet * 2 + (side == "back"))
+                truth = {"kind": "printed-sheet", "sheet_image": str(o["sheet-image"]), "sheet_dpi": sheet_dpi,
+                         "sheet": sheet, "side": side, "dpi": request.dpi, "mode": request.mode, "paper": paper,
+                         "width": int(img.shape[1]), "height": int(img.shape[0]), "is_blank": False,
+                         "defects": (d or samplepages.ScannerDefects()).to_dict()}
+                on_page(CapturedImage(img, sheet, side, request.dpi, truth))
+                images += 1
+                progress.report(images, in_feeder * (2 if request.duplex else 1), f"sheet {sheet} {side}")
+        if feeder:
+            events.append(ScanEvent("feeder-empty", first + in_feeder, "no more sheets in the feeder"))
         return events
 
     @staticmethod
@@ -192,6 +278,11 @@ def sheet_plan_for(request: ScanRequest) -> list[samplepages.SheetSpec]:
     plan = samplepages.dossier_sheets(o["seed"], o["first-sheet"] - 1 + o["sheets"], dpi=request.dpi,
                                       mode=request.mode, paper="A4" if request.paper == MAX_AREA else request.paper)
     return [replace(s) for s in plan[o["first-sheet"] - 1:]]
+
+
+def _defects_for(o: dict[str, Any], side: str) -> samplepages.ScannerDefects | None:
+    d = o.get("defect-back", o.get("defect")) if side == "back" else o.get("defect")
+    return d if d is not None and d.any else None
 
 
 def _refed(spec: samplepages.PageSpec) -> samplepages.PageSpec:
