@@ -88,6 +88,7 @@ def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, An
         raise WrongState(f"Dossier {d.receipt_code} is already {d.status.value}; its files cannot be rebuilt",
                          f"Hồ sơ {d.receipt_code} đã ký; không thể tạo lại tệp", field="dossier")
     require_clear(s, "assemble the files", "tạo tệp PDF/A")
+    _clean_orphans(s.workarea.out_dir)
     with s.lock:
         report = s.station.assemble(d, progress)
         by_comp = {f["component_id"]: f for f in report["files"]}
