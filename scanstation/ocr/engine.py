@@ -217,13 +217,16 @@ class OcrEngine:
             for w in iterate_level(it, RIL.WORD):
                 if w.IsAtBeginningOf(RIL.TEXTLINE):
                     line += 1
-                text = unicodedata.normalize("NFC", (w.GetUTF8Text(RIL.WORD) or "").strip())
+                try:
+                    text = unicodedata.normalize("NFC", (w.GetUTF8Text(RIL.WORD) or "").strip())
+                except RuntimeError:   # tesserocr's "No text returned": an empty page or element
+                    continue
                 box = w.BoundingBox(RIL.WORD)
                 c = w.Confidence(RIL.WORD)
                 if not text or box is None or c < MIN_WORD_CONFIDENCE:
                     continue
                 bl = w.Baseline(RIL.WORD)
-                words.append(OcrWord(text=text, box=tuple(int(v) for v in box), confidence=float(c),
+                words.append(OcrWord(text=text, box=tuple(int(v) for v in box), confidence=round(float(c), 2),
                                      baseline=(bl[0][0], bl[0][1], bl[1][0], bl[1][1]) if bl else None,
                                      line=max(line, 0)))
             self._api.Clear()
