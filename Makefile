@@ -8,11 +8,12 @@ SYSSTAMP := .sysdeps-ok
 
 # Debian/Ubuntu packages the station needs: SANE (driver + headers for python-sane), a software
 # PKCS#11 token and its tools, PDF tools for independent checks, fonts with Vietnamese glyphs,
-# an sRGB ICC profile, Qt's runtime libraries, and Xvfb for screenshots.
+# an sRGB ICC profile, Qt's runtime libraries, Xvfb for screenshots, and Tesseract's Vietnamese
+# language data (tesseract-ocr-vie) for the OCR text layer.
 APT_PACKAGES := libsane-dev sane-utils softhsm2 opensc poppler-utils qpdf \
 	fonts-noto-core fonts-liberation2 fonts-dejavu-core icc-profiles-free \
 	libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb \
-	python3-venv gcc python3-dev
+	python3-venv gcc python3-dev tesseract-ocr tesseract-ocr-vie
 
 .PHONY: all demo test run lint bench sysdeps venv clean i18n
 all: test

@@ -21,8 +21,11 @@ class ComplianceProfile:
     blank_backs: str = "all-or-none"      # or "drop-each"
     pdfa_part: int = 2
     pdfa_conformance: str = "B"
-    ocr_text_layer: bool = False
-    file_naming: str = "{identifier}.{doc_type}"   # seed 003; the 2025 profile names by receipt code
+    ocr_text_layer: bool = False          # two-layer PDF/A: image + invisible OCR text (TT 05/2025)
+    image_encoding: str = "lossless"      # default pdf.image_encoding: lossless | jpeg | mrc
+    enforce_capture_at_assembly: bool = False   # refuse pages below min_dpi / map_dpi / bit depth when assembling
+    file_naming: str = "{identifier}.{doc_type}"   # seed 003, the one-stop naming, in both profiles by default
+    archive_file_naming: str = "{receipt_code}.{seq}"   # TT 05/2025 archive-package naming, an IT choice
     metadata_required: tuple[str, ...] = (
         "document_type_code", "holder", "document_name", "number_symbol", "issue_date", "issuing_body",
     )
@@ -46,10 +49,39 @@ PROFILES: dict[str, ComplianceProfile] = {
             basis="Thông tư 05/2025/TT-BNV; Nghị định 118/2025/NĐ-CP",
             recommended_dpi=300,
             ocr_text_layer=True,
-            file_naming="{receipt_code}.{seq}",
+            image_encoding="mrc",
+            enforce_capture_at_assembly=True,
         ),
     )
 }
+
+
+PAGE_BITS = {"RGB": 24, "L": 8, "P": 8, "1": 1, "I;16": 16, "I;16B": 16}   # bits per pixel of a page's mode
+COLOUR_MODES = ("RGB",)
+
+
+def page_violations(profile: ComplianceProfile, mode: str, dpi: tuple[float, float], *,
+                    map_or_drawing: bool = False) -> list[tuple[str, str]]:
+    """What ``profile`` refuses about one page image at assembly, as (English, Vietnamese) reasons.
+
+    Only a profile with ``enforce_capture_at_assembly`` refuses here (vn-2025); the seeds' profile
+    leaves these checks to QC's findings, as before. Maps and drawings need ``map_dpi``.
+    """
+    if not profile.enforce_capture_at_assembly:
+        return []
+    out: list[tuple[str, str]] = []
+    need = profile.map_dpi if map_or_drawing else profile.min_dpi
+    got = min(dpi)
+    if got + 0.5 < need:      # 300 dpi stored as 11811 px/m reads back as 299.9994
+        what = "a map or drawing" if map_or_drawing else "a page"
+        out.append((f"{got:g} dpi is below the {need} dpi the {profile.id} profile requires for {what}",
+                    f"độ phân giải {got:g} dpi thấp hơn mức {need} dpi quy định"
+                    + (" cho bản đồ, bản vẽ" if map_or_drawing else "")))
+    bits = PAGE_BITS.get(mode, 0)
+    if profile.colour_required and (mode not in COLOUR_MODES or bits < profile.min_bit_depth):
+        out.append((f"{mode} image ({bits}-bit); the {profile.id} profile requires {profile.min_bit_depth}-bit colour",
+                    f"ảnh {mode} ({bits} bit); quy định yêu cầu ảnh màu {profile.min_bit_depth} bit"))
+    return out
 
 
 def get_profile(profile_id: str) -> ComplianceProfile:

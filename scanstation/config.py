@@ -42,6 +42,12 @@ def _check_tolerances(v: dict) -> None:
                                 f"calibration.tolerances: '{k}' phải là một số dương", field="calibration.tolerances")
 
 
+def _check_jpeg_quality(v: int) -> None:
+    if not 1 <= v <= 95:
+        raise SettingsError(f"pdf.jpeg_quality: {v} is outside 1-95", f"pdf.jpeg_quality: {v} phải trong khoảng 1-95",
+                            field="pdf.jpeg_quality")
+
+
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("station.id", str, "STATION-01", "Station identifier shown in the audit log", clerk_may_set=False),
     Option("station.name", str, "Bộ phận Một cửa", "Office name shown in the window title", clerk_may_set=False),
@@ -92,6 +98,11 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("calibration.tolerances", dict, {}, "Scanner calibration limits overriding the defaults "
            "(ISO 19264-1 level C / FADGI 2-star, docs/calibration.md), e.g. {\"scale_x_pct\": 0.5}",
            clerk_may_set=False, validate=_check_tolerances),
+    Option("pdf.image_encoding", str, "", "Page images in the PDF: lossless, jpeg or mrc (empty: the compliance "
+           "profile's; jpeg and mrc pages are checked against the lossless master and fall back when they "
+           "differ)", clerk_may_set=False, choices=("", "lossless", "jpeg", "mrc")),
+    Option("pdf.jpeg_quality", int, 70, "JPEG quality of jpeg-encoded pages (1-95)", clerk_may_set=False,
+           validate=_check_jpeg_quality),
 )}
 
 

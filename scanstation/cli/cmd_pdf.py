@@ -16,14 +16,21 @@ _META_KEYS = ("document_type_code", "holder_identifier", "holder_name", "holder_
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pdf", help="assemble page images into one PDF/A file (one component)",
-                       description="Embed the images as captured (no re-encoding) at 100 %% scale from their own dpi, "
-                                   "as PDF/A (level from the station's compliance profile), with XMP metadata and a "
-                                   "JSON sidecar FILE.pdf.json. Format of META.json: docs/pdf.md.")
+                       description="Put the images at 100 %% scale from their own dpi into one PDF/A file (level "
+                                   "from the compliance profile), with XMP metadata and a JSON sidecar FILE.pdf.json. "
+                                   "The profile gives the defaults: image encoding (lossless = as captured, jpeg, "
+                                   "mrc = sharp text mask over a light background, each page checked against its "
+                                   "master) and the invisible OCR text layer. Format of META.json: docs/pdf.md.")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="page images in page order (JPEG, PNG, TIFF)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     p.add_argument("--meta", type=Path, metavar="META.json", help="the document's metadata fields (JSON object)")
     p.add_argument("--title", default="", help="document title (default: document_name from META, else the file name)")
     p.add_argument("--no-sidecar", action="store_true", help="do not write FILE.pdf.json")
+    p.add_argument("--encoding", choices=("lossless", "jpeg", "mrc"),
+                   help="page image encoding (default: setting pdf.image_encoding, else the profile's)")
+    p.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
+                   help="add the invisible OCR text layer (default: when the profile asks for one)")
+    p.add_argument("--profile", metavar="ID", help="compliance profile (default: setting compliance.profile)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_pdf)
 
@@ -59,18 +66,53 @@ def _load_meta(path: Path):
     return parse_metadata(data, "meta.")
 
 
+def _ocr_pages(images: list[Path]) -> tuple[list, list[str]]:
+    """OCR every page in this process; a page OCR fails on keeps its image and loses only its text."""
+    from scanstation.ocr import OcrError, OcrLanguageMissing, engine_for, ocr_page
+
+    engine_for()                   # a missing language file is an error before any page is read
+    results, warnings = [], []
+    for p in images:
+        try:
+            results.append(ocr_page(p))
+        except OcrLanguageMissing:
+            raise
+        except OcrError as e:
+            results.append(None)
+            warnings.append(f"{p}: no text layer ({e.message_en})")
+    return results, warnings
+
+
 def cmd_pdf(args) -> int:
     from scanstation.compliance import get_profile
     from scanstation.config import Settings
-    from scanstation.pdf import assemble_pdf, flavour_of
+    from scanstation.pdf import assemble_pdf, flavour_of, read_page_image
 
     meta = _load_meta(args.meta) if args.meta else None
-    profile = get_profile(Settings().get("compliance.profile"))
+    settings = Settings()
+    profile = get_profile(args.profile or settings.get("compliance.profile"))
+    encoding = args.encoding or settings.get("pdf.image_encoding") or profile.image_encoding
+    want_ocr = profile.ocr_text_layer if args.ocr is None else args.ocr
+    ocr, warnings = (None, [])
+    if want_ocr:
+        for p in args.images:      # bad input is refused before minutes of OCR, naming the file
+            read_page_image(p)
+        ocr, warnings = _ocr_pages(args.images)
     rep = assemble_pdf(args.images, args.out, metadata=meta, title=args.title, sidecar=not args.no_sidecar,
                        flavour=flavour_of(profile.pdfa_part, profile.pdfa_conformance),
+                       encoding=encoding, jpeg_quality=settings.get("pdf.jpeg_quality"), ocr=ocr, profile=profile,
                        context={"component_name": args.title or None})
-    emit(rep, args.json, f"wrote {rep['path']}: {rep['pages']} pages, PDF/A-{rep['pdfa']}, sha256 {rep['sha256']}"
-         + (f"\nsidecar {rep['sidecar']}" if rep["sidecar"] else ""))
+    rep = {**rep, "profile": profile.id, "encoding": encoding, "ocr": bool(want_ocr), "warnings": warnings}
+    lines = [f"wrote {rep['path']}: {rep['pages']} pages, {rep['size']} bytes, PDF/A-{rep['pdfa']}, "
+             f"sha256 {rep['sha256']}"]
+    lines += [f"  page {r['number']}: {r['encoding']}, {r['bytes']} bytes"
+              + (f", {r['ocr_words']} words" if r["ocr_words"] is not None else ", no text layer")
+              + (f" (fell back from {r['fallback']['from']}: {r['fallback']['reason']})" if r["fallback"] else "")
+              for r in rep["page_reports"]]
+    lines += [f"warning: {w}" for w in warnings]
+    if rep["sidecar"]:
+        lines.append(f"sidecar {rep['sidecar']}")
+    emit(rep, args.json, "\n".join(lines))
     return EXIT_OK
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from scanstation import __version__
+from scanstation.compliance import ComplianceProfile, page_violations
 from scanstation.errors import PageImageError, PdfConformanceError, PdfError
 from scanstation.fsio import atomic_write_bytes, atomic_write_text
 from scanstation.model import DocumentMetadata, to_plain
-from scanstation.pdf import xmp
+from scanstation.pdf import textlayer, xmp
+from scanstation.pdf.encode import DEFAULT_JPEG_QUALITY, ENCODINGS, EncodedPage, encode_page
 from scanstation.pdf.images import PageImage, read_page_image
 from scanstation.pdf.validate import PdfaCheck, check_pdfa
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -66,6 +68,18 @@ class AssembledPdf:
     created_at: datetime
     metadata: DocumentMetadata
     context: dict[str, Any] = field(default_factory=dict)
+    encoded: list[EncodedPage] = field(default_factory=list)
+    ocr_words: list[int | None] = field(default_factory=list)   # None: no OCR data given for the page
+
+    def page_reports(self) -> list[dict[str, Any]]:
+        """Per page: the encoding used, its image bytes, any fallback and the text layer's word count."""
+        out = []
+        for i, page in enumerate(self.pages):
+            enc = self.encoded[i] if i < len(self.encoded) else None
+            out.append({"number": i + 1, "encoding": enc.encoding if enc else "lossless",
+                        "bytes": enc.bytes if enc else page.size, "fallback": enc.fallback if enc else None,
+                        "ocr_words": self.ocr_words[i] if i < len(self.ocr_words) else None})
+        return out
 
     def sidecar(self, file_name: str) -> dict[str, Any]:
         """The JSON sidecar: the same metadata as the XMP, and every page's SHA-256 (format: docs/pdf.md)."""
@@ -82,9 +96,29 @@ class AssembledPdf:
                        "mode": p.mode, "width_px": p.width, "height_px": p.height,
                        "dpi": [round(p.dpi[0], 3), round(p.dpi[1], 3)],
                        "size_mm": [round(p.width / p.dpi[0] * 25.4, 1), round(p.height / p.dpi[1] * 25.4, 1)],
-                       "embedding": p.embedding, **self.context.get("page_facts", {}).get(i, {})}
+                       "embedding": p.embedding if self._encoding(i) == "lossless" else "re-encoded",
+                       **self._page_extra(i), **self.context.get("page_facts", {}).get(i, {})}
                       for i, p in enumerate(self.pages, 1)],
         }
+
+
+    def _encoding(self, number: int) -> str:
+        return self.encoded[number - 1].encoding if number <= len(self.encoded) else "lossless"
+
+    def _page_extra(self, number: int) -> dict[str, Any]:
+        if number > len(self.encoded):
+            return {}
+        enc = self.encoded[number - 1]
+        extra: dict[str, Any] = {"encoding": enc.encoding, "encoded_bytes": enc.bytes, "fallback": enc.fallback}
+        if enc.guard:
+            extra["fidelity"] = enc.guard
+        if enc.masks:
+            extra["mrc"] = {"background_px": list(enc.base_px),
+                            "ink_colours": [list(m.colour) for m in enc.masks]}
+        words = self.ocr_words[number - 1] if number <= len(self.ocr_words) else None
+        extra["text_layer"] = words is not None
+        extra["ocr_words"] = words or 0
+        return extra
 
 
 def read_pages(images: list[Path], progress: Progress = NULL_PROGRESS) -> list[PageImage]:
@@ -99,13 +133,13 @@ def read_pages(images: list[Path], progress: Progress = NULL_PROGRESS) -> list[P
     return pages
 
 
-def _img2pdf(pages: list[PageImage]) -> bytes:
+def _img2pdf(pages: list[PageImage], bases: list[bytes] | None = None) -> bytes:
     import img2pdf
 
     # Reading EXIF orientation makes img2pdf decode every PNG a second time; ask only when a page has one.
     rotation = img2pdf.Rotation.ifvalid if any(p.orientation != 1 for p in pages) else img2pdf.Rotation.none
     try:
-        return img2pdf.convert([p.data for p in pages], nodate=True, rotation=rotation)
+        return img2pdf.convert(bases or [p.data for p in pages], nodate=True, rotation=rotation)
     except Exception as e:   # noqa: BLE001 - img2pdf raises plain Exceptions; find and name the page
         for p in pages:
             try:
@@ -129,22 +163,89 @@ def _check_scale(pdf, pages: list[PageImage]) -> None:
                            field=str(im.path))
 
 
+def _enforce(profile: ComplianceProfile | None, pages: list[PageImage], map_or_drawing: bool) -> None:
+    if profile is None:
+        return
+    for i, p in enumerate(pages, 1):
+        bad = page_violations(profile, p.mode, p.dpi, map_or_drawing=map_or_drawing)
+        if bad:
+            raise PageImageError(f"Page {i} ({p.path}): {'; '.join(en for en, _ in bad)}",
+                                 f"Trang {i} ({p.path}): {'; '.join(vi for _, vi in bad)}; hãy quét lại",
+                                 field=str(p.path), code="PDF_PROFILE")
+
+
+def _draw_encoded(pdf, page, im: PageImage, enc: EncodedPage) -> None:
+    """Give a re-encoded page the master's exact size and draw its MRC masks over the background."""
+    import pikepdf
+
+    w, h = im.page_size_pt
+    page.obj.MediaBox = [0, 0, round(w, 4), round(h, 4)]
+    xobjects = page.obj.Resources.XObject
+    name = next(iter(xobjects.keys()))
+    ops = [f"q {w:.4f} 0 0 {h:.4f} 0 0 cm {name} Do Q"]
+    for k, m in enumerate(enc.masks):
+        mask = pdf.make_stream(m.g4, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=im.width,
+                               Height=im.height, ImageMask=True, BitsPerComponent=1,
+                               Filter=pikepdf.Name.CCITTFaxDecode,
+                               DecodeParms=pikepdf.Dictionary(K=-1, Columns=im.width, Rows=im.height,
+                                                              BlackIs1=False))
+        xobjects[f"/Ink{k}"] = mask
+        r, g, b = (c / 255 for c in m.colour)
+        ops.append(f"q {r:.4f} {g:.4f} {b:.4f} rg {w:.4f} 0 0 {h:.4f} 0 0 cm /Ink{k} Do Q")
+    page.obj.Contents = pdf.make_stream(("\n".join(ops) + "\n").encode("ascii"))
+
+
 def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, title: str = "",
               context: dict[str, Any] | None = None, flavour: str = "2b", created_at: datetime | None = None,
-              progress: Progress = NULL_PROGRESS) -> AssembledPdf:
-    """Assemble the pages into a PDF/A file in memory and validate it; nothing is written."""
+              encoding: str = "lossless", jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+              ocr: list[Any] | None = None, profile: ComplianceProfile | None = None,
+              map_or_drawing: bool = False, progress: Progress = NULL_PROGRESS) -> AssembledPdf:
+    """Assemble the pages into a PDF/A file in memory and validate it; nothing is written.
+
+    ``encoding`` is lossless, jpeg or mrc (each page guarded, falling back when it fails; see
+    :mod:`scanstation.pdf.encode`). ``ocr``, if given, has one entry per page: that page's OCR data
+    (an object or dict with ``words``, each with ``text`` and a pixel ``box``), or None for a page
+    without text (OCR failed or skipped) — it becomes the invisible text layer. ``profile``, if
+    given, refuses pages its rules do not allow (vn-2025: below 200 dpi, 300 for maps, not colour).
+    """
     import pikepdf
     import pikepdf.pdfa as pdfa
 
+    if encoding not in ENCODINGS:
+        raise PdfError(f"Unknown image encoding '{encoding}'; use one of {', '.join(ENCODINGS)}",
+                       f"Không có kiểu mã hóa ảnh '{encoding}'; chọn một trong {', '.join(ENCODINGS)}",
+                       field="pdf.image_encoding")
+    if not 1 <= int(jpeg_quality) <= 95:
+        raise PdfError(f"JPEG quality {jpeg_quality} is outside 1-95", f"Chất lượng JPEG {jpeg_quality} "
+                       "phải trong khoảng 1-95", field="pdf.jpeg_quality")
+    if ocr is not None and len(ocr) != len(images):
+        raise PdfError(f"OCR data for {len(ocr)} pages given with {len(images)} page images",
+                       f"Dữ liệu nhận dạng chữ có {len(ocr)} trang nhưng có {len(images)} ảnh trang", field="ocr")
     metadata = metadata or DocumentMetadata()
     context = dict(context or {})
     created_at = (created_at or datetime.now(UTC)).astimezone().replace(microsecond=0)  # PDF dates have seconds
     title = title or metadata.document_name or (Path(images[0]).stem if images else "")
     pages = read_pages(images, progress)
-    progress.check("PDF assembly")
+    _enforce(profile, pages, map_or_drawing)
+    encoded = []
+    for i, p in enumerate(pages):
+        progress.check("PDF assembly")
+        progress.report(i, len(pages), f"encoding {p.path.name} ({encoding})")
+        encoded.append(encode_page(p, encoding, jpeg_quality=int(jpeg_quality)))
     progress.report(len(pages), len(pages), "assembling")
-    raw = _img2pdf(pages)
+    raw = _img2pdf(pages, [e.base for e in encoded])
+    ocr_words: list[int | None] = [None] * len(pages)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
+        font = None
+        for i, (page, im, enc) in enumerate(zip(pdf.pages, pages, encoded, strict=True)):
+            if enc.encoding != "lossless":
+                _draw_encoded(pdf, page, im, enc)
+            if ocr is not None and ocr[i] is not None:
+                words = textlayer.words_of(ocr[i])
+                if words and font is None:
+                    font = textlayer.add_font(pdf)
+                ocr_words[i] = textlayer.add_text_layer(pdf, page, words, (im.width, im.height), font) \
+                    if words else 0
         _check_scale(pdf, pages)
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["dc:title"] = title
@@ -174,7 +275,8 @@ def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, t
                                   f"written: {check.summary(5)}",
                                   f"Tệp ghép được không đạt chuẩn PDF/A-{flavour.upper()}; chưa ghi tệp nào")
     return AssembledPdf(data=data, sha256=hashlib.sha256(data).hexdigest(), flavour=flavour, pages=pages,
-                        check=check, title=title, created_at=created_at, metadata=metadata, context=context)
+                        check=check, title=title, created_at=created_at, metadata=metadata, context=context,
+                        encoded=encoded, ocr_words=ocr_words)
 
 
 def sidecar_path(pdf_path: Path) -> Path:
@@ -200,14 +302,21 @@ def write_pdf(assembled: AssembledPdf, path: Path, *, sidecar: bool = True) -> d
             raise
     return {"path": str(path), "file_name": path.name, "sha256": assembled.sha256, "size": len(assembled.data),
             "pages": len(assembled.pages), "pdfa": assembled.flavour.upper(),
-            "sidecar": str(side) if side else None}
+            "sidecar": str(side) if side else None, "page_reports": assembled.page_reports()}
 
 
 def assemble_pdf(images: list[Path], out: Path, *, metadata: DocumentMetadata | None = None, title: str = "",
                  context: dict[str, Any] | None = None, flavour: str = "2b", sidecar: bool = True,
+                 encoding: str = "lossless", jpeg_quality: int = DEFAULT_JPEG_QUALITY, ocr: list[Any] | None = None,
+                 profile: ComplianceProfile | None = None, map_or_drawing: bool = False,
                  progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
-    """Build one PDF/A file from page images and write it (and its sidecar) atomically. Returns a plain report."""
+    """Build one PDF/A file from page images and write it (and its sidecar) atomically. Returns a plain report.
+
+    The flow's call: ``assemble_pdf(images, out, encoding="mrc", ocr=[ocr_result_or_None, ...],
+    profile=profile)``; see :func:`build_pdf` for the arguments.
+    """
     assembled = build_pdf(images, metadata=metadata, title=title, context=context, flavour=flavour,
-                          progress=progress)
+                          encoding=encoding, jpeg_quality=jpeg_quality, ocr=ocr, profile=profile,
+                          map_or_drawing=map_or_drawing, progress=progress)
     progress.check("PDF assembly")
     return write_pdf(assembled, out, sidecar=sidecar)

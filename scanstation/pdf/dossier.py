@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,7 @@ from scanstation.pdf.assemble import build_pdf, flavour_of, sidecar_path, write_
 from scanstation.pdf.naming import dossier_file_names
 from scanstation.progress import NULL_PROGRESS, Progress
 
-# Features a profile can ask for that this package does not build yet, with why.
-NOT_BUILT = {
-    "ocr_text_layer": ("the profile asks for an OCR text layer; the station does not add one yet, so the files "
-                       "are image-only PDF/A"),
-}
+NAMINGS = ("one-stop", "archive")   # seed 003 <identifier>.<type> (default) | TT 05/2025 <receipt code>.<seq>
 
 
 class _Slice(Progress):
@@ -49,15 +46,29 @@ def _skip(c: Component, status: str, reason: str) -> dict[str, Any]:
 
 def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: Path, *,
                      profile: ComplianceProfile, page_facts: dict[str, list[dict[str, Any]]] | None = None,
-                     progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+                     encoding: str | None = None, jpeg_quality: int | None = None,
+                     ocr: dict[str, list[Any]] | None = None, map_components: frozenset[str] | set[str] = frozenset(),
+                     naming: str = "one-stop", progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
     """Build one PDF/A file (and sidecar) per digitised component that has pages, in ``out_dir``.
 
     ``images`` maps a component id to its kept page images in order. Components that are not
     digitised, or have no pages, are reported in ``skipped`` with the reason; ``complete`` is False
     when a component the dossier must digitise has no pages. If any file fails, the files this
     call already wrote are removed again and the error is raised: a dossier is built whole or not at all.
+
+    ``encoding`` defaults to the profile's; ``ocr`` maps a component id to its pages' OCR data (one
+    entry per page, None for a page without text); a profile that asks for a text layer and gets
+    none for a component lists ``ocr_text_layer`` in ``left_out``. ``map_components`` are the ids of
+    components that are maps or drawings (the profile's ``map_dpi`` applies); ``naming`` is
+    ``one-stop`` (the profile's ``file_naming``) or ``archive`` (its ``archive_file_naming``).
     """
     out_dir = Path(out_dir)
+    if naming not in NAMINGS:
+        raise ValueError(f"naming must be one of {NAMINGS}")
+    if naming == "archive":
+        profile = dataclasses.replace(profile, file_naming=profile.archive_file_naming)
+    encoding = encoding or profile.image_encoding
+    ocr = ocr or {}
     flavour = flavour_of(profile.pdfa_part, profile.pdfa_conformance)
     build: list[Component] = []
     skipped: list[dict[str, Any]] = []
@@ -85,7 +96,10 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
                        "procedure_name": dossier.procedure_name, "component_id": c.id, "component_name": c.name,
                        "page_facts": dict(enumerate(facts, 1))}
             assembled = build_pdf(images[c.id], metadata=c.metadata, title=c.metadata.document_name or c.name,
-                                  context=context, flavour=flavour, progress=_Slice(progress, done, total))
+                                  context=context, flavour=flavour, encoding=encoding,
+                                  **({"jpeg_quality": jpeg_quality} if jpeg_quality else {}),
+                                  ocr=ocr.get(c.id), profile=profile, map_or_drawing=c.id in map_components,
+                                  progress=_Slice(progress, done, total))
             rec = write_pdf(assembled, out_dir / names[c.id])
             files.append({"component_id": c.id, "component": c.name, "document_type_code": c.document_type_code,
                           **rec})
@@ -97,7 +111,12 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
                 with contextlib.suppress(OSError):
                     p.unlink()
         raise
-    left_out = [{"feature": k, "reason": why} for k, why in NOT_BUILT.items() if getattr(profile, k, False)]
+    left_out = []
+    no_text = [f["file_name"] for f, c in zip(files, build, strict=True) if ocr.get(c.id) is None]
+    if profile.ocr_text_layer and no_text:
+        left_out.append({"feature": "ocr_text_layer", "files": no_text,
+                         "reason": "the profile asks for an OCR text layer; no OCR data was given for "
+                                   f"{', '.join(no_text)}, so these are image-only PDF/A"})
     return {
         "receipt_code": dossier.receipt_code, "profile": profile.id, "pdfa": flavour.upper(),
         "out_dir": str(out_dir), "files": files, "skipped": skipped, "left_out": left_out,

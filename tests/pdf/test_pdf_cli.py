@@ -76,9 +76,15 @@ def test_build_writes_one_file_per_digitised_component_and_reports_the_skipped(t
 
 def test_build_with_vn_2025_profile_and_two_papers_of_one_type(tmp_path, make_page, capsys):
     dj = _dossier_json(tmp_path, make_page, profile="vn-2025")
+    assert main(["build", "--dossier", str(dj), "--out", str(tmp_path / "low")]) == 2    # 150 dpi: below 200
+    assert "below the 200 dpi the vn-2025 profile requires" in capsys.readouterr().err
+    (tmp_path / "ok").mkdir()
+    dj = _dossier_json(tmp_path / "ok", lambda name: make_page(name, size=(1654, 2339), dpi=(200, 200)),
+                       profile="vn-2025")
     assert main(["build", "--dossier", str(dj), "--out", str(tmp_path / "o"), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
-    assert [f["file_name"] for f in rep["files"]] == ["H49.64.33-261121-0001.1.pdf", "H49.64.33-261121-0001.2.pdf"]
+    assert [f["file_name"] for f in rep["files"]] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
+    # build gets no OCR data from the workflow yet: the profile's text layer is reported as left out
     assert [x["feature"] for x in rep["left_out"]] == ["ocr_text_layer"]
     (tmp_path / "b").mkdir()
     dj2 = _dossier_json(tmp_path / "b", make_page, second_type="GCS")

@@ -52,8 +52,10 @@ def test_the_account_party_names_the_files_and_people_without_identifier_by_name
     assert _names(d) == ["0100233488.GCS.pdf"]
 
 
-def test_vn_2025_profile_names_receipt_code_dot_sequence():
-    assert _names(_dossier("GCS", "VBUQ", "GCS"), VN2025) == [
+def test_vn_2025_keeps_one_stop_naming_and_offers_the_archive_naming():
+    assert _names(_dossier("GCS", "VBUQ"), VN2025) == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
+    archive = dataclasses.replace(VN2025, file_naming=VN2025.archive_file_naming)
+    assert _names(_dossier("GCS", "VBUQ", "GCS"), archive) == [
         "H49.64.33-261121-0001.1.pdf", "H49.64.33-261121-0001.2.pdf", "H49.64.33-261121-0001.3.pdf"]
 
 
