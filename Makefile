@@ -42,8 +42,9 @@ demo: $(STAMP)
 	SCANSTATION_HOME=$${SCANSTATION_HOME:-$(CURDIR)/demo-home} $(PY) -m scanstation demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check scanstation tests bench
+	$(VENV)/bin/ruff check scanstation tests bench tools
 	$(VENV)/bin/lint-imports
+	$(PY) tools/typecheck.py
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

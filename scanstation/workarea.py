@@ -326,7 +326,8 @@ class WorkArea:
 
     def load_dossier_json(self) -> dict[str, Any]:
         try:
-            return json.loads((self.root / "dossier.json").read_text("utf-8"))
+            data: dict[str, Any] = json.loads((self.root / "dossier.json").read_text("utf-8"))
+            return data
         except (OSError, json.JSONDecodeError) as e:
             raise StorageError(f"Cannot read {self.root / 'dossier.json'}: {e}",
                                f"Không đọc được hồ sơ đang làm dở tại {self.root}") from e
@@ -539,7 +540,7 @@ def png_is_complete(path: Path) -> bool:
                     while buf and not inflate.eof:
                         got += len(inflate.decompress(buf, 1 << 20))
                         buf = inflate.unconsumed_tail
-                        if got > expected:
+                        if expected is None or got > expected:
                             return False
                     if inflate.unused_data:
                         return False

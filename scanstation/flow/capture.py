@@ -171,7 +171,7 @@ def _record_event(s: DossierSession, c: Component, stop: ScanStationError, first
     if kind is None:
         return None
     sheet = stop.details.get("sheet")
-    ev = {"id": new_id()[:12], "component": c.id, "code": stop.code, "kind": kind,
+    ev: dict[str, Any] = {"id": new_id()[:12], "component": c.id, "code": stop.code, "kind": kind,
           "sheet": int(sheet) if sheet is not None else first + len(new) // (2 if c.duplex else 1),
           "message_en": stop.message_en, "message_vi": stop.message_vi,
           "at": datetime.now(UTC).isoformat()}

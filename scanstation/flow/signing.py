@@ -216,7 +216,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
 
         raise SignatureVerificationError("; ".join(x.get("message_en", "") for x in res.failed),
                                          "; ".join(x.get("message_vi", "") for x in res.failed))
-    files = []
+    files: list[dict[str, Any]] = []
     for o in d.outputs:
         sf = done.get(o.file_name)
         path = Path(sf.path) if sf else (out_dir / o.file_name if role == "clerk" else Path(o.path))

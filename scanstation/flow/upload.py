@@ -61,7 +61,7 @@ def mark_confirmed(session: Any, station: Any, job_id: str) -> str | None:
         log.warning("dossier %s: stored form unreadable; status set, form left as is", d.receipt_code)
     station.audit.append(station.actor, "dossier.uploaded", dossier=d.receipt_code,
                          details={"files": len(states)}, session=session)
-    return d.id
+    return str(d.id)
 
 
 def build_worker(station: Any, *, endpoint: str | None = None, secret: str | None = None, **kw: Any) -> Any:
@@ -84,7 +84,7 @@ def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None
     from scanstation.signing.verify import verify_file
 
     path = Path(path)
-    roots = load_trust_roots(trust_root_files) if trust_root_files else []
+    roots = load_trust_roots(list[str | Path](trust_root_files)) if trust_root_files else []
     rep = verify_file(path, roots)
 
     def refuse(en: str, vi: str) -> UnsignedFileError:

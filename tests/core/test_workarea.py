@@ -85,6 +85,7 @@ def test_image_without_journal_line_is_adopted(tmp_path):
 
 
 @pytest.mark.parametrize("run", range(3))
+@pytest.mark.kill
 def test_kill_9_while_journaling_loses_no_page(tmp_path, run):
     root = tmp_path / "dossier"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}

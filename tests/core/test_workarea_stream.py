@@ -164,6 +164,7 @@ def _run_streamer(root: Path, stall_at: int, kill_after: int) -> tuple[int, str 
     return acknowledged, mid
 
 
+@pytest.mark.kill
 def test_kill_9_mid_page_leaves_a_partial_file_that_is_never_adopted(tmp_path):
     root = tmp_path / "dossier"
     acknowledged, mid = _run_streamer(root, stall_at=6, kill_after=10**9)
@@ -180,6 +181,7 @@ def test_kill_9_mid_page_leaves_a_partial_file_that_is_never_adopted(tmp_path):
 
 
 @pytest.mark.parametrize("run", range(3))
+@pytest.mark.kill
 def test_kill_9_at_any_moment_loses_no_committed_page(tmp_path, run):
     root = tmp_path / "dossier"
     acknowledged, _ = _run_streamer(root, stall_at=0, kill_after=8 + 5 * run)

@@ -117,6 +117,7 @@ def test_png_is_lossless_records_dpi_and_img2pdf_embeds_it_unchanged(tmp_path):
         assert b"".join(idats) in pdf   # the compressed stream went into the PDF as-is: no re-encoding
 
 
+@pytest.mark.kill
 def test_kill_9_mid_scan_loses_no_journaled_page(tmp_path):
     """A real scan in a real process, killed without warning: every journaled page survives intact."""
     out_dir = tmp_path / "out"

@@ -12,12 +12,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from scanstation.sync import Outbox, audit_hook, queue_files
 from tests.sync.conftest import ROOT, cli_env, spawn_sim
 
 FAULTS = "5xx=0.05,429=0.03:0.5,timeout=0.02:3,reset=0.06,slow=0.03:0.3,expired-token=0.03,wrong-hash=0.05"
 
 
+@pytest.mark.kill
 def test_sigkill_30_times_every_file_arrives_exactly_once(station, fast_settings, make_signed, tmp_path):
     files = [make_signed(f"c{i:02d}.pdf", padding=60_000 + 8_000 * i) for i in range(12)]
     jobs = queue_files(station.store, files, dossier_code="000.00.00.H00-250101-0001",
