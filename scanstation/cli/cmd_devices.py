@@ -91,9 +91,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
             p = pc.page
             sys.stderr.write(f"  page {pc.index}: sheet {p.sheet} {p.side.value}  {p.width}x{p.height}  {p.file}\n")
 
-    result = capture(request, wa, "scan", on_page=show, scanner=scanner, raise_on_stop=False)
-    warnings = compliance_problems(request.dpi, request.mode, settings.profile)
-    data = write_manifest(result, out / "manifest.json", warnings=warnings)
+    from scanstation.flow import exclusive
+
+    # two scans into one folder at once are refused, not interleaved
+    with exclusive(out, f"Folder {out}", f"Thư mục {out}"):
+        if (out / "manifest.json").exists():
+            raise UnsupportedScanSetting(f"{out} already holds a scan (manifest.json); choose an empty folder",
+                                         f"Thư mục {out} đã có bản quét (manifest.json); hãy chọn thư mục trống",
+                                         field="out")
+        result = capture(request, wa, "scan", on_page=show, scanner=scanner, raise_on_stop=False)
+        warnings = compliance_problems(request.dpi, request.mode, settings.profile)
+        data = write_manifest(result, out / "manifest.json", warnings=warnings)
     text = (f"{len(result.pages)} page(s) from {request.device} -> {out}\n"
             + "".join(f"  warning: {w}\n" for w in warnings)
             + "".join(f"  event: {e.kind} (sheet {e.sheet}) {e.detail}\n" for e in result.events))

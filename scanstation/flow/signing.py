@@ -89,8 +89,15 @@ def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, An
                          f"Hồ sơ {d.receipt_code} đã ký; không thể tạo lại tệp", field="dossier")
     require_clear(s, "assemble the files", "tạo tệp PDF/A")
     _clean_orphans(s.workarea.out_dir)
+    ocr: dict[str, list[Any]] | None = None
+    ocr_warnings: list[str] = []
+    if s.profile.ocr_text_layer:               # two-layer PDF/A (TT 05/2025): image + OCR text
+        from scanstation.flow.ocr import recognise
+
+        ocr, ocr_warnings = recognise(s, progress)
     with s.lock:
-        report = s.station.assemble(d, progress)
+        report = s.station.assemble(d, progress, ocr=ocr)
+        report["ocr_warnings"] = ocr_warnings
         by_comp = {f["component_id"]: f for f in report["files"]}
         for o in d.outputs:
             f = by_comp.get(o.component_id)

@@ -112,13 +112,19 @@ class Station:
         return rows
 
     # --- assembly -------------------------------------------------------------------------------
-    def assemble(self, dossier: Dossier, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
-        """One PDF/A file per digitised component from its kept pages, into the work area's out/ folder."""
+    def assemble(self, dossier: Dossier, progress: Progress = NULL_PROGRESS, *,
+                 ocr: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+        """One PDF/A file per digitised component from its kept pages, into the work area's out/ folder.
+
+        Images are encoded as ``pdf.image_encoding`` says (empty: the compliance profile's); ``ocr``
+        maps a component id to its kept pages' OCR results (the text layer)."""
         wa = WorkArea.for_dossier(dossier.id)
         images = {c.id: [wa.root / p.file for p in c.kept_pages()] for c in dossier.components if c.digitised}
         facts = {c.id: [{"page_id": p.id, "sheet": p.sheet, "side": p.side.value, "variant": p.variant.value}
                         for p in c.kept_pages()] for c in dossier.components if c.digitised}
-        report = assemble_dossier(dossier, images, wa.out_dir, page_facts=facts, progress=progress)
+        report = assemble_dossier(dossier, images, wa.out_dir, page_facts=facts, progress=progress,
+                                  encoding=self.settings.get("pdf.image_encoding") or None,
+                                  jpeg_quality=self.settings.get("pdf.jpeg_quality"), ocr=ocr)
         dossier.outputs = [OutputFile(component_id=f["component_id"], file_name=f["file_name"], sha256=f["sha256"],
                                       size=f["size"]) for f in report["files"]]
         if report["complete"] and report["files"]:
@@ -179,7 +185,7 @@ class Station:
 
 def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: Path, *,
                      profile_id: str | None = None, page_facts: dict[str, list[dict[str, Any]]] | None = None,
-                     progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+                     progress: Progress = NULL_PROGRESS, **options: Any) -> dict[str, Any]:
     """Build the dossier's PDF/A files (scanstation.pdf) from plain data: component id -> image paths.
 
     Returns the plain report of :func:`scanstation.pdf.assemble_dossier` (files, skipped, left_out, complete).
@@ -187,7 +193,8 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
     from scanstation.pdf import assemble_dossier as build
 
     profile = get_profile(profile_id or dossier.profile_id or DEFAULT_PROFILE_ID)
-    return build(dossier, images, Path(out_dir), profile=profile, page_facts=page_facts, progress=progress)
+    return build(dossier, images, Path(out_dir), profile=profile, page_facts=page_facts, progress=progress,
+                 **options)
 
 
 def station_home() -> Path:

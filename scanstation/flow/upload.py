@@ -64,6 +64,32 @@ def mark_confirmed(session: Any, station: Any, job_id: str) -> str | None:
     return str(d.id)
 
 
+def retry(station: Any, job_id: str) -> None:
+    """Send a job again now (a job that needs attention, or one waiting for its next attempt)."""
+    from scanstation.sync import Outbox
+
+    Outbox(station.store).retry(job_id)
+    station.audit.append(station.actor, "sync.retry", details={"job": job_id})
+
+
+def cancel(station: Any, job_id: str) -> None:
+    from scanstation.sync import Outbox
+
+    Outbox(station.store).cancel(job_id)
+    station.audit.append(station.actor, "sync.cancelled", details={"job": job_id})
+
+
+def export(station: Any, target: Path, progress: Any = None) -> dict[str, Any]:
+    """Copy the queue to a USB stick (the province is unreachable for days)."""
+    from scanstation.sync import export_bundle
+
+    rep: dict[str, Any] = export_bundle(station.store, Path(target), station=station.settings.get("station.id"),
+                                        progress=progress)
+    station.audit.append(station.actor, "sync.exported", details={"to": str(target), **{
+        k: v for k, v in rep.items() if isinstance(v, int | str)}})
+    return rep
+
+
 def build_worker(station: Any, *, endpoint: str | None = None, secret: str | None = None, **kw: Any) -> Any:
     """The upload worker for this station, with the confirming hook."""
     from scanstation.sync import build_worker as _build

@@ -19,6 +19,7 @@ from scanstation.flow import capture as fcapture
 from scanstation.flow import pages as fpages
 from scanstation.flow import signing as fsigning
 from scanstation.flow import status as fstatus
+from scanstation.flow import upload as fupload
 from scanstation.flow.metadata import (  # noqa: F401 - re-exported for the screens
     FieldProblem,
     metadata_as_text,
@@ -515,28 +516,18 @@ def wake_sync(ctx: Any) -> None:
 
 
 def retry_job(ctx: Any, job_id: str) -> None:
-    from scanstation.sync import Outbox
-
-    Outbox(ctx.station.store).retry(job_id)
-    ctx.station.audit.append(ctx.station.actor, "sync.retry", details={"job": job_id})
+    fupload.retry(ctx.station, job_id)
     w = getattr(ctx, "sync_worker", None)
     if w is not None:
         w.wake()
 
 
 def cancel_job(ctx: Any, job_id: str) -> None:
-    from scanstation.sync import Outbox
-
-    Outbox(ctx.station.store).cancel(job_id)
-    ctx.station.audit.append(ctx.station.actor, "sync.cancelled", details={"job": job_id})
+    fupload.cancel(ctx.station, job_id)
 
 
 def export_queue(ctx: Any, target: str, progress: Any) -> int:
-    from scanstation.sync import export_bundle
-
-    rep = export_bundle(ctx.station.store, Path(target), station=ctx.settings.get("station.id"), progress=progress)
-    ctx.station.audit.append(ctx.station.actor, "sync.exported", details={"to": str(target), **{
-        k: v for k, v in rep.items() if isinstance(v, int | str)}})
+    rep = fupload.export(ctx.station, Path(target), progress)
     return int(rep.get("files") or rep.get("jobs") or len(rep.get("items", [])) or 0)
 
 
@@ -546,12 +537,10 @@ def queue_health(ctx: Any) -> dict[str, Any]:
 
 def start_sync(ctx: Any, *, secret: str | None = None) -> Any:
     """Start the upload worker in the background when the provincial system is configured."""
-    from scanstation.flow.upload import build_worker
-
     stop_sync(ctx)
     if not ctx.settings.get("provincial.endpoint"):
         return None
-    worker = build_worker(ctx.station, secret=secret)
+    worker = fupload.build_worker(ctx.station, secret=secret)
     worker.start()
     ctx.sync_worker = worker
     return worker

@@ -171,3 +171,37 @@ def test_scan_refuses_to_start_below_the_free_space_floor(sample_session):
     with pytest.raises(DiskSpaceError):
         _scan(s, "GCS", "seed=1")
     assert s.workarea.replay().pages == {}
+
+
+def test_two_scans_into_one_folder_are_refused(tmp_path):
+    out = tmp_path / "scan"
+    with exclusive(out, "Folder", "Thư mục"):
+        p = cli("scan", "--device", "virtual:demo", "--out", str(out), "--option", "sheets=1")
+        assert p.returncode == 2 and "being captured" in p.stderr
+    assert not (out / "manifest.json").exists()
+    p = cli("scan", "--device", "virtual:demo", "--out", str(out), "--option", "sheets=1", "--json")
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.e2e
+def test_the_2025_profile_builds_a_two_layer_file_with_vietnamese_text(sample_session):
+    import subprocess
+
+    s = sample_session
+    s.dossier.profile_id = "vn-2025"
+    s.save()
+    _scan(s, "GCS", "seed=1")
+    s.dossier.components[1].digitisation_class = s.dossier.components[2].digitisation_class   # one paper only
+    s.save()
+    checking.check(s)
+    for f in checking.blocking(s):
+        checking.override(s, f.id, "đã đối chiếu bản gốc")
+    rep = signing.build(s)
+    [f] = rep["files"]
+    assert "ocr_text_layer" not in str(rep["left_out"])
+    text = subprocess.run(["pdftotext", "-layout", f["path"], "-"], capture_output=True, text=True).stdout
+    import unicodedata
+
+    assert unicodedata.normalize("NFC", text) == text
+    assert any(w in text for w in ("Cộng", "CỘNG", "Độc lập", "ĐỘC LẬP", "Giấy", "GIẤY")), text[:400]
+    assert list((s.workarea.root / "ocr").glob("*.json"))            # cached by page hash for the next build
