@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scanstation import paths
-from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
+from scanstation.compliance import DEFAULT_PROFILE_ID, ComplianceProfile, get_profile
 from scanstation.errors import SettingLockedError, SettingsError
 from scanstation.fsio import atomic_write_text
 
@@ -28,6 +28,8 @@ class Option:
     clerk_may_set: bool = True       # False: only IT staff (station layer) may set it at all
     choices: tuple[Any, ...] = ()
     validate: Callable[[Any], None] | None = None
+    # checked when the value is written, against the station's compliance profile in force
+    validate_with_rules: Callable[[Any, ComplianceProfile], None] | None = None
 
 
 def _check_profile(v: str) -> None:
@@ -40,6 +42,36 @@ def _check_tolerances(v: dict) -> None:
         if not isinstance(k, str) or isinstance(x, bool) or not isinstance(x, int | float) or x <= 0:
             raise SettingsError(f"calibration.tolerances: '{k}' must map to a positive number, got {x!r}",
                                 f"calibration.tolerances: '{k}' phải là một số dương", field="calibration.tolerances")
+
+
+def scanner_profile_problems(dpi: Any, mode: Any, rules: ComplianceProfile) -> list[tuple[str, str]]:
+    """Why capture settings would not satisfy the compliance profile, as (English, Vietnamese) reasons.
+
+    The one rule for saved scanner profiles (``scanner.profiles``): a saved preset must have none. It lives
+    here, below the devices package, so that writing the setting and using a preset check the same thing."""
+    out: list[tuple[str, str]] = []
+    if isinstance(dpi, int) and not isinstance(dpi, bool) and dpi < rules.min_dpi:
+        out.append((f"{dpi} dpi is below the {rules.min_dpi} dpi the compliance profile '{rules.id}' requires",
+                    f"{dpi} dpi thấp hơn mức {rules.min_dpi} dpi mà hồ sơ tuân thủ '{rules.id}' yêu cầu"))
+    if mode is not None and rules.colour_required and mode != "color":
+        out.append((f"the compliance profile '{rules.id}' requires colour scans, not '{mode}'",
+                    f"hồ sơ tuân thủ '{rules.id}' yêu cầu quét màu, không phải '{mode}'"))
+    return out
+
+
+def _check_scanner_profiles(v: dict, rules: ComplianceProfile) -> None:
+    """Saved scanner presets may not go below the station's compliance profile (docs/devices.md)."""
+    for name, d in v.items():
+        if not isinstance(d, dict):
+            raise SettingsError(f"scanner.profiles: '{name}' must be an object of scanner settings",
+                                f"scanner.profiles: '{name}' phải là một bộ thiết lập máy quét",
+                                field="scanner.profiles")
+        problems = scanner_profile_problems(d.get("dpi"), d.get("mode"), rules)
+        if problems:
+            raise SettingsError(
+                f"Scanner profile '{name}' cannot be saved: {'; '.join(en for en, _ in problems)}",
+                f"Không thể lưu cấu hình quét '{name}': {'; '.join(vi for _, vi in problems)}",
+                field="scanner.profiles", code="SCANNER_PROFILE_BELOW_RULES")
 
 
 def _check_jpeg_quality(v: int) -> None:
@@ -64,7 +96,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("clerk.name", str, "", "Clerk's name for the stamp (empty: from the certificate)"),
     Option("scanner.device", str, "virtual:demo", "Scanner device id"),
     Option("scanner.profile", str, "default", "Scanner profile (preset) name"),
-    Option("scanner.profiles", dict, {}, "Saved scanner presets by name", clerk_may_set=False),
+    Option("scanner.profiles", dict, {}, "Saved scanner presets by name (none below the compliance profile)",
+           clerk_may_set=False, validate_with_rules=_check_scanner_profiles),
     Option("token.module", str, "", "PKCS#11 module path (empty: search the known modules)", clerk_may_set=False),
     Option("token.label", str, "", "Preferred token label (remembered per clerk)"),
     Option("token.key_id", str, "", "Preferred key id in hex (remembered per clerk)"),
@@ -202,10 +235,12 @@ class Settings:
     def set(self, key: str, value: Any, *, layer: str = "clerk") -> None:
         opt = self._option(key)
         value = _coerce(opt, value, layer)
+        if layer == "clerk" and self.is_locked_for_clerk(key):
+            raise SettingLockedError(f"Setting {key} is locked by IT staff",
+                                     f"Thiết lập {key} đã được cán bộ CNTT khóa", field=key)
+        if opt.validate_with_rules:
+            opt.validate_with_rules(value, self.profile)
         if layer == "clerk":
-            if self.is_locked_for_clerk(key):
-                raise SettingLockedError(f"Setting {key} is locked by IT staff",
-                                         f"Thiết lập {key} đã được cán bộ CNTT khóa", field=key)
             self.clerk["values"][key] = value
             atomic_write_text(self.clerk_path, json.dumps(self.clerk, ensure_ascii=False, indent=2))
         elif layer == "station":

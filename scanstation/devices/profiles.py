@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from scanstation.compliance import ComplianceProfile
+from scanstation.config import scanner_profile_problems
 from scanstation.devices.base import MAX_AREA, Capabilities, RawOption, ScanRequest
 from scanstation.errors import ScanProfileLocked, UnsupportedScanSetting
 
@@ -88,6 +89,7 @@ def to_request(profile: ScanProfile, caps: Capabilities, compliance: ComplianceP
                overrides: Overrides | None = None) -> ScanRequest:
     """Freeze a profile (plus allowed overrides) into the request the hardware gets."""
     ov = overrides or Overrides()
+    check_profile(profile, compliance)
     if profile.locked and ov.any():
         raise ScanProfileLocked(
             f"Scanner profile '{profile.name}' is locked by IT staff; its settings cannot be changed at scan time",
@@ -107,13 +109,24 @@ def to_request(profile: ScanProfile, caps: Capabilities, compliance: ComplianceP
 def compliance_problems(dpi: int | None, mode: str | None, compliance: ComplianceProfile) -> list[str]:
     """Why these settings would not satisfy the rules (empty: fine). A saved profile must have none;
     an explicit one-off scan (IT testing a device) only gets them as warnings in its manifest."""
-    problems = []
-    if dpi is not None and dpi < compliance.min_dpi:
-        problems.append(f"{dpi} dpi is below the {compliance.min_dpi} dpi the compliance profile "
-                        f"'{compliance.id}' requires")
-    if mode is not None and compliance.colour_required and mode != "color":
-        problems.append(f"the compliance profile '{compliance.id}' requires colour scans, not '{mode}'")
-    return problems
+    return [en for en, _ in scanner_profile_problems(dpi, mode, compliance)]
+
+
+PROFILE_BELOW_RULES = "SCANNER_PROFILE_BELOW_RULES"
+
+
+def check_profile(profile: ScanProfile, compliance: ComplianceProfile) -> None:
+    """A preset (saved, or edited into the settings file by hand) may not go below the rules: raise
+    UnsupportedScanSetting (code SCANNER_PROFILE_BELOW_RULES) in English and Vietnamese. One-off
+    settings below the rules are :class:`Overrides` and only warnings; they never reach here."""
+    problems = scanner_profile_problems(profile.dpi, profile.mode, compliance)
+    if problems:
+        raise UnsupportedScanSetting(
+            f"Scanner profile '{profile.name}' is below the compliance profile: "
+            f"{'; '.join(en for en, _ in problems)}; IT staff must correct it in scanner.profiles",
+            f"Cấu hình quét '{profile.name}' không đạt hồ sơ tuân thủ: {'; '.join(vi for _, vi in problems)}; "
+            "cán bộ CNTT cần sửa lại trong scanner.profiles",
+            field="scanner.profiles", code=PROFILE_BELOW_RULES)
 
 
 def load_profiles(settings) -> dict[str, ScanProfile]:
@@ -127,11 +140,7 @@ def load_profiles(settings) -> dict[str, ScanProfile]:
 
 def save_profile(settings, profile: ScanProfile) -> None:
     """IT staff only: ``scanner.profiles`` is a station-layer setting. Refuses presets the rules forbid."""
-    problems = compliance_problems(profile.dpi, profile.mode, settings.profile)
-    if problems:
-        raise UnsupportedScanSetting(f"Scanner profile '{profile.name}': {'; '.join(problems)}",
-                                     f"Cấu hình quét '{profile.name}' không đạt quy định: {'; '.join(problems)}",
-                                     field="scanner.profiles")
+    check_profile(profile, settings.profile)
     saved = dict(settings.get("scanner.profiles") or {})
     d = profile.to_dict()
     d.pop("name")

@@ -89,23 +89,36 @@ def _orb():
     return _ORB
 
 
+Features = tuple  # (keypoints, descriptors or None) of one page
+
+
+def note_pad(px_per_mm: float) -> int:
+    return max(4, int(round(NOTE_PAD_MM * px_per_mm)))
+
+
+def features(gray: np.ndarray, ignore: list[tuple[int, int, int, int]] = (),
+             px_per_mm: float = 75 / 25.4) -> Features:
+    """ORB keypoints and descriptors of one working-scale page, sticky notes (``ignore``) left out."""
+    return _orb().detectAndCompute(gray, _keep_mask(gray.shape, ignore, note_pad(px_per_mm)))
+
+
 def same_page(gray_a: np.ndarray, ink_a: np.ndarray, gray_b: np.ndarray, ink_b: np.ndarray,
               ignore_a: list[tuple[int, int, int, int]] = (), ignore_b: list[tuple[int, int, int, int]] = (),
               px_per_mm: float = 75 / 25.4, area_a: np.ndarray | None = None,
-              area_b: np.ndarray | None = None) -> MatchResult:
+              area_b: np.ndarray | None = None, feats_a: Features | None = None,
+              feats_b: Features | None = None) -> MatchResult:
     """Compare two working-scale pages; ``ignore_*`` are boxes (working px) to leave out (sticky notes).
 
     Same layout is not same paper: two letters on one letterhead or one form filled twice share
     most of their ink. After alignment the pages are the same only if no *place* has writing on
     one page and not on the other (a name, a title, a seal, a signature), whatever the share.
     ``area_*``: where each page's ink was looked for (the sheet inside its margin); only the part
-    both pages checked is compared."""
-    pad = max(4, int(round(NOTE_PAD_MM * px_per_mm)))
-    mask_a = _keep_mask(gray_a.shape, ignore_a, pad)
-    mask_b = _keep_mask(gray_b.shape, ignore_b, pad)
-    orb = _orb()
-    ka, da = orb.detectAndCompute(gray_a, mask_a)
-    kb, db = orb.detectAndCompute(gray_b, mask_b)
+    both pages checked is compared. ``feats_*``: :func:`features` of a page made earlier with the same
+    ``ignore`` boxes (a page in feed order is compared with the one before and the one after it)."""
+    mask_a = _keep_mask(gray_a.shape, ignore_a, note_pad(px_per_mm))
+    mask_b = _keep_mask(gray_b.shape, ignore_b, note_pad(px_per_mm))
+    ka, da = feats_a if feats_a is not None else features(gray_a, ignore_a, px_per_mm)
+    kb, db = feats_b if feats_b is not None else features(gray_b, ignore_b, px_per_mm)
     if da is None or db is None or len(ka) < 8 or len(kb) < 8:
         return MatchResult(False, 0, 1.0, "no_features")
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)

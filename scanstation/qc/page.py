@@ -29,7 +29,7 @@ from scanstation.qc.geometry import (
     skew_from_text,
 )
 from scanstation.qc.imageio import LoadedPage, RawFrame, load_page
-from scanstation.qc.match import PREFILTER_MIN, MatchResult, same_page, thumb_similarity, thumbnail
+from scanstation.qc.match import PREFILTER_MIN, MatchResult, features, same_page, thumb_similarity, thumbnail
 from scanstation.qc.sticky import StickyNote, find_sticky_notes
 from scanstation.qc.technical import technical_findings
 
@@ -90,6 +90,14 @@ class PageAnalysis:
     notes: list[StickyNote] = field(default_factory=list)
     result: PageResult | None = None
     _thumb: np.ndarray | None = None
+    _features: tuple | None = None
+
+    @property
+    def features(self) -> tuple:
+        """ORB features (sticky notes left out), made once: a page is matched with both its neighbours."""
+        if self._features is None:
+            self._features = features(self.loaded.gray, self.note_boxes_working(), self.loaded.px_per_mm)
+        return self._features
 
     @property
     def thumb(self) -> np.ndarray | None:
@@ -199,7 +207,7 @@ class PageChecker:
             return None
         return same_page(a.loaded.gray, a.maps.ink, b.loaded.gray, b.maps.ink,
                          a.note_boxes_working(), b.note_boxes_working(), a.loaded.px_per_mm,
-                         a.maps.inner, b.maps.inner)
+                         a.maps.inner, b.maps.inner, a.features, b.features)
 
     def finish(self, a: PageAnalysis, ctx: PageContext) -> PageResult:
         """Turn an analysis into the plain result with its page findings."""

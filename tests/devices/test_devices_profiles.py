@@ -45,3 +45,53 @@ def test_a_preset_below_the_rules_cannot_be_saved(station_home):
         save_profile(Settings(), ScanProfile(name="bad", dpi=150))
     with pytest.raises(UnsupportedScanSetting, match="colour"):
         save_profile(Settings(), ScanProfile(name="bad", mode="gray"))
+
+
+def test_a_preset_below_the_rules_cannot_be_written_into_the_settings(station_home):
+    """docs/devices.md: a saved profile cannot go below the compliance profile, whichever way it is saved
+    (the settings command and the settings screen write ``scanner.profiles`` directly)."""
+    from scanstation.errors import SettingsError
+
+    settings = Settings()
+    for bad in ({"dpi": 150, "mode": "gray"}, {"dpi": 150}, {"mode": "gray"}):
+        with pytest.raises(SettingsError) as e:
+            settings.set("scanner.profiles", {"counter-3": bad}, layer="station")
+        assert e.value.code == "SCANNER_PROFILE_BELOW_RULES" and e.value.field == "scanner.profiles"
+        assert "counter-3" in e.value.message_en and "cấu hình quét 'counter-3'" in e.value.message_vi.lower()
+    assert Settings().get("scanner.profiles") == {}
+    with pytest.raises(SettingsError, match="200 dpi") as e:
+        settings.set("scanner.profiles", '{"low": {"dpi": 150}}', layer="station")   # JSON text, as the CLI gives it
+    assert "thấp hơn mức 200 dpi" in e.value.message_vi
+    settings.set("scanner.profiles", {"ok": {"dpi": 200, "mode": "color"}}, layer="station")
+    assert load_profiles(Settings())["ok"].dpi == 200
+    with pytest.raises(SettingLockedError):           # a clerk is told it is locked, not what is wrong with it
+        settings.set("scanner.profiles", {"bad": {"dpi": 150}}, layer="clerk")
+
+
+def test_a_preset_below_the_rules_is_refused_when_used_for_a_scan(station_home):
+    """A station file edited by hand (or saved under a laxer profile) still holds a 150-dpi grey preset:
+    the scan is refused before the scanner is touched, in both languages; one-off overrides only warn."""
+    import json
+
+    from scanstation.devices import get_profile
+
+    settings = Settings()
+    data = json.loads(settings.station_path.read_text("utf-8")) if settings.station_path.exists() else \
+        {"version": 1, "values": {}, "locked": []}
+    data["values"]["scanner.profiles"] = {"grey-150": {"device": "virtual:demo", "dpi": 150, "mode": "gray"}}
+    settings.station_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.station_path.write_text(json.dumps(data), "utf-8")
+    settings = Settings()                               # a damaged preset does not stop the station opening
+    prof = get_profile(settings, "grey-150")
+    caps = open_scanner("virtual:demo").capabilities()
+    with pytest.raises(UnsupportedScanSetting) as e:
+        to_request(prof, caps, settings.profile)
+    err = e.value
+    assert err.code == "SCANNER_PROFILE_BELOW_RULES" and err.field == "scanner.profiles"
+    assert "150 dpi is below the 200 dpi" in err.message_en and "colour" in err.message_en
+    assert "150 dpi thấp hơn mức 200 dpi" in err.message_vi and "yêu cầu quét màu" in err.message_vi
+    with pytest.raises(UnsupportedScanSetting, match="below the compliance profile"):
+        to_request(prof, caps, settings.profile, Overrides(dpi=300, mode="color"))
+    # a one-off below the rules (IT testing a device) is an override on a valid preset: allowed
+    r = to_request(get_profile(settings, "default"), caps, settings.profile, Overrides(dpi=150, mode="gray"))
+    assert (r.dpi, r.mode) == (150, "gray")
