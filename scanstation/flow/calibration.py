@@ -193,6 +193,15 @@ def _rows(station: Station, device: str, *, run_id: str | None = None, baseline:
         return list(db.scalars(q.order_by(CalibrationRow.at, CalibrationRow.side.desc())))
 
 
+def _latest_per_side(station: Station, device: str) -> list[CalibrationRow]:
+    """The newest measurement of each sensor (front, back), newest first: a simplex run does not say the
+    back sensor is fine, so the gate looks at each side's own last result."""
+    seen: dict[str, CalibrationRow] = {}
+    for r in reversed(_rows(station, device)):
+        seen.setdefault(r.side, r)
+    return sorted(seen.values(), key=lambda r: r.at, reverse=True)
+
+
 def _baselines(station: Station, device: str) -> dict[str, dict[str, Any]]:
     """side -> the baseline measurement of that side (empty when none is set)."""
     return {r.side: json.loads(r.measurement) for r in _rows(station, device, baseline=True)}
@@ -215,9 +224,10 @@ def set_baseline(station: Station, device: str) -> dict[str, Any]:
                               "good order: repair it, run the calibration again, then set the baseline",
                               f"Lần hiệu chuẩn gần nhất của {device} không đạt ({names}); mốc phải là máy quét "
                               "đang tốt: sửa máy, hiệu chuẩn lại rồi đặt mốc", field="device")
-    run_id = last[0].run_id
-    with station.store.session() as db:
-        for r in db.scalars(select(CalibrationRow).where(CalibrationRow.device == device)):
+    run_id, sides = last[0].run_id, [r.side for r in last]
+    with station.store.session() as db:      # per side: a simplex run leaves the back sensor's baseline alone
+        for r in db.scalars(select(CalibrationRow).where(CalibrationRow.device == device,
+                                                         CalibrationRow.side.in_(sides))):
             r.is_baseline = r.run_id == run_id
         station.audit.append(station.actor, "calibration.baseline", session=db,
                              details={"device": device, "run": run_id, "sides": [r.side for r in last]})
@@ -291,12 +301,15 @@ def _failed_parts(rows: list[CalibrationRow]) -> tuple[list[str], list[str], lis
 
 def gate(station: Station, device: str) -> ScannerNotCalibrated | None:
     """Before a capture on ``device``: ``None`` when it may go ahead quietly; in ``warn`` mode the warning
-    (not raised) when the last calibration failed, is too old or missing; in ``block`` mode that raises."""
+    (not raised) when the last calibration failed, is too old or missing; in ``block`` mode that raises.
+
+    Each sensor (front, back) is judged on its own last measurement: a failing back sensor is not lifted by
+    a simplex run, and the age is that of the side calibrated longest ago."""
     mode = station.settings.get("calibration.required")
     if mode not in ("warn", "block"):
         return None
     max_age = int(station.settings.get("calibration.max_age_days"))
-    last = _rows(station, device, latest=True)
+    last = _latest_per_side(station, device)
     cmd = f"scanstation calibrate run --device {device}"
     lead_en = "Capture refused" if mode == "block" else "Warning"
     lead_vi = "Không được quét" if mode == "block" else "Cảnh báo"
@@ -308,9 +321,9 @@ def gate(station: Station, device: str) -> ScannerNotCalibrated | None:
             f"Cán bộ CNTT cần hiệu chuẩn máy: '{cmd}'",
             field="device", device=device, reason="never", failed=[], mode=mode))
     name = f"'{last[0].model}' ({device})" if last[0].model else device
-    at = _aware(last[0].at)
-    day = at.date().isoformat()
     failed_rows = [r for r in last if r.verdict == "fail"]
+    at = _aware(failed_rows[0].at if failed_rows else last[-1].at)   # the failure, else the oldest side
+    day = at.date().isoformat()
     if failed_rows:
         parts_en, parts_vi, names = _failed_parts(failed_rows)
         advice = [ADVICE.get(n, ("have the scanner checked", "cho kiểm tra máy quét")) for n in names]
@@ -319,7 +332,7 @@ def gate(station: Station, device: str) -> ScannerNotCalibrated | None:
             f"What to do: {'; '.join(a[0] for a in advice)}. Then IT staff re-run the calibration: '{cmd}'",
             f"{lead_vi}: máy quét {name} không đạt lần hiệu chuẩn ngày {day}: {'; '.join(parts_vi)}. "
             f"Cách xử lý: {'; '.join(a[1] for a in advice)}. Sau đó cán bộ CNTT hiệu chuẩn lại: '{cmd}'",
-            field="device", device=device, reason="failed", failed=names, mode=mode, run=last[0].run_id))
+            field="device", device=device, reason="failed", failed=names, mode=mode, run=failed_rows[0].run_id))
     age = (datetime.now(UTC) - at).days
     if age > max_age:
         return _gate_result(mode, ScannerNotCalibrated(
@@ -327,7 +340,7 @@ def gate(station: Station, device: str) -> ScannerNotCalibrated | None:
             f"calibration.max_age_days = {max_age}). IT staff re-run the calibration: '{cmd}'",
             f"{lead_vi}: máy quét {name} được hiệu chuẩn lần cuối {age} ngày trước, ngày {day} (giới hạn "
             f"calibration.max_age_days = {max_age}). Cán bộ CNTT cần hiệu chuẩn lại: '{cmd}'",
-            field="device", device=device, reason="expired", failed=[], mode=mode, run=last[0].run_id))
+            field="device", device=device, reason="expired", failed=[], mode=mode, run=last[-1].run_id))
     return None
 
 
