@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from scanstation.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit
 from scanstation.errors import ScanStationError, ValidationError
@@ -180,13 +181,13 @@ def _text(results: list[dict]) -> str:
 
 
 # --- the record per scanner (scanstation.flow.calibration) -----------------------------------------------
-def _station():
+def _station() -> Any:
     from scanstation.flow import Station
 
     return Station()
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from scanstation.flow import calibration
 
     if args.dpi is not None and not 50 <= args.dpi <= 4800:
@@ -206,7 +207,7 @@ def cmd_run(args) -> int:
     return EXIT_FINDINGS if res["verdict"] == "fail" else EXIT_OK
 
 
-def cmd_baseline(args) -> int:
+def cmd_baseline(args: argparse.Namespace) -> int:
     from scanstation.flow import calibration
 
     res = calibration.set_baseline(_station(), args.device)
@@ -214,7 +215,7 @@ def cmd_baseline(args) -> int:
     return EXIT_OK
 
 
-def cmd_history(args) -> int:
+def cmd_history(args: argparse.Namespace) -> int:
     from scanstation.flow import calibration
 
     rows = calibration.history(_station(), args.device)
