@@ -74,6 +74,12 @@ def _check_scanner_profiles(v: dict, rules: ComplianceProfile) -> None:
                 field="scanner.profiles", code="SCANNER_PROFILE_BELOW_RULES")
 
 
+def _check_max_age(v: int) -> None:
+    if v < 1:
+        raise SettingsError(f"calibration.max_age_days: {v} must be at least 1",
+                            f"calibration.max_age_days: {v} phải từ 1 trở lên", field="calibration.max_age_days")
+
+
 def _check_jpeg_quality(v: int) -> None:
     if not 1 <= v <= 95:
         raise SettingsError(f"pdf.jpeg_quality: {v} is outside 1-95", f"pdf.jpeg_quality: {v} phải trong khoảng 1-95",
@@ -131,6 +137,11 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("calibration.tolerances", dict, {}, "Scanner calibration limits overriding the defaults "
            "(ISO 19264-1 level C / FADGI 2-star, docs/calibration.md), e.g. {\"scale_x_pct\": 0.5}",
            clerk_may_set=False, validate=_check_tolerances),
+    Option("calibration.required", str, "off", "Capture on a scanner whose last calibration failed, is older than "
+           "calibration.max_age_days or missing: off (allowed), warn (allowed with a warning) or block (refused)",
+           clerk_may_set=False, choices=("off", "warn", "block")),
+    Option("calibration.max_age_days", int, 30, "Days a scanner's calibration stays valid for the gate "
+           "(calibration.required)", clerk_may_set=False, validate=_check_max_age),
     Option("pdf.image_encoding", str, "", "Page images in the PDF: lossless, jpeg or mrc (empty: the compliance "
            "profile's; jpeg and mrc pages are checked against the lossless master and fall back when they "
            "differ)", clerk_may_set=False, choices=("", "lossless", "jpeg", "mrc")),

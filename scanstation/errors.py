@@ -345,6 +345,15 @@ class GateBlocked(FlowError):
         self.findings = list(findings or [])
 
 
+class ScannerNotCalibrated(FlowError):
+    """The calibration gate (settings ``calibration.required`` / ``calibration.max_age_days``): the scanner's
+    last calibration failed, is too old, or there is none. The message names the scanner, the failed
+    check and what to do; ``details`` carries ``device``, ``reason`` (never | failed | expired),
+    ``failed`` (check names) and ``mode`` (warn | block)."""
+
+    code = "SCANNER_NOT_CALIBRATED"
+
+
 class WrongState(FlowError):
     """The step does not apply to the dossier as it is now (e.g. signing before assembly)."""
 

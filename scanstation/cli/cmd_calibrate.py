@@ -1,10 +1,12 @@
-"""``scanstation calibrate``: print the station's calibration target and measure scans of it."""
+"""``scanstation calibrate``: print the station's calibration target, measure scans of it, and keep each
+scanner's record (run, baseline, history)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from scanstation.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit
 from scanstation.errors import ScanStationError, ValidationError
@@ -42,6 +44,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--annotate", type=Path, metavar="DIR", help="also write each scan with the findings drawn on it")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_measure)
+
+    r = csub.add_parser("run", help="scan the target on a scanner, measure it and record the result",
+                        description="Scan the printed target through the station's capture path (both sides with "
+                                    "adf-duplex: print the target on both sides of the sheet), measure each side "
+                                    "against the scanner's baseline and record the result with an audit event. "
+                                    "The virtual scanner feeds the target itself. Exit status 1 when a check fails, "
+                                    "2 on bad input or a scan that cannot be measured.")
+    r.add_argument("--device", required=True, metavar="ID", help="scanner id (see 'scanstation devices')")
+    r.add_argument("--source", choices=("flatbed", "adf", "adf-duplex"),
+                   help="default: the duplex feeder when the scanner has one, else the feeder, else the flatbed")
+    r.add_argument("--dpi", type=int, help="resolution (default: the compliance profile's, 300)")
+    r.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="raw driver option, repeatable (virtual scanner: defect=scale-y:-1.5,streak:900/3/-40)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_run)
+
+    b = csub.add_parser("baseline", help="make the scanner's last calibration run its baseline",
+                        description="The last run (it must not have failed a check) becomes the scanner's baseline: "
+                                    "later runs compare tone and colour with it, and history shows the drift.")
+    b.add_argument("--device", required=True, metavar="ID")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_baseline)
+
+    h = csub.add_parser("history", help="a scanner's calibration runs with their drift from the baseline",
+                        description="Every recorded run of the scanner, oldest first, one line per side: verdict, "
+                                    "failed checks, drift of scale and skew from the baseline, and the passing "
+                                    "checks already near their limit (watch).")
+    h.add_argument("--device", required=True, metavar="ID")
+    h.add_argument("--json", action="store_true")
+    h.set_defaults(func=cmd_history)
 
 
 def cmd_target(args) -> int:
@@ -146,3 +178,56 @@ def _text(results: list[dict]) -> str:
         for w in r["warnings"]:
             lines.append(f"  warning: {w['message_en']}")
     return "\n".join(lines)
+
+
+# --- the record per scanner (scanstation.flow.calibration) -----------------------------------------------
+def _station() -> Any:
+    from scanstation.flow import Station
+
+    return Station()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from scanstation.flow import calibration
+
+    if args.dpi is not None and not 50 <= args.dpi <= 4800:
+        raise ValidationError("--dpi must be between 50 and 4800", "--dpi phải từ 50 đến 4800", field="--dpi")
+    res = calibration.run(_station(), args.device, args.source, dpi=args.dpi, options=tuple(args.option))
+    lines = [f"{res['device']} ({res['model']}), {res['source']}, {res['dpi']} dpi: {res['verdict'].upper()}"]
+    for side in res["sides"]:
+        m = side["measurement"]
+        lines.append(f"  {side['side']}: {side['verdict'].upper()}  scale X {m['scale_error_x_pct']:+.2f} %, "
+                     f"Y {m['scale_error_y_pct']:+.2f} %, skew {m['skew_deg']:+.2f}°, reference "
+                     f"{side['reference'] or 'none'}")
+        for c in m["checks"]:
+            if c["verdict"] in ("fail", "warn"):
+                lines.append(f"    {c['verdict']:<4} {c['name']:<24} {c['value']} (limit {c['limit']:g} {c['unit']})")
+    lines.append(f"recorded as run {res['run_id']}")
+    emit(res, args.json, "\n".join(lines))
+    return EXIT_FINDINGS if res["verdict"] == "fail" else EXIT_OK
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from scanstation.flow import calibration
+
+    res = calibration.set_baseline(_station(), args.device)
+    emit(res, args.json, f"{res['device']}: baseline = run {res['run_id']} of {res['at']} ({', '.join(res['sides'])})")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from scanstation.flow import calibration
+
+    rows = calibration.history(_station(), args.device)
+    lines = [f"{args.device}: {len(rows)} measured side(s)" if rows else f"{args.device}: no calibration recorded"]
+    for r in rows:
+        d = r["drift"]
+        drift = (f"drift X {d['scale_x_pct']:+.2f} Y {d['scale_y_pct']:+.2f} skew {d['skew_deg']:+.2f}"
+                 if d and None not in (d.get("scale_x_pct"), d.get("scale_y_pct"), d.get("skew_deg"))
+                 else "no baseline")
+        mark = " [baseline]" if r["baseline"] else ""
+        extra = f"  failed: {', '.join(r['failed'])}" if r["failed"] else ""
+        watch = f"  watch: {', '.join(r['watch'])}" if r["watch"] else ""
+        lines.append(f"  {r['at'][:19]} {r['side']:<5} {r['verdict']:<4} {drift}{mark}{extra}{watch}")
+    emit({"device": args.device, "runs": rows}, args.json, "\n".join(lines))
+    return EXIT_OK

@@ -186,8 +186,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     out = scan(s, act)
     data = {"id": s.dossier.id, "component": c.id, "action": action, "device": out.device,
             "new_pages": [p.id for p in out.pages], "pages": _page_view(s, c),
-            "stopped": out.stopped.to_dict() if out.stopped else None, "event": out.event}
+            "stopped": out.stopped.to_dict() if out.stopped else None, "event": out.event,
+            "warnings": out.warnings}
     lines = [f"{action}: {len(out.pages)} page(s) into '{c.name}' from {out.device}"]
+    lines += [f"warning: {w}" for w in out.warnings]
     if out.stopped is not None:
         lines.append(f"scanner stopped: {out.stopped.message_en}")
     if out.event:

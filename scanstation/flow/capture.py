@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanstation.errors import Cancelled, ScanStationError, ValidationError
+from scanstation.flow import calibration
 from scanstation.flow.pages import layout, pages_of_sheet, sheets_captured
 from scanstation.flow.session import DossierSession, exclusive
 from scanstation.model import Component, DossierStatus, Page, PageVariant, new_id
@@ -135,6 +136,7 @@ def scan(s: DossierSession, act: CaptureAction, progress: Progress = NULL_PROGRE
         overrides = Overrides(source=src, dpi=act.dpi, mode=act.mode, options=options, max_sheets=count)
     request = to_request(prof, caps, s.settings.profile, overrides)
     s.workarea.check_space(s.settings.get("storage.min_free_mb"))
+    uncalibrated = calibration.gate(s.station, request.device)   # block mode raises here: nothing journaled
 
     with exclusive(s.workarea.root, f"Dossier {d.receipt_code}", f"Hồ sơ {d.receipt_code}"):
         if d.status == DossierStatus.INTAKE:
@@ -161,7 +163,8 @@ def scan(s: DossierSession, act: CaptureAction, progress: Progress = NULL_PROGRE
             s.save(c)
             s.audit(f"capture.{act.action}", component=c.id, pages=[p.id for p in new], device=request.device,
                     stopped=stop.code if stop else None)
-    return CaptureOutcome(pages=new, device=request.device, stopped=stop, event=event)
+    return CaptureOutcome(pages=new, device=request.device, stopped=stop, event=event,
+                          warnings=[uncalibrated.message_en] if uncalibrated is not None else [])
 
 
 def _record_event(s: DossierSession, c: Component, stop: ScanStationError, first: int,

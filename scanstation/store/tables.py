@@ -111,3 +111,27 @@ class OutboxRow(Base):
 
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),
                       Index("ix_outbox_created", "created_at", "id"))
+
+
+class CalibrationRow(Base):
+    """One measured side of one calibration run of a scanner (a duplex run has a front and a back row,
+    sharing ``run_id``). ``measurement`` is the full ``Measurement.to_dict()`` as JSON."""
+
+    __tablename__ = "calibration"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    device: Mapped[str] = mapped_column(String(255))          # the station's device id (sane:..., virtual:demo)
+    model: Mapped[str] = mapped_column(String(255), default="")  # vendor and model as the driver reports them
+    serial: Mapped[str | None] = mapped_column(String(128), nullable=True)   # when the driver gives one
+    driver: Mapped[str] = mapped_column(String(16), default="")
+    source: Mapped[str] = mapped_column(String(16))           # flatbed | adf | adf-duplex
+    side: Mapped[str] = mapped_column(String(8))              # front | back (the two sensors of a duplex feeder)
+    dpi: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(8))           # pass | warn | fail
+    failed: Mapped[str] = mapped_column(Text, default="[]")   # names of the failed checks, JSON list
+    measurement: Mapped[str] = mapped_column(Text)
+    is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor: Mapped[str] = mapped_column(String(128), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_calibration_device_at", "device", "at"),)
