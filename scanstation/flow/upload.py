@@ -98,6 +98,11 @@ def build_worker(station: Any, *, endpoint: str | None = None, secret: str | Non
                   secret=secret, **kw)
 
 
+#: What pyHanko's difference analysis may report for revisions after a signature: nothing, validation
+#: data, or form filling (the SAO Y signature's field and appearance). Anything else is content.
+ALLOWED_AFTER_SIGNING = ("none", "lta_updates", "form_filling")
+
+
 def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None) -> None:
     """Refuse a file the upload queue must not take: unsigned, altered after signing, not covering
     the whole file, or (when trust roots are configured) signed by an untrusted certificate.
@@ -128,6 +133,13 @@ def check_signed_for_queue(path: Path, trust_root_files: list[str] | None = None
         if roots and not s.trusted:
             raise refuse(f"signature '{s.field}' is not from a trusted certification authority",
                          f"chữ ký '{s.field}' không thuộc tổ chức chứng thực được tin cậy")
+        # Later revisions may only add signatures (and their fields) or validation data; a revision that
+        # paints over a page after a signature (the "shadow attack") keeps every hash valid and is
+        # caught only here, by what pyHanko's difference analysis says it changed.
+        if s.docmdp_ok is False or (s.modification or "none") not in ALLOWED_AFTER_SIGNING:
+            raise refuse(f"content was changed after signature '{s.field}' ({s.modification or 'docmdp'}: "
+                         "a page or its content was replaced after signing)",
+                         f"nội dung tệp bị thay đổi sau chữ ký '{s.field}' (trang bị thay thế sau khi ký)")
     if not rep.signatures[-1].whole_file:
         raise refuse(f"signature '{rep.signatures[-1].field}' does not cover the whole file (content added after "
                      "signing)", f"chữ ký '{rep.signatures[-1].field}' không bao trùm toàn bộ tệp")
