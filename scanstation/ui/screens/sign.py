@@ -271,7 +271,9 @@ class SignScreen(Screen):
             stamp = services.stamp_preview(self.ctx, d, page, cert_label)
             self.preview.set_page(img, full, self.tr("Page 1 of {0}").format(comp.name))
             w, h = full.width(), full.height()
-            self.preview.set_regions([(int(w * 0.03), int(h * 0.03), int(w * 0.42), int(h * 0.07), "#1a73e8",
+            # the clerk's stamp sits top left of page 1, the organisation's SAO Y top right
+            x = 0.55 if services.signing_role(self.ctx) == "copy" else 0.03
+            self.preview.set_regions([(int(w * x), int(h * 0.03), int(w * 0.42), int(h * 0.07), "#1a73e8",
                                        stamp)])
 
         self.ctx.tasks.run(lambda: load_preview(path, 1000), on_done=done, on_error=lambda e: None)
