@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_queue_export)
 
-    p = q.add_parser("import", help="queue a bundle exported by another station (same idempotency keys)")
+    p = q.add_parser("import", help="verify and queue a bundle exported by another station (all or nothing)")
     p.add_argument("dir", type=Path, metavar="DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_queue_import)
@@ -172,9 +172,15 @@ def cmd_queue_import(args) -> int:
     from scanstation.sync import import_bundle
 
     st = _station()
-    rep = import_bundle(st.store, args.dir, station=st.settings.get("station.id"), audit=_hook(st))
-    text = [f"imported {rep['imported']} file(s), {rep['already_queued']} already queued"]
+    rep = import_bundle(st.store, args.dir, verifier=verify_signed_pdf, station=st.settings.get("station.id"),
+                        audit=_hook(st))
+    if rep["refused"]:
+        text = [f"nothing imported: {len(rep['refused'])} file(s) refused (one refused file refuses the import)"]
+    else:
+        text = [f"imported {rep['imported']} file(s), {rep['already_queued']} already queued"]
     text += [f"refused {r['file']}: {r['reason']}" for r in rep["refused"]]
+    text += [f"ignored the manifest's idempotency key for {m['file']} (it does not match the file; "
+             f"using {m['key'][:12]}…)" for m in rep["key_mismatches"]]
     emit(rep, args.json, "\n".join(text))
     return EXIT_FINDINGS if rep["refused"] else 0
 

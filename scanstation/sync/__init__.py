@@ -6,7 +6,8 @@ The core API the workflow, CLI and UI use:
 - :func:`queue_files` verifies and queues files given by path (``queue add``);
 - :func:`build_worker` makes a :class:`SyncWorker` from the station settings;
 - :class:`Outbox` reads and changes jobs (status, retry, cancel);
-- :func:`export_bundle` / :func:`import_bundle` for the USB hand-over; :func:`purge_confirmed`.
+- :func:`export_bundle` / :func:`import_bundle` for the USB hand-over (the import takes the same injected
+  ``verifier`` as :func:`queue_files`); :func:`purge_confirmed`.
 """
 
 from __future__ import annotations

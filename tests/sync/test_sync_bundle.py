@@ -1,4 +1,6 @@
-"""Offline hand-over: export bundle (atomic, disk-full safe) and import with the same idempotency keys."""
+"""Offline hand-over: export bundle (atomic, disk-full safe) and import with the same idempotency keys.
+
+The forged and malformed bundles (issue 14) are in test_sync_bundle_import.py."""
 
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ from scanstation.sync import (
 )
 
 
+def _verify(path):
+    # the check `queue add` and `queue import` use
+    from scanstation.flow.upload import check_signed_for_queue
+
+    check_signed_for_queue(path)
+
+
 def _queue(station, files):
     return queue_files(station.store, files, dossier_code="D-9", verifier=lambda p: None, station="S1",
                        audit=audit_hook(station.audit, "t"))
@@ -38,9 +47,11 @@ def test_export_then_import_elsewhere_uploads_once(station, fast_settings, make_
 
     # The connected machine: its own database, same keys.
     other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
-    got = import_bundle(other, bundle, dest_root=tmp_path / "other-imports")
+    got = import_bundle(other, bundle, verifier=_verify, dest_root=tmp_path / "other-imports")
     assert got["imported"] == 3 and not got["refused"]
-    assert import_bundle(other, tmp_path / "usb", dest_root=tmp_path / "other-imports")["already_queued"] == 3
+    assert import_bundle(other, tmp_path / "usb", verifier=_verify,
+                         dest_root=tmp_path / "other-imports")["already_queued"] == 3
+    assert len(list((tmp_path / "other-imports").rglob("*.pdf"))) == 3    # the second import left no copies
     keys = sorted(j.idempotency_key for j in Outbox(other).jobs())
     assert keys == sorted(j.idempotency_key for j in Outbox(station.store).jobs())
 
@@ -64,11 +75,13 @@ def test_import_refuses_a_damaged_file_and_a_tampered_manifest(station, make_sig
     data[100] ^= 1
     victim.write_bytes(bytes(data))
     other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
-    rep = import_bundle(other, bundle, dest_root=tmp_path / "imp")
-    assert rep["imported"] == 1 and len(rep["refused"]) == 1 and "damaged" in rep["refused"][0]["reason"]
+    rep = import_bundle(other, bundle, verifier=_verify, dest_root=tmp_path / "imp")
+    # One damaged file refuses the whole bundle: nothing queued, no copy left behind.
+    assert rep["imported"] == 0 and len(rep["refused"]) == 1 and "damaged" in rep["refused"][0]["reason"]
+    assert Outbox(other).jobs() == [] and not list((tmp_path / "imp").rglob("*.pdf"))
     (bundle / "manifest.json").write_text((bundle / "manifest.json").read_text().replace("D-9", "D-X"))
     with pytest.raises(BundleError):
-        import_bundle(other, bundle, dest_root=tmp_path / "imp")
+        import_bundle(other, bundle, verifier=_verify, dest_root=tmp_path / "imp")
     other.dispose()
 
 
