@@ -6,8 +6,8 @@ Demo dossiers never mix with a real station's: the demo lives in ``<home>/demo``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from scanstation import paths
 from scanstation.ui.i18n import set_language
@@ -128,7 +128,7 @@ def _choose_token(sign, label: str) -> None:
         sign.token.setCurrentIndex(i)
 
 
-def _answer_pin_later() -> None:
+def _answer_pin_later(before_accept: Callable[[Any], None] | None = None) -> None:
     """Answer the next PIN dialog with the demo PIN (a modal dialog runs its own loop)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -141,27 +141,19 @@ def _answer_pin_later() -> None:
             QTimer.singleShot(50, answer)
             return
         dlg.pin.setText(DEMO_PIN)
+        if before_accept is not None:
+            before_accept(dlg)
         dlg.accept()
 
     QTimer.singleShot(100, answer)
 
 
 def _pin_dialog_shot(window: MainWindow, w: Walkthrough) -> None:
-    """Photograph the PIN dialog, then answer it with the demo PIN (a modal dialog runs its own loop)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    """Photograph the PIN dialog, then answer it with the demo PIN."""
 
-    from scanstation.signing.softtoken import DEMO_PIN
-
-    def answer() -> None:
-        dlg = QApplication.activeModalWidget()
-        if dlg is None:
-            QTimer.singleShot(50, answer)
-            return
-        dlg.pin.setText(DEMO_PIN)
+    def shot(dlg: Any) -> None:
         path = w.out / "07b-pin.png"
         dlg.grab().save(str(path))
         w.written.append(path)
-        dlg.accept()
 
-    QTimer.singleShot(100, answer)
+    _answer_pin_later(shot)

@@ -258,6 +258,15 @@ def check_dossier(ctx: Any, d: Dossier, wa: WorkArea, progress: Any) -> None:
     checking.check(session(ctx), checker(ctx), progress)
 
 
+def stale_components(ctx: Any) -> list[Component]:
+    """Components whose pages changed since they were last checked (a rotation, a removal, a rescan)."""
+    s = getattr(ctx, "session", None)
+    if s is None or getattr(ctx, "scanning", False):
+        return []
+    return [c for c in s.dossier.components if c.digitised and c.pages
+            and s.checks.get(c.id, {}).get("pages") != [p.id for p in c.pages]]
+
+
 def _ref(f: checking.Finding, c: Component) -> FindingRef:
     pos = [i - 1 for i in f.positions]
     d = {**f.to_dict(), "pages": pos}

@@ -108,3 +108,15 @@ def test_page_findings_name_the_sheet_and_side_not_the_file(make_window, qtbot):
     texts = [q.findings.item(i).text() for i in range(q.findings.count())]
     assert any("Tờ 2 · mặt trước: trang bị mất một phần" in t for t in texts), texts
     assert not any(name in t for t in texts)
+
+
+def test_pages_changed_since_the_check_are_checked_again_when_the_clerk_looks(make_window, qtbot):
+    w = make_window()
+    d, wa = _setup(w, [])
+    comp = d.components[0]
+    services.rotate_page(w.ctx, d, wa, comp, comp.pages[0].id, 90)   # the page changed: its check is stale
+    assert services.stale_components(w.ctx) == [comp]
+    assert not services.qc_ran(w.ctx)
+    w.show_screen("qc")
+    qtbot.waitUntil(lambda: not services.stale_components(w.ctx), timeout=60_000)
+    assert w.ctx.session.checks[comp.id]["pages"] == [p.id for p in comp.pages]

@@ -1131,6 +1131,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Dấu ký trên trang 1 (góc trên bên trái: người quét và thời gian quét)</translation>
     </message>
     <message>
+        <source>Checking the pages</source>
+        <translation>Đang kiểm tra các trang</translation>
+    </message>
+    <message>
         <source>Looking for tokens…</source>
         <translation>Đang tìm thiết bị ký số…</translation>
     </message>

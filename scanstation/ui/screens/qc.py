@@ -151,6 +151,8 @@ class QcScreen(Screen):
     def activated(self) -> None:
         self.refresh()
         self.findings.setFocus()
+        if services.stale_components(self.ctx):
+            self.rerun()                        # pages changed since the last check: check them again
 
     def escape(self) -> bool:
         if self.reason_row.isVisible():

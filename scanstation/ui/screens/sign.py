@@ -169,6 +169,12 @@ class SignScreen(Screen):
         if not self.tokens:
             self.load_tokens()
         self.sign_btn.setFocus()
+        d, wa = self.ctx.dossier, self.ctx.workarea
+        if d is not None and wa is not None and services.stale_components(self.ctx):
+            # pages changed since the last check (a rotation, a removal): check them again, then refresh
+            self.ctx.tasks.run(lambda p: services.check_dossier(self.ctx, d, wa, p),
+                               on_done=lambda _r: (self.ctx.findings_changed.emit(), self._refresh()),
+                               progress=True, label=self.tr("Checking the pages"))
 
     # --- tokens ---------------------------------------------------------------------------------------
     def load_tokens(self) -> None:
