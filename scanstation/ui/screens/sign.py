@@ -172,9 +172,12 @@ class SignScreen(Screen):
         d, wa = self.ctx.dossier, self.ctx.workarea
         if d is not None and wa is not None and services.stale_components(self.ctx):
             # pages changed since the last check (a rotation, a removal): check them again, then refresh
-            self.ctx.tasks.run(lambda p: services.check_dossier(self.ctx, d, wa, p),
-                               on_done=lambda _r: (self.ctx.findings_changed.emit(), self._refresh()),
+            self.ctx.tasks.run(lambda p: services.check_dossier(self.ctx, d, wa, p), on_done=self._checked,
                                progress=True, label=self.tr("Checking the pages"))
+
+    def _checked(self, _result: object = None) -> None:
+        self.ctx.findings_changed.emit()
+        self._refresh()
 
     # --- tokens ---------------------------------------------------------------------------------------
     def load_tokens(self) -> None:
