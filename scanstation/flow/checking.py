@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from scanstation.errors import GateBlocked, ValidationError
 from scanstation.flow.metadata import metadata_problems
-from scanstation.flow.pages import EXCLUDED_BY_QC, layout, sheets_captured
+from scanstation.flow.pages import EXCLUDED_BY_QC, layout
 from scanstation.flow.session import DossierSession
 from scanstation.model import Component, Page, PageVariant
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -218,7 +218,7 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
                          f"'{c.name}' has not been checked since its pages changed (run the check)",
                          f"'{c.name}' chưa được kiểm tra lại sau khi thay đổi trang", [], overridable=False,
                          source="gate"))
-    for p in c.pages:
+    for p in list(c.pages):
         if not p.kept:
             continue                       # left out of the file: its findings do not stand in the way
         for f in (p.qc or {}).get("findings", []):
@@ -234,7 +234,7 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
             out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
                              f.get("message_vi", ""), pids, overridable=bool(f.get("overridable", True)),
                              pairs=tuple(checked.get("pairs", []))))
-    for ev in s.events.values():
+    for ev in list(s.events.values()):
         if ev.get("component") != c.id:
             continue
         res = ev.get("resolved")
@@ -255,9 +255,12 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
 
 
 def findings(s: DossierSession) -> list[Finding]:
-    """Every finding of the dossier: blocking first, then warnings, then information."""
-    with s.lock:
-        out = [f for c in s.dossier.components for f in component_findings(s, c)]
+    """Every finding of the dossier: blocking first, then warnings, then information.
+
+    Takes no lock: the window calls this on its GUI thread, which must never wait for a background
+    lane that holds the session while it writes to disk. It reads snapshots of plain data; a change
+    made meanwhile is seen on the next call (every change announces itself)."""
+    out = [f for c in list(s.dossier.components) for f in component_findings(s, c)]
     out.sort(key=lambda f: (not f.blocking, f.override is not None, _RANK.get(f.severity, 3)))
     return out
 
@@ -307,16 +310,3 @@ def require_clear(s: DossierSession, step_en: str, step_vi: str) -> None:
         raise GateBlocked(f"Cannot {step_en}: {len(block)} finding(s) to fix or accept first: {names}",
                           f"Chưa thể {step_vi}: còn {len(block)} lỗi cần khắc phục hoặc chấp nhận có lý do",
                           findings=[f.to_dict() for f in block])
-
-
-@dataclass
-class Readiness:
-    blockers: list[Finding] = field(default_factory=list)
-
-    @property
-    def ready(self) -> bool:
-        return not self.blockers
-
-
-def captured_summary(c: Component) -> dict[str, int]:
-    return {"sheets": sheets_captured(c), "images": len(c.pages), "kept": len(c.kept_pages())}
