@@ -25,6 +25,7 @@ from sqlalchemy import select
 from scanstation.config import Settings
 from scanstation.errors import ValidationError, WrongState
 from scanstation.flow.checking import require_clear
+from scanstation.flow.ocr import PageLane, encodings
 from scanstation.flow.session import DossierSession
 from scanstation.model import Component, DossierStatus, new_id, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -81,7 +82,7 @@ def stale_outputs(s: DossierSession) -> list[str]:
             (c.id not in outs or outs[c.id].source_fingerprint != fingerprint(c))]
 
 
-def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+def build(s: DossierSession, progress: Progress = NULL_PROGRESS, lane: PageLane | None = None) -> dict[str, Any]:
     """Assemble one PDF/A file per digitised component; refused while a finding blocks."""
     d = s.dossier
     if d.status in SIGNED_STATES:
@@ -94,9 +95,12 @@ def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, An
     if s.profile.ocr_text_layer:               # two-layer PDF/A (TT 05/2025): image + OCR text
         from scanstation.flow.ocr import recognise
 
-        ocr, ocr_warnings = recognise(s, progress)
+        ocr, ocr_warnings = recognise(s, progress, lane)
+        # OCR also says which way up each page is: a turned page found only now stops the build too.
+        require_clear(s, "assemble the files", "tạo tệp PDF/A")
+    encoded = encodings(s, lane)               # made in the background during the scan, where they were
     with s.lock:
-        report = s.station.assemble(d, progress, ocr=ocr)
+        report = s.station.assemble(d, progress, ocr=ocr, encoded=encoded)
         report["ocr_warnings"] = ocr_warnings
         by_comp = {f["component_id"]: f for f in report["files"]}
         for o in d.outputs:
@@ -147,7 +151,7 @@ OnFile = Callable[[str, str], None]
 
 def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key_id: str | None = None,
          plan: SigningPlan | None = None, progress: Progress = NULL_PROGRESS,
-         on_file: OnFile | None = None) -> dict[str, Any]:
+         on_file: OnFile | None = None, lane: PageLane | None = None) -> dict[str, Any]:
     """Sign every file of the dossier with one PIN entry, as ``role`` (clerk, then copy).
 
     Runs on the calling thread; every PKCS#11 call goes to the token's own thread. A stop (token
@@ -183,7 +187,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
             for c in d.components:
                 if c.digitised:
                     notify(c.id, "assembling")
-            build(s, progress)
+            build(s, progress, lane)
         items = []
         for o in d.outputs:
             c = d.component(o.component_id)

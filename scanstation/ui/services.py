@@ -448,7 +448,8 @@ def sign_dossier(ctx: Any, d: Dossier, wa: WorkArea, token_label: str, key_id: s
                  on_file: Any) -> dict[str, Any]:
     """Sign as the step the dossier is at (the clerk, or the organisation's SAO Y copy). Token thread."""
     res = fsigning.sign(session(ctx), signing_role(ctx), token_label=token_label, pin=pin, key_id=key_id or None,
-                        progress=progress, on_file=on_file)
+                        progress=progress, on_file=on_file,
+                        lane=getattr(getattr(ctx, "checker", None), "lane", None))   # text read during the scan
     if res["queued"]:
         w = getattr(ctx, "sync_worker", None)
         if w is not None:
