@@ -231,6 +231,41 @@ def _make(s: DossierSession, c: Component, code: str, severity: str, en: str, vi
                    source=source, **kw)
 
 
+def _order_findings(s: DossierSession, c: Component, readings: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Printed page numbers (read by OCR) that run backwards, or skip more than the unnumbered pages
+    between them could hold: a reversed or shuffled feed, or a sheet the applicant did not bring."""
+    out: list[Finding] = []
+    kept = [(i, p) for i, p in enumerate(c.pages, 1) if p.kept]
+    known = [(k, i, p, int(n)) for k, (i, p) in enumerate(kept)
+             if (n := (readings.get(p.id) or {}).get("number")) is not None]
+
+    def room(k0: int, k1: int) -> int:
+        """Pages between two numbered ones that could carry the numbers in between: unnumbered pages
+        with something on them (a kept blank back holds no page of the document)."""
+        return sum(1 for _i, p in kept[k0 + 1:k1] if ((p.qc or {}).get("blank") or {}).get("verdict") != "blank")
+
+    if known and known[0][3] > 1 + room(-1, known[0][0]):      # numbering starts at 1 (often unprinted)
+        k, i, p, n = known[0]
+        out.append(_make(s, c, "PAGE_NUMBER_GAP", "warn",
+                         f"'{c.name}': the first numbered page ({i}) is printed '{n}'; pages before {n} may be missing",
+                         f"'{c.name}': trang đánh số đầu tiên (trang {i}) là số {n}; có thể thiếu các trang trước "
+                         f"số {n}", [p.id], source="ocr"))
+    for (ka, ia, pa, na), (kb, ib, pb, nb) in zip(known, known[1:], strict=False):
+        if nb < na:
+            out.append(_make(s, c, "PAGE_ORDER", "block",
+                             f"'{c.name}': page {ib} is printed '{nb}' but comes after page {ia} printed '{na}'; "
+                             "put the sheets in order and scan again, or move the page",
+                             f"'{c.name}': trang {ib} đánh số {nb} nhưng nằm sau trang {ia} đánh số {na}; "
+                             "hãy xếp lại tờ cho đúng thứ tự rồi quét lại", [pa.id, pb.id], source="ocr"))
+        elif nb - na > 1 + room(ka, kb):
+            out.append(_make(s, c, "PAGE_NUMBER_GAP", "warn",
+                             f"'{c.name}': after page {ia} printed '{na}' comes page {ib} printed '{nb}'; "
+                             f"page {na + 1} may be missing",
+                             f"'{c.name}': sau trang {ia} đánh số {na} là trang {ib} đánh số {nb}; "
+                             f"có thể thiếu trang số {na + 1}", [pa.id, pb.id], source="ocr"))
+    return out
+
+
 def component_findings(s: DossierSession, c: Component) -> list[Finding]:
     out: list[Finding] = []
     if not c.digitised:
@@ -244,11 +279,11 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
                          f"'{c.name}' has not been checked since its pages changed (run the check)",
                          f"'{c.name}' chưa được kiểm tra lại sau khi thay đổi trang", [], overridable=False,
                          source="gate"))
-    orientation = dict(s.orientation)
+    readings = dict(s.readings)
     for i, p in enumerate(list(c.pages), 1):
         if not p.kept:
             continue                       # left out of the file: its findings do not stand in the way
-        deg = int((orientation.get(p.id) or {}).get("deg", 0))
+        deg = int((readings.get(p.id) or {}).get("deg", 0))
         if deg:
             how_en, how_vi = ("upside down", "bị lộn ngược") if deg == 180 else ("on its side", "bị xoay ngang")
             out.append(_make(s, c, "PAGE_TURNED", "block",
@@ -259,6 +294,7 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
             out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
                              f.get("message_vi", ""), [p.id], overridable=bool(f.get("overridable", True)),
                              source="page"))
+    out += _order_findings(s, c, readings)
     if checked is not None and checked["pages"] == [p.id for p in c.pages]:
         ids = checked["pages"]
         for f in checked["findings"]:

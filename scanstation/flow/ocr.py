@@ -6,8 +6,9 @@ OCR result is cached by the page's SHA-256 in the work area (``<work>/ocr/<sha>.
 page never recognises a page twice. :func:`recognise` (called by the build) takes what is cached,
 waits for what the lane is still reading and reads the rest itself.
 
-OCR also tells which way up a page is: a page Tesseract reads as turned is journaled
-(``orientation``) and becomes a finding whose fix is one rotation.
+OCR also tells which way up a page is and its printed page number: both are journaled (``reading``);
+a turned page becomes a finding whose fix is one rotation, and numbers that run backwards or skip
+a finding on the component's order.
 
 A page OCR cannot read (blank, photo, handwriting, an engine that fails or a worker that dies)
 still goes in the file, without text: its entry is None and the reason is returned as a warning,
@@ -20,6 +21,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
@@ -67,20 +69,53 @@ def _store(folder: Path, result: Any) -> None:
         log.warning("OCR cache %s not written: %s", folder, e.strerror or e)
 
 
-def note_orientation(s: DossierSession, page_id: str, result: Any) -> bool:
-    """Journal which way up OCR found the page (only a change is written). True if it changed."""
+#: A printed page number: a short line alone in the top or bottom margin — "2", "- 2 -", "Trang 2",
+#: "Trang 2/5", "2/5", "Page 2".
+_PAGE_NO = re.compile(r"^(?:[-–—]\s*)?(?:(?:trang|tr\.|page|p\.)\s*)?(\d{1,3})(?:\s*/\s*\d{1,3})?(?:\s*[-–—])?$",
+                      re.IGNORECASE)
+MARGIN_TOP = 0.08          # share of the page height searched for a page number at the top
+MARGIN_BOTTOM = 0.12       # and at the bottom
+
+
+def page_number(result: Any) -> int | None:
+    """The page number printed in the page's top or bottom margin, if OCR read exactly one there."""
+    h = int(getattr(result, "height", 0) or 0)
+    if not h:
+        return None
+    lines: dict[Any, list[Any]] = {}
+    for w in getattr(result, "words", ()) or ():
+        lines.setdefault(("w", int(w.line)), []).append(w)
+    for k, w in enumerate(getattr(result, "margins", ()) or ()):      # each read alone: one line each
+        lines[("m", k)] = [w]
+    found: set[int] = set()
+    for ws in lines.values():
+        top = min(w.box[1] for w in ws)
+        bottom = max(w.box[3] for w in ws)
+        if not (bottom <= h * MARGIN_TOP or top >= h * (1 - MARGIN_BOTTOM)) or len(ws) > 3:
+            continue
+        m = _PAGE_NO.match(" ".join(w.text for w in ws).strip())
+        if m and 0 < int(m.group(1)) < 1000:
+            found.add(int(m.group(1)))
+    return found.pop() if len(found) == 1 else None
+
+
+def note_reading(s: DossierSession, page_id: str, result: Any) -> bool:
+    """Journal what OCR read off a page that matters to the checks (which way up it is, its printed
+    page number); only a change is written. True if it changed."""
     deg = int(getattr(result, "orientation_deg", 0)) % 360
     conf = float(getattr(result, "orientation_confidence", 0.0))
     if deg and conf < ORIENTATION_REPORT_CONFIDENCE:
         deg = 0
+    number = page_number(result) if deg == 0 else None     # a turned page's margins are elsewhere
+    new = {"deg": deg, "confidence": round(conf, 2), "number": number}
     with s.lock:
-        old = s.orientation.get(page_id)
-        if (old or {}).get("deg", 0) == deg and (old is not None or deg == 0):
+        old = s.readings.get(page_id)
+        if old is not None and old.get("deg") == deg and old.get("number") == number:
             return False
         if not any(p.id == page_id for c in s.dossier.components for p in c.pages):
             return False                              # the page was removed meanwhile
-        s.journal("orientation", page=page_id, deg=deg, confidence=round(conf, 2))
-        s.orientation[page_id] = {"deg": deg, "confidence": conf}
+        s.journal("reading", page=page_id, **new)
+        s.readings[page_id] = new
     return True
 
 
@@ -140,7 +175,7 @@ class PageLane:
         folder = cache_dir(s)
         encoding, quality = encoding_of(s)
         cached = _cached(folder, page.sha256)
-        if cached is not None and note_orientation(s, page.id, cached) and on_read is not None:
+        if cached is not None and note_reading(s, page.id, cached) and on_read is not None:
             on_read(c.id, page.id)
         want_ocr = cached is None and s.profile.ocr_text_layer
         need_enc = encoding != "lossless" and self.encoded(page.sha256, encoding, quality) is None
@@ -179,7 +214,7 @@ class PageLane:
                 if enc is not None:
                     self._encoded[(page.sha256, encoding, quality)] = enc
                 self._pending.pop(page.sha256, None)
-            if result is not None and note_orientation(s, page.id, result) and on_read is not None:
+            if result is not None and note_reading(s, page.id, result) and on_read is not None:
                 on_read(c.id, page.id)
 
         fut.add_done_callback(done)
@@ -270,7 +305,7 @@ def recognise(s: DossierSession, progress: Progress = NULL_PROGRESS,
                 warnings.append(f"{c.name}: page {c.pages.index(p) + 1}: no text layer ({e.message_en})")
                 result = None
         if result is not None:
-            note_orientation(s, p.id, result)
+            note_reading(s, p.id, result)
         out.setdefault(c.id, []).append(result)
     progress.report(len(pages), len(pages))
     return out, warnings

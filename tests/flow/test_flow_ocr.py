@@ -122,3 +122,44 @@ def test_pages_encoded_during_the_scan_are_not_encoded_again_when_the_clerk_sign
     side = json.loads(sidecar_path(Path(f["path"])).read_text("utf-8"))
     assert side["pages"] and all(p.get("ocr_words") for p in side["pages"])       # text layer on every page
     assert {p.get("encoding", "lossless") for p in side["pages"]} <= {"mrc", "jpeg"}  # compact, made in the scan
+
+
+def test_printed_page_numbers_that_run_backwards_block_and_a_missing_number_warns(sample_session):
+    from scanstation.flow.ocr import page_number
+
+    s = sample_session
+    gcs = _one_paper_2025(s, sheets=4)                  # fronts printed 2, 3, 4 from the second sheet on
+    checking.check(s)
+    fronts = [p for p in gcs.pages if p.side.value == "front"]
+    assert [s.readings.get(p.id, {}).get("number") for p in fronts] == [None, 2, 3, 4]
+    assert not {"PAGE_ORDER", "PAGE_NUMBER_GAP"} & {f.code for f in checking.findings(s)}
+
+    # The applicant's sheets 3 and 4 went in before sheet 2 (a shuffled feed).
+    by_sheet = {}
+    for p in gcs.pages:
+        by_sheet.setdefault(p.sheet, []).append(p.id)
+    pages.reorder(s, gcs, by_sheet[1] + by_sheet[3] + by_sheet[4] + by_sheet[2])
+    checking.check(s)
+    [order] = [f for f in checking.blocking(s) if f.code == "PAGE_ORDER"]
+    assert "printed '2' but comes after" in order.message_en and "đánh số 2" in order.message_vi
+    with pytest.raises(GateBlocked):
+        signing.build(s)
+
+    # Sheet 3 left out altogether: page 3 may be missing — a warning for the clerk to ask, not a block.
+    pages.reorder(s, gcs, by_sheet[1] + by_sheet[2] + by_sheet[3] + by_sheet[4])
+    for pid in by_sheet[3]:
+        pages.exclude(s, gcs, next(p for p in gcs.pages if p.id == pid), "không có trong hồ sơ")
+    checking.check(s)
+    codes = {f.code: f for f in checking.findings(s)}
+    assert "PAGE_ORDER" not in codes and codes["PAGE_NUMBER_GAP"].severity == "warn"
+    assert "page 3 may be missing" in codes["PAGE_NUMBER_GAP"].message_en
+
+    class R:                                            # the margins only: a number in the body is not one
+        height = 1000
+        words = ()
+
+    from scanstation.ocr import OcrWord
+    R.words = (OcrWord("Trang", (400, 950, 460, 970), 90, line=3), OcrWord("7/9", (470, 950, 500, 970), 90, line=3))
+    assert page_number(R) == 7
+    R.words = (OcrWord("7", (400, 500, 420, 520), 90, line=1),)
+    assert page_number(R) is None
