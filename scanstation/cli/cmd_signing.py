@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--org-name", help="organisation on the SAO Y text (default: station.org_name)")
     p.add_argument("--scan-time", help="time of scanning, ISO 8601 (default: the PDF's creation date)")
     p.add_argument("--trust", action="append", type=Path, metavar="CA.pem",
-                   help="trusted CA certificate (default: signing.trust_roots)")
+                   help="also trust this CA certificate (on top of the station's anchors)")
     p.add_argument("--tsa", help="RFC 3161 timestamp URL (default: signing.tsa_url; unreachable: offline)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
     p.add_argument("--json", action="store_true")
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="verify signed PDFs (integrity, trust, coverage, PDF/A claim)")
     p.add_argument("pdfs", nargs="+", type=Path, metavar="PDF")
     p.add_argument("--trust", action="append", type=Path, metavar="CA.pem",
-                   help="trusted CA certificate (default: signing.trust_roots)")
+                   help="also trust this CA certificate (on top of the station's anchors)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
 
@@ -56,10 +56,17 @@ def _settings():
     return Settings()
 
 
-def _roots(args, settings) -> list:
-    from scanstation.signing import load_trust_roots
+def _roots(args, settings):
+    """The station's trust store (shipped anchors + signing.trust_roots + test CAs - disabled) plus --trust."""
+    from scanstation.flow.trust import station_trust
 
-    return load_trust_roots(list(args.trust) if args.trust else settings.get("signing.trust_roots"))
+    return station_trust(settings, extra=[str(t) for t in args.trust or ()])
+
+
+def _anchor_text(anchor: dict | None) -> str:
+    if not anchor:
+        return "no trusted anchor"
+    return f"{anchor['name']}{' — TEST CA, not valid for real dossiers' if anchor['test'] else ''}"
 
 
 def cmd_tokens(args) -> int:
@@ -160,10 +167,13 @@ def cmd_verify(args) -> int:
     lines = []
     for r in reports:
         pdfa = f"PDF/A-{r.pdfa['claim']}" if r.pdfa else "no PDF/A claim"
-        lines.append(f"{'OK ' if r.ok else 'BAD'} {r.path} ({pdfa})")
+        lines.append(f"{'OK ' if r.ok else 'BAD'} {r.path} ({pdfa})" + (" [TEST signature]" if r.test else ""))
         for s in r.signatures:
             lines.append(f"    {s.field} [{s.role}] {s.signer} at {s.signing_time} page {s.page} rect {s.rect}: "
                          f"intact={s.intact} trusted={s.trusted} coverage={s.coverage}")
+            lines.append(f"      anchor: {_anchor_text(s.anchor)}" + (f" (chain: {' > '.join(s.chain)})" if s.chain
+                                                                        else ""))
+            lines.append(f"      after signing: {s.modification_en}")
         lines += [f"    problem: {p}" for p in r.problems]
     emit([r.to_dict() for r in reports], args.json, "\n".join(lines))
     return 0 if all(r.ok for r in reports) else EXIT_FINDINGS

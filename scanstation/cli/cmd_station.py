@@ -104,15 +104,20 @@ def cmd_settings_show(args) -> int:
 
 
 def cmd_settings_set(args) -> int:
-    s = Settings()
-    s.set(args.key, args.value, layer="station" if (args.station or args.lock) else "clerk")
-    if args.lock:
-        s.lock(args.key)
+    from scanstation.flow.station_settings import change_setting
+
+    d = change_setting(args.key, args.value, layer="station" if (args.station or args.lock) else "clerk",
+                       lock=True if args.lock else None)
+    emit(d, False, f"{d['key']} ({d['layer']}): {json.dumps(d['old'], ensure_ascii=False)} -> "
+                   f"{json.dumps(d['new'], ensure_ascii=False)}{' (locked)' if d['locked'] else ''}")
     return 0
 
 
 def cmd_settings_unlock(args) -> int:
-    Settings().lock(args.key, False)
+    from scanstation.flow.station_settings import change_setting
+
+    d = change_setting(args.key, lock=False)
+    emit(d, False, f"{d['key']}: unlocked (clerks may change it again)")
     return 0
 
 
