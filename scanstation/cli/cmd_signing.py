@@ -69,21 +69,51 @@ def _anchor_text(anchor: dict | None) -> str:
     return f"{anchor['name']}{' — TEST CA, not valid for real dossiers' if anchor['test'] else ''}"
 
 
-def cmd_tokens(args) -> int:
-    from scanstation.signing import discover_modules, list_tokens
+def _module(args, settings) -> tuple[str | None, bool]:
+    """The PKCS#11 module to use and whether IT staff pinned it (token.module, a station-only setting).
+    A pinned module is the only one: --module may name it again but not another."""
+    from scanstation.errors import TokenModuleError
 
-    module = args.module or _settings().get("token.module") or None
-    mods = discover_modules(module, include_missing=args.all_modules)
+    pinned = settings.get("token.module") or None
+    if pinned and args.module and os.path.normcase(os.path.abspath(args.module)) != os.path.normcase(
+            os.path.abspath(pinned)):
+        raise TokenModuleError(f"IT staff pinned the PKCS#11 module to {pinned} (setting token.module); "
+                               f"--module {args.module} is not allowed on this station",
+                               f"Cán bộ CNTT đã chỉ định thư viện PKCS#11 {pinned}; không dùng thư viện khác",
+                               field="module")
+    return pinned or args.module or None, bool(pinned)
+
+
+def cmd_tokens(args) -> int:
+    from cryptography import x509
+
+    from scanstation.signing import discover_modules, list_tokens
+    from scanstation.signing.trust import chain_to_anchor
+
+    st = _settings()
+    module, pinned = _module(args, st)
+    mods = discover_modules(module, include_missing=args.all_modules, pinned=pinned)
     tokens = list_tokens(module)
-    data = {"modules": [m.to_dict() for m in mods], "tokens": [t.to_dict() for t in tokens]}
-    lines = [f"module {m.path}: {'ok' if m.loadable else m.reason} ({m.vendor})" for m in mods]
-    for t in tokens:
+    trust = _roots(argparse.Namespace(trust=None), st)
+    data = {"modules": [m.to_dict() for m in mods], "pinned": module if pinned else None,
+            "tokens": [t.to_dict() for t in tokens]}
+    lines = [f"module {m.path}: {'ok' if m.loadable else m.reason} ({m.vendor})"
+             + (" — pinned by IT staff (token.module)" if m.source == "pinned" else "") for m in mods]
+    for t, td in zip(tokens, data["tokens"], strict=True):
         w = t.pin.warning()
         lines.append(f"token '{t.label}' serial {t.serial} ({t.manufacturer} {t.model})"
                      + (f" — {w[0]}" if w else ""))
-        for c in t.certificates:
+        others = [x509.load_der_x509_certificate(c.der) for c in t.certificates if c.der]
+        for c, cd in zip(t.certificates, td["certificates"], strict=True):
+            res = chain_to_anchor(c.der, trust, others) if c.der and not c.is_ca else None
+            cd["anchor"] = res.anchor.to_dict() if res and res.anchor else None
+            cd["chain"] = list(res.path) if res else []
+            cd["trust_problem"] = res.problem if res and res.anchor is None else ""
+            reach = (_anchor_text(cd["anchor"]) if cd["anchor"] else f"untrusted: {cd['trust_problem']}") if res \
+                else "CA certificate"
             lines.append(f"  id {c.id_hex}: {c.common_name} | issuer {c.issuer} | serial {c.serial} | "
-                         f"{c.not_before:%d/%m/%Y}–{c.not_after:%d/%m/%Y} | {', '.join(c.key_usage) or '-'}")
+                         f"{c.not_before:%d/%m/%Y}–{c.not_after:%d/%m/%Y} | {', '.join(c.key_usage) or '-'} | "
+                         f"anchor: {reach}")
     emit(data, args.json, "\n".join(lines) or "no token found")
     return 0
 
@@ -132,7 +162,7 @@ def cmd_sign(args) -> int:
     from scanstation.signing import SignOptions, open_session, sign_batch
 
     st = _settings()
-    module = args.module or st.get("token.module") or None
+    module, _pinned = _module(args, st)
     opts = SignOptions(role=args.role, signer_name=args.signer_name or st.get("clerk.name") or None,
                        org_name=args.org_name or st.get("station.org_name"), scan_time=_parse_time(args.scan_time),
                        tsa_url=args.tsa or st.get("signing.tsa_url") or None, trust_roots=_roots(args, st),
