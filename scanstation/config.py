@@ -247,6 +247,11 @@ class Settings:
         self.clerk_path = self.dir / "clerk.json"
         self.station = self._load(self.station_path)
         self.clerk = self._load(self.clerk_path)
+        legacy = self.dir / "station.json"
+        if settings_dir is None and station_dir is None and legacy != self.station_path and legacy.exists():
+            log.warning("%s (a station layer kept per user by older versions) is ignored: the station settings "
+                        "are now %s, which IT staff set with 'scanstation settings set --station'",
+                        legacy, self.station_path)
 
     def _load(self, path: Path) -> dict[str, Any]:
         try:

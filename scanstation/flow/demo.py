@@ -150,13 +150,13 @@ def stage_sign(run: DemoRun) -> dict[str, Any]:
     copy = signing.sign(s, "copy", token_label=tok.org_label, pin=tok.pin, plan=plan)
     run.outputs["trust_test_ca"] = [str(tok.ca_pem)]
     run.outputs["trust"] = plan.trust_store()
-    _trust_demo_ca_in_demo_home(s.settings, str(tok.ca_pem))
+    _trust_demo_ca_in_demo_home(s.station, str(tok.ca_pem))
     return {"files": len(copy["files"]), "clerk": clerk["signer"], "certified_copy_by": plan.org_name,
             "dossier_status": copy["status"], "folder": str(signing.signed_dir(s)),
             "ms_per_file": round(1000 * (time.perf_counter() - t0) / max(1, len(copy["files"])), 1)}
 
 
-def _trust_demo_ca_in_demo_home(settings: Any, ca_pem: str) -> None:
+def _trust_demo_ca_in_demo_home(station: Station, ca_pem: str) -> None:
     """In a self-contained demo home (its station layer inside ``SCANSTATION_HOME``), IT's part of the demo:
     the demo CA becomes a TEST CA of that home, so ``verify``/``queue``/``sync run`` there accept its
     signatures, marked "test". Never on a real station's machine-wide settings: the run then trusts it
@@ -164,12 +164,13 @@ def _trust_demo_ca_in_demo_home(settings: Any, ca_pem: str) -> None:
     from scanstation import paths
     from scanstation.flow.station_settings import change_setting
 
+    settings = station.settings
     home = paths.home().resolve()
     if home not in settings.station_path.resolve().parents:
         return
     current = list(settings.get("signing.trust_test_ca"))
     if ca_pem not in current:
-        change_setting("signing.trust_test_ca", [*current, ca_pem], layer="station", settings=settings)
+        change_setting("signing.trust_test_ca", [*current, ca_pem], layer="station", station=station)
 
 
 def stage_queue(run: DemoRun) -> dict[str, Any]:
