@@ -21,6 +21,7 @@ CLERK = "Trần Văn Đức"
 @pytest.fixture
 def forged(tmp_path):
     """A PDF signed by a self-signed certificate in a clerk's name: intact, valid, untrusted."""
+    (tmp_path / "forged").mkdir()
     return signed_pdf(tmp_path / "forged" / "GKS.pdf", text="forged",
                       signer=self_signed_signer(tmp_path / "forged-key", CLERK))
 
