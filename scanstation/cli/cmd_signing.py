@@ -95,11 +95,11 @@ def cmd_tokens(args) -> int:
     mods = discover_modules(module, include_missing=args.all_modules, pinned=pinned)
     tokens = list_tokens(module)
     trust = _roots(argparse.Namespace(trust=None), st)
-    data = {"modules": [m.to_dict() for m in mods], "pinned": module if pinned else None,
-            "tokens": [t.to_dict() for t in tokens]}
+    token_dicts: list[dict] = [t.to_dict() for t in tokens]
+    data = {"modules": [m.to_dict() for m in mods], "pinned": module if pinned else None, "tokens": token_dicts}
     lines = [f"module {m.path}: {'ok' if m.loadable else m.reason} ({m.vendor})"
              + (" — pinned by IT staff (token.module)" if m.source == "pinned" else "") for m in mods]
-    for t, td in zip(tokens, data["tokens"], strict=True):
+    for t, td in zip(tokens, token_dicts, strict=True):
         w = t.pin.warning()
         lines.append(f"token '{t.label}' serial {t.serial} ({t.manufacturer} {t.model})"
                      + (f" — {w[0]}" if w else ""))
