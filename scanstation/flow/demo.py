@@ -187,7 +187,8 @@ def stage_queue(run: DemoRun) -> dict[str, Any]:
     secret = secrets.token_hex(16)   # a one-off secret for this run's simulator; never written anywhere
     with ProvincialSimulator(paths.home() / "provincial-sim", "127.0.0.1", 0, secret=secret) as sim:
         trust = run.outputs.get("trust")
-        check = (lambda path, sha: check_signed_for_queue(path, trust, expected_sha256=sha)) if trust else None
+        check = (lambda path, sha, _queued: check_signed_for_queue(path, trust, expected_sha256=sha)) if trust \
+            else None
         worker = build_worker(s.station, endpoint=sim.url, secret=secret,
                               **({"pre_upload": check} if check else {}))
         rep = worker.run(until_empty=True, max_seconds=120)

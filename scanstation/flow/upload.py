@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,28 +120,37 @@ def signature_gate(settings: Any = None) -> Callable[[Path], None]:
     return gate
 
 
-def pre_upload_check(settings: Any = None) -> Callable[[Path, str], None]:
+def pre_upload_check(settings: Any = None) -> Callable[[Path, str, float], None]:
     """What the upload worker calls just before it sends a file: the same check, plus "these are the
-    bytes that were queued" (the SHA-256 of what was verified equals the job's)."""
+    bytes that were queued" (the SHA-256 of what was verified equals the job's). Certificates are judged
+    as of when the file was queued: a clerk's certificate that expires while the station is offline for
+    days does not strand the files it signed while it was valid."""
     from scanstation.flow.trust import station_trust
 
     trust = station_trust(settings)
 
-    def check(path: Path, sha256: str) -> None:
-        check_signed_for_queue(path, trust, expected_sha256=sha256)
+    def check(path: Path, sha256: str, queued_at: float | None = None) -> None:
+        at = datetime.fromtimestamp(min(queued_at, time.time()), UTC) if queued_at else None
+        check_signed_for_queue(path, trust, expected_sha256=sha256, at=at)
 
     return check
 
 
+#: pyHanko's indications that a certificate on a path to a trusted anchor was out of its validity or revoked
+#: (as opposed to no path to an anchor at all).
+TIME_PROBLEMS = ("OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED", "NOT_YET_VALID", "REVOKED_NO_POE",
+                 "REVOKED_CA_NO_POE", "REVOKED")
+
+
 def check_signed_for_queue(path: Path, trust: TrustStore | Sequence[str] | None = None, *,
-                           expected_sha256: str | None = None) -> FileReport:
+                           expected_sha256: str | None = None, at: datetime | None = None) -> FileReport:
     """The one signature check of every door (signing's queueing, ``queue add``, bundle import, just before
     each upload). Refuses a file that is unsigned; whose signature is broken; whose signer's chain does not
     reach a trust anchor of this station (shipped Vietnamese roots, IT staff's additions, a test CA only
     when ``signing.trust_test_ca`` names it); that was changed after a signature in a way the signature
     does not allow (pyHanko's difference analysis: a later signature or form fill yes, page content no);
     whose last signature does not cover the whole file; or, with ``expected_sha256``, whose verified bytes
-    are not the ones that were queued.
+    are not the ones that were queued. Certificates are judged at ``at`` (default: now).
 
     ``trust``: the station's :class:`TrustStore` (default: built from the settings); a list of PEM files
     means the shipped anchors plus those files. Returns the verification report.
@@ -156,7 +167,7 @@ def check_signed_for_queue(path: Path, trust: TrustStore | Sequence[str] | None 
         store = trust
     else:
         store = build_trust_store(extra_files=list(trust))
-    rep = verify_file(path, store)
+    rep = verify_file(path, store, at=at)
 
     def refuse(en: str, vi: str) -> UnsignedFileError:
         return UnsignedFileError(f"{path}: {en}; not queued", f"{path.name}: {vi}; không đưa vào hàng đợi",
@@ -173,6 +184,11 @@ def check_signed_for_queue(path: Path, trust: TrustStore | Sequence[str] | None 
         if not (s.intact and s.valid):
             raise refuse(f"signature '{s.field}' is broken (the file was altered after signing)",
                          f"chữ ký '{s.field}' không còn toàn vẹn (tệp bị sửa sau khi ký)")
+        if not s.trusted and s.problem in TIME_PROBLEMS:
+            raise refuse(f"the certificate of '{s.signer}' (signature '{s.field}') was not valid "
+                         f"{'at ' + at.isoformat(timespec='minutes') if at else 'now'} ({s.problem}: expired, not yet "
+                         "valid or revoked)", f"chứng thư số của '{s.signer}' không còn hiệu lực (hết hạn, chưa có "
+                         "hiệu lực hoặc bị thu hồi)")
         if not s.trusted:
             raise refuse(f"signature '{s.field}' by '{s.signer}' (issuer {s.issuer or 'unknown'}) does not chain to a "
                          "trusted certification authority", f"chữ ký '{s.field}' của '{s.signer}' không do tổ chức "

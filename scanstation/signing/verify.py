@@ -128,20 +128,22 @@ def judge_modification(modification: str | None, docmdp_ok: bool | None) -> tupl
     return level in ALLOWED_AFTER_SIGNING and docmdp_ok is not False, en, vi
 
 
-def verify_file(path: str | Path, trust_roots: TrustStore | list[x509.Certificate] | None = None) -> FileReport:
-    """Check every signature of the PDF at ``path`` against ``trust_roots`` (see module doc)."""
+def verify_file(path: str | Path, trust_roots: TrustStore | list[x509.Certificate] | None = None, *,
+                at: datetime | None = None) -> FileReport:
+    """Check every signature of the PDF at ``path`` against ``trust_roots`` (see module doc); certificates are
+    judged at ``at`` (default: now)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         return FileReport(path=str(path), problems=[f"cannot read file: {e.strerror or e}"])
-    rep = verify_bytes(data, trust_roots or [], name=path.name)
+    rep = verify_bytes(data, trust_roots or [], name=path.name, at=at)
     rep.path = str(path)
     return rep
 
 
 def verify_bytes(data: bytes, trust_roots: TrustStore | list[x509.Certificate], *, name: str = "",
-                 last_only: bool = False) -> FileReport:
+                 last_only: bool = False, at: datetime | None = None) -> FileReport:
     """Like :func:`verify_file` on bytes. ``last_only`` checks just the newest signature (the signer's
     own check right after signing: the earlier revisions are byte-for-byte what was read)."""
     rep = FileReport(path=name, sha256="" if last_only else hashlib.sha256(data).hexdigest(), size=len(data))
@@ -149,7 +151,7 @@ def verify_bytes(data: bytes, trust_roots: TrustStore | list[x509.Certificate], 
         rep.problems.append("not a PDF file")
         return rep
     try:
-        _verify_signatures(data, as_store(trust_roots), rep, last_only)
+        _verify_signatures(data, as_store(trust_roots), rep, last_only, at)
     except Exception as e:  # noqa: BLE001 - a broken file is a finding, not a crash
         log.debug("verification of %s failed", name, exc_info=True)
         rep.problems.append(f"unreadable PDF: {type(e).__name__}: {e}")
@@ -174,13 +176,14 @@ def verify_bytes(data: bytes, trust_roots: TrustStore | list[x509.Certificate], 
     return rep
 
 
-def _verify_signatures(data: bytes, store: TrustStore, rep: FileReport, last_only: bool) -> None:
+def _verify_signatures(data: bytes, store: TrustStore, rep: FileReport, last_only: bool,
+                       at: datetime | None = None) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     r = PdfFileReader(io.BytesIO(data), strict=False)
-    vc = validation_context(store)
+    vc = validation_context(store, at=at)
 
     async def run() -> None:
         sigs = r.embedded_signatures

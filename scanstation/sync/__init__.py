@@ -82,7 +82,7 @@ def build_worker(settings, store: Store, *, audit: AuditHook | None = None, endp
                  secret: str | None = None, clock=None, config: WorkerConfig | None = None,
                  pre_upload=None) -> SyncWorker:
     """A worker configured from the station settings (``endpoint`` overrides provincial.endpoint;
-    ``pre_upload(path, sha256)`` is the signature check run just before each upload)."""
+    ``pre_upload(path, sha256, queued_at)`` is the signature check run just before each upload)."""
     pconf = ProvincialConfig.from_settings(settings, endpoint)
     client = ProvincialClient(pconf, secret if secret is not None else get_secret(pconf.client_id))
     wconf = config or WorkerConfig.from_settings(settings)

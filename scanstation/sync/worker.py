@@ -100,10 +100,10 @@ class SyncWorker:
     def __init__(self, store: Store, client: ProvincialClient, config: WorkerConfig | None = None, *,
                  clock: Clock | None = None, audit: AuditHook | None = None, rng: random.Random | None = None,
                  on_purge: Callable[[float], int] | None = None,
-                 pre_upload: Callable[[Path, str], None] | None = None) -> None:
+                 pre_upload: Callable[[Path, str, float], None] | None = None) -> None:
         self.store = store
-        # (path, sha256) -> None, raises ScanStationError: the station's signature check, run just before
-        # each upload (this package cannot import signing; the flow layer passes it in).
+        # (path, sha256, queued_at) -> None, raises ScanStationError: the station's signature check, run just
+        # before each upload (this package cannot import signing; the flow layer passes it in).
         self.pre_upload = pre_upload
         self.outbox = Outbox(store)
         self.client = client
@@ -386,7 +386,7 @@ class SyncWorker:
             return Outcome(job, "attention", problem, "file")
         if self.pre_upload is not None:
             try:
-                self.pre_upload(path, job.sha256)
+                self.pre_upload(path, job.sha256, job.created_at)
             except ScanStationError as e:
                 return Outcome(job, "attention", f"not uploaded: {e.message_en}", "signature")
         self._check_interrupt()

@@ -71,9 +71,10 @@ def test_only_the_account_that_owns_the_station_file_can_change_it(machine):
     m = machine
     station_file = m["station"] / "station.json"
     # IT staff (the account owning the station folder) set and lock a value: rc 0, audited with old -> new
-    r = _run(m, m["it_home"], "settings", "set", "scanner.device", "sane:test:0", "--lock", as_clerk=False)
+    r = _run(m, m["it_home"], "settings", "set", "scanner.device", "sane:test:0", "--lock", "--json", as_clerk=False)
     assert r.returncode == 0, r.stderr
-    assert "-> \"sane:test:0\" (locked)" in r.stdout
+    printed = json.loads(r.stdout)
+    assert (printed["old"], printed["new"], printed["locked"]) == (None, "sane:test:0", True)
     assert oct(station_file.stat().st_mode & 0o777) == "0o644"      # every user reads it, only IT writes it
     ev = _audit(m, m["it_home"], as_clerk=False)
     assert [e["action"] for e in ev] == ["settings.changed"]

@@ -14,14 +14,16 @@ from cryptography.x509.oid import NameOID
 
 _SIGNER = None
 _CA_DIR: Path | None = None
+_CA = None
 
 
-def _cert(subject: str, key, issuer_name: x509.Name | None = None, issuer_key=None, ca: bool = False):
+def _cert(subject: str, key, issuer_name: x509.Name | None = None, issuer_key=None, ca: bool = False,
+          valid: tuple[float, float] = (-1, 30)):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     now = dt.datetime.now(dt.UTC)
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name).public_key(key.public_key())
-         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-         .not_valid_after(now + dt.timedelta(days=30)))
+         .serial_number(x509.random_serial_number()).not_valid_before(now + dt.timedelta(days=valid[0]))
+         .not_valid_after(now + dt.timedelta(days=valid[1])))
     if ca:
         b = b.add_extension(x509.BasicConstraints(ca=True, path_length=None), True).add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), True)
@@ -46,13 +48,14 @@ def _simple_signer(folder: Path, key, cert, chain=()):
 
 def sync_ca_pem() -> Path:
     """The PEM of the test CA every :func:`signed_pdf` chains to (the sync tests trust it as a test CA)."""
-    global _CA_DIR, _SIGNER
+    global _CA_DIR, _SIGNER, _CA
     if _CA_DIR is None:
         import tempfile
 
         _CA_DIR = Path(tempfile.mkdtemp(prefix="sync-test-ca-"))
         ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-        ca = _cert("Sync Test CA", ca_key, ca=True)
+        ca = _cert("Sync Test CA", ca_key, ca=True, valid=(-30, 30))
+        _CA = (ca, ca_key)
         (_CA_DIR / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
         _SIGNER = _simple_signer(_CA_DIR / "clerk", key, _cert("Test Clerk", key, ca.subject, ca_key), [ca])
     return _CA_DIR / "ca.pem"
@@ -61,6 +64,14 @@ def sync_ca_pem() -> Path:
 def _signer(tmp: Path):
     sync_ca_pem()
     return _SIGNER
+
+
+def expired_clerk_signer(folder: Path, name: str = "Clerk Whose Certificate Expired"):
+    """A clerk certificate from the test CA that was valid until yesterday (valid from 10 days ago)."""
+    sync_ca_pem()
+    ca, ca_key = _CA
+    key = ec.generate_private_key(ec.SECP256R1())
+    return _simple_signer(folder, key, _cert(name, key, ca.subject, ca_key, valid=(-10, -1)), [ca])
 
 
 def self_signed_signer(folder: Path, name: str = "Trần Văn Đức"):

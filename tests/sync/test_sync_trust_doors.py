@@ -12,7 +12,7 @@ from scanstation.cli import main
 from scanstation.errors import UnsignedFileError
 from scanstation.flow.upload import build_worker, check_signed_for_queue, pre_upload_check, signature_gate
 from scanstation.sync import Outbox, queue_files
-from tests.sync.signed_pdf import self_signed_signer, signed_pdf
+from tests.sync.signed_pdf import expired_clerk_signer, self_signed_signer, signed_pdf
 from tests.sync.test_sync_bundle_import import make_bundle
 
 CLERK = "Trần Văn Đức"
@@ -73,7 +73,7 @@ def test_just_before_upload_a_self_signed_clerk_is_held_and_nothing_is_sent(stat
 
 def test_the_one_check_is_what_every_door_uses(station, make_signed, forged):
     good = make_signed("good.pdf")
-    for gate in (signature_gate(station.settings), lambda p: pre_upload_check(station.settings)(p, _sha(p))):
+    for gate in (signature_gate(station.settings), lambda p: pre_upload_check(station.settings)(p, _sha(p), None)):
         gate(good)
         with pytest.raises(UnsignedFileError, match="does not chain"):
             gate(forged)
@@ -87,6 +87,21 @@ def test_the_one_check_is_what_every_door_uses(station, make_signed, forged):
     station.settings.set("signing.trust_disabled", fps, layer="station")
     with pytest.raises(UnsignedFileError, match="no trusted certification authority"):
         check_signed_for_queue(good)
+
+
+def test_before_upload_certificates_are_judged_as_of_queueing(station, tmp_path):
+    """Files queued while the clerk's certificate was valid are not stranded when it expires during days
+    offline; checked now, the same file is refused."""
+    import datetime as dt
+
+    (tmp_path / "exp").mkdir()
+    f = signed_pdf(tmp_path / "exp" / "a.pdf", signer=expired_clerk_signer(tmp_path / "exp-key"))
+    with pytest.raises(UnsignedFileError, match="Clerk Whose Certificate Expired' .*was not valid now"):
+        check_signed_for_queue(f)
+    queued = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).timestamp()   # while it was still valid
+    pre_upload_check(station.settings)(f, _sha(f), queued)
+    with pytest.raises(UnsignedFileError):
+        pre_upload_check(station.settings)(f, _sha(f), None)
 
 
 def _sha(p) -> str:
