@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +57,15 @@ class SigningPlan:
     @classmethod
     def from_settings(cls, settings: Settings, *, trust: list[str] | None = None,
                       module: str | None = None) -> SigningPlan:
+        pinned = settings.get("token.module") or None
+        if pinned and module and os.path.normcase(os.path.abspath(module)) != os.path.normcase(
+                os.path.abspath(pinned)):
+            from scanstation.errors import TokenModuleError
+
+            raise TokenModuleError(f"IT staff pinned the PKCS#11 module to {pinned} (setting token.module); "
+                                   f"{module} is not allowed on this station",
+                                   f"Cán bộ CNTT đã chỉ định thư viện PKCS#11 {pinned}; không dùng thư viện khác",
+                                   field="module")
         return cls(clerk_name=settings.get("clerk.name") or "", org_name=settings.get("station.org_name") or "",
                    stamp_font=settings.get("signing.stamp_font") or None,
                    copy_font=settings.get("signing.copy_font") or None,

@@ -93,3 +93,14 @@ def test_pinning_the_module_is_it_only_and_reported(pki, capsys):
     # --module cannot get around the pin
     assert main(["tokens", "--module", "/tmp/evil-pkcs11.so"]) == 2
     assert "pinned the PKCS#11 module" in capsys.readouterr().err
+
+
+def test_the_flow_refuses_a_module_other_than_the_pinned_one(tmp_path):
+    from scanstation.flow.signing import SigningPlan
+
+    s = Settings()
+    s.set("token.module", "/usr/lib/softhsm/libsofthsm2.so", layer="station")
+    assert SigningPlan.from_settings(s).module == "/usr/lib/softhsm/libsofthsm2.so"
+    assert SigningPlan.from_settings(s, module="/usr/lib/softhsm/libsofthsm2.so").module
+    with pytest.raises(TokenModuleError, match="pinned"):
+        SigningPlan.from_settings(s, module=str(tmp_path / "other-pkcs11.so"))
