@@ -248,4 +248,6 @@ def chain_to_anchor(cert_der: bytes, store: TrustStore, intermediates: Sequence[
         return ChainResult(None, (), "does not chain to a trusted certification authority")
     except PathValidationError as e:
         return ChainResult(None, (), f"certificate chain not valid: {e}")
+    except (ValueError, TypeError) as e:   # a certificate the validator cannot parse: a finding, not a crash
+        return ChainResult(None, (), f"certificate not readable: {type(e).__name__}: {e}")
     return anchor_of_path(store, path)
