@@ -562,3 +562,12 @@ def stop_sync(ctx: Any) -> None:
         w.stop()
         w.join(5)
         ctx.sync_worker = None
+
+
+def change_setting(ctx: Any, key: str, value: Any = None, *, layer: str = "clerk",
+                   lock: bool | None = None) -> dict[str, Any]:
+    """One setting change from the settings screen (worker thread): the OS decides whether the station layer
+    may be written; the change, or the refused attempt, is audited with OS account, machine, old -> new."""
+    from scanstation.flow.station_settings import change_setting as _change
+
+    return _change(key, value, layer=layer, lock=lock, settings=ctx.settings, station=ctx.station)
