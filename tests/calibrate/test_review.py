@@ -127,3 +127,20 @@ def test_cli_sample_record_list(station, captured, station_home):
     assert r.returncode == 0
     assert "failed: orientation" in r.stdout and "per clerk:" in r.stdout and "per scanner:" in r.stdout
     assert "virtual:demo: " in r.stdout
+
+
+def test_a_station_database_from_issue_13_gets_the_review_table(station_home):
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from scanstation.store.db import alembic_config, open_store
+
+    url = f"sqlite:///{station_home / 'old.db'}"
+    command.upgrade(alembic_config(url), "0003")
+    assert not inspect(create_engine(url)).has_table("review")
+    store = open_store(url)
+    cols = {c["name"] for c in inspect(store.engine).get_columns("review")}
+    assert {"page_id", "clerk", "device", "legible", "whole_page", "orientation", "colour", "reviewer"} <= cols
+    store.dispose()
+    command.downgrade(alembic_config(url), "0003")
+    assert not inspect(create_engine(url)).has_table("review")
