@@ -98,6 +98,12 @@ def _check_max_age(v: int) -> None:
                             f"calibration.max_age_days: {v} phải từ 1 trở lên", field="calibration.max_age_days")
 
 
+def _check_sample_pct(v: int) -> None:
+    if not 1 <= v <= 100:
+        raise SettingsError(f"review.sample_pct: {v} is outside 1-100", f"review.sample_pct: {v} phải trong khoảng 1-100",
+                            field="review.sample_pct")
+
+
 def _check_jpeg_quality(v: int) -> None:
     if not 1 <= v <= 95:
         raise SettingsError(f"pdf.jpeg_quality: {v} is outside 1-95", f"pdf.jpeg_quality: {v} phải trong khoảng 1-95",
@@ -185,6 +191,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
            clerk_may_set=False, choices=("off", "warn", "block")),
     Option("calibration.max_age_days", int, 30, "Days a scanner's calibration stays valid for the gate "
            "(calibration.required)", clerk_may_set=False, validate=_check_max_age),
+    Option("review.sample_pct", int, 5, "Share of the pages digitised in a period drawn for the sampling review "
+           "(C9), in % (1-100)", clerk_may_set=False, validate=_check_sample_pct),
     Option("pdf.image_encoding", str, "", "Page images in the PDF: lossless, jpeg or mrc (empty: the compliance "
            "profile's; jpeg and mrc pages are checked against the lossless master and fall back when they "
            "differ)", clerk_may_set=False, choices=("", "lossless", "jpeg", "mrc")),

@@ -11,9 +11,10 @@ from scanstation.calibrate.target import TargetLayout
 _OK, _BAD, _INFO = (0, 160, 0), (220, 0, 0), (0, 90, 220)
 
 
-def annotate(image: np.ndarray, m: Measurement, layout: TargetLayout) -> np.ndarray:
+def annotate(image: np.ndarray, m: Measurement, layout: TargetLayout, *, legend: bool = True) -> np.ndarray:
     """RGB copy of ``image`` with the fitted markers, sampled patches and field, the edge regions and every
-    streak (red, full height) drawn on it."""
+    streak (red, full height) drawn on it; ``legend`` adds the checks as English text (the IT screen lists
+    them itself, translated, and asks for none)."""
     out = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image.copy()
     A = np.array(m.transform, np.float64)
     t = max(1, round(m.nominal_dpi / 100))
@@ -36,6 +37,8 @@ def annotate(image: np.ndarray, m: Measurement, layout: TargetLayout) -> np.ndar
         cv2.line(out, (s.x_px, 0), (s.x_px, out.shape[0] - 1), _BAD, t)
         cv2.putText(out, f"{s.contrast:+.1f} L*", (s.x_px + 3 * t, out.shape[0] // 2), cv2.FONT_HERSHEY_SIMPLEX,
                     0.5 * t, _BAD, t, cv2.LINE_AA)
+    if not legend:
+        return out
     colour = {"pass": _OK, "warn": (230, 140, 0), "fail": _BAD}[m.verdict]
     y = int(A[1, 2] + 130 * m.nominal_dpi / 25.4)
     for i, c in enumerate(c for c in m.checks if c.verdict != "skip"):

@@ -77,7 +77,8 @@ ADVICE: dict[str, tuple[str, str]] = {
 
 # --- a run ------------------------------------------------------------------------------------------
 def run(station: Station, device: str, source: str | None = None, *, dpi: int | None = None,
-        options: tuple[str, ...] = (), progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+        options: tuple[str, ...] = (), progress: Progress = NULL_PROGRESS,
+        annotated: bool = False) -> dict[str, Any]:
     """Scan the target on ``device`` (both sides when ``source`` is ``adf-duplex``), measure, record.
 
     ``source`` defaults to the duplex feeder when the device has one, else the feeder, else the flatbed.
@@ -85,7 +86,9 @@ def run(station: Station, device: str, source: str | None = None, *, dpi: int | 
     Each side is measured against the scanner's baseline for that side when one is set, else (virtual
     scanner) the target's design values, else without a reference (tone and colour then say ``skip``).
     A scan that cannot be measured (not the target, face down, cut off) raises its CalibrationError and
-    records nothing but an audit event. Returns the stored run as plain data.
+    records nothing but an audit event. Returns the stored run as plain data; with ``annotated`` each side
+    also carries ``annotated_png``: PNG bytes of its scan with the findings drawn on it (the IT screen shows
+    it; the scan itself is not kept).
     """
     from scanstation.calibrate import (
         CalibrationError,
@@ -126,7 +129,7 @@ def run(station: Station, device: str, source: str | None = None, *, dpi: int | 
             raise ValidationError(f"{caps.device.id} delivered no image of the target: load it in the scanner",
                                   f"{caps.device.id} không trả về ảnh nào: hãy đặt bảng hiệu chuẩn vào máy quét",
                                   field="device")
-        measured: list[tuple[str, Any]] = []
+        measured: list[tuple[str, Any, bytes | None]] = []
         for page in res.pages:
             side = page.side.value
             ref: Reference | None
@@ -143,14 +146,15 @@ def run(station: Station, device: str, source: str | None = None, *, dpi: int | 
                 raise type(e)(f"{side} side of the target: {e.message_en}",
                               f"{SIDE_VI.get(side, side)} của bảng hiệu chuẩn: {e.message_vi}",
                               field=e.field, **e.details) from e
-            measured.append((side, m))
+            picture = _annotated_png(wa.root / page.file, m, layout) if annotated else None
+            measured.append((side, m, picture))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     run_id, at = new_id(), datetime.now(UTC)
     out_sides: list[dict[str, Any]] = []
     with station.store.session() as db:
-        for side, m in measured:
+        for side, m, picture in measured:
             d = m.to_dict()
             d["file"] = None                           # the scan was temporary
             failed = [c.name for c in m.failed_checks()]
@@ -161,6 +165,8 @@ def run(station: Station, device: str, source: str | None = None, *, dpi: int | 
                                   is_baseline=False, actor=station.actor, at=at))
             out_sides.append({"side": side, "verdict": m.verdict, "failed": failed, "reference": d["tone"]["reference"],
                               "measurement": d})
+            if picture is not None:
+                out_sides[-1]["annotated_png"] = picture
         verdict = _worst(s["verdict"] for s in out_sides)
         station.audit.append(station.actor, "calibration.run", session=db, details={
             "run": run_id, "device": caps.device.id, "model": caps.device.name, "source": request.source,
@@ -169,6 +175,21 @@ def run(station: Station, device: str, source: str | None = None, *, dpi: int | 
     return {"run_id": run_id, "device": caps.device.id, "model": caps.device.name, "serial": None,
             "driver": caps.device.driver, "source": request.source, "dpi": request.dpi, "at": at.isoformat(),
             "verdict": verdict, "sides": out_sides}
+
+
+def _annotated_png(path: Path, m: Any, layout: Any) -> bytes:
+    """The scan with the markers, patches, edges and streaks the measurement found drawn on it (PNG)."""
+    import cv2
+
+    from scanstation.calibrate import load_image
+    from scanstation.calibrate.annotate import annotate
+
+    img, _ = load_image(path)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(annotate(img, m, layout, legend=False), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ValidationError(f"could not draw the findings on {path.name}",
+                              f"không vẽ được kết quả đo lên ảnh {path.name}", field="device")
+    return bytes(buf.tobytes())
 
 
 def _worst(verdicts: Any) -> str:

@@ -66,6 +66,7 @@ class CaptureOutcome:
     stopped: ScanStationError | None = None
     event: dict[str, Any] | None = None     # the scanner event the clerk must resolve, if one was raised
     warnings: list[str] = field(default_factory=list)
+    warnings_vi: list[str] = field(default_factory=list)    # the same warnings for the window (Vietnamese)
 
     @property
     def event_en(self) -> str:
@@ -164,7 +165,8 @@ def scan(s: DossierSession, act: CaptureAction, progress: Progress = NULL_PROGRE
             s.audit(f"capture.{act.action}", component=c.id, pages=[p.id for p in new], device=request.device,
                     stopped=stop.code if stop else None)
     return CaptureOutcome(pages=new, device=request.device, stopped=stop, event=event,
-                          warnings=[uncalibrated.message_en] if uncalibrated is not None else [])
+                          warnings=[uncalibrated.message_en] if uncalibrated is not None else [],
+                          warnings_vi=[uncalibrated.message_vi] if uncalibrated is not None else [])
 
 
 def _record_event(s: DossierSession, c: Component, stop: ScanStationError, first: int,

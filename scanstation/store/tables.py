@@ -135,3 +135,31 @@ class CalibrationRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_calibration_device_at", "device", "at"),)
+
+
+class ReviewRow(Base):
+    """One page of a sampling review (C9): drawn at random from the pages digitised in a period, then
+    judged by IT staff or a lead clerk against a short checklist (``None`` until reviewed)."""
+
+    __tablename__ = "review"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sample_id: Mapped[str] = mapped_column(String(32), index=True)      # one draw of pages
+    page_id: Mapped[str] = mapped_column(String(32), unique=True)      # a page is sampled at most once
+    dossier_id: Mapped[str] = mapped_column(String(32))
+    receipt_code: Mapped[str] = mapped_column(String(64))
+    component_id: Mapped[str] = mapped_column(String(32))
+    clerk: Mapped[str] = mapped_column(String(128), default="")
+    device: Mapped[str] = mapped_column(String(255), default="")
+    file: Mapped[str] = mapped_column(Text)                            # the page image (absolute path)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    period_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_to: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    legible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    whole_page: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    orientation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    colour: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    sampled_by: Mapped[str] = mapped_column(String(128), default="")
+    sampled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -22,6 +22,7 @@ class AppContext(QObject):
     navigate = Signal(str)              # screen key
     health_changed = Signal(dict)
     settings_changed = Signal(list)     # keys that changed
+    it_mode_changed = Signal(bool)      # IT staff mode switched on or off (the IT screens appear or hide)
 
     def __init__(self, station: Station, tasks: TaskManager, heartbeat: Heartbeat, *, demo: bool = False) -> None:
         super().__init__()
@@ -31,13 +32,24 @@ class AppContext(QObject):
         self.heartbeat = heartbeat
         self.demo = demo
         self.session: DossierSession | None = None   # the open dossier (scanstation.flow)
-        self.it_mode = False
+        self._it_mode = False
         self.scanning = False         # a scan is streaming pages (background probes hold back)
         self.health: dict = {}
         self.sync_worker = None       # scanstation.sync.SyncWorker while uploads run
         self.simulator = None         # demo mode: the local provincial simulator
         self.provincial_secret: str | None = None
         self.checker = None           # scanstation.flow.checking.Checker: QC workers, started on first use
+
+    @property
+    def it_mode(self) -> bool:
+        return self._it_mode
+
+    @it_mode.setter
+    def it_mode(self, on: bool) -> None:
+        changed = on != self._it_mode
+        self._it_mode = on
+        if changed:
+            self.it_mode_changed.emit(on)
 
     @property
     def dossier(self) -> Dossier | None:

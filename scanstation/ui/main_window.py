@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         ctx.dossier_changed.connect(self._dossier_changed)
         ctx.health_changed.connect(self._health_changed)
         ctx.settings_changed.connect(lambda _keys: self.retranslate())
+        ctx.it_mode_changed.connect(lambda _on: self._show_it_screens())
         ctx.tasks.started.connect(self._task_started)
         ctx.tasks.finished.connect(self.progress.finished)
         ctx.tasks.failed.connect(self._task_failed)
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self._health_timer.timeout.connect(self.probe_health)
         self._health_timer.start()
         self.retranslate()
+        self._show_it_screens()
         self.resize(1280, 800)
         self.nav.setCurrentRow(0)
         QTimer.singleShot(0, self.probe_health)
@@ -109,10 +111,21 @@ class MainWindow(QMainWindow):
     def current_screen(self) -> Screen:
         return self.stack.currentWidget()
 
+    def _show_it_screens(self) -> None:
+        """Screens for IT staff only (``it_only``) are listed while IT mode is on."""
+        for i, screen in enumerate(self.screens.values()):
+            if getattr(screen, "it_only", False):
+                self.nav.item(i).setHidden(not self.ctx.it_mode)
+                if not self.ctx.it_mode and self.stack.currentWidget() is screen:
+                    self.show_screen("settings")
+
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
         screen = list(self.screens.values())[row]
+        if getattr(screen, "it_only", False) and not self.ctx.it_mode:    # Ctrl+9 outside IT mode
+            self.show_screen("settings")
+            return
         self.stack.setCurrentWidget(screen)
         screen.activated()
 

@@ -218,8 +218,13 @@ def capture(ctx: Any, d: Dossier, wa: WorkArea, req: CaptureRequest, progress: A
     out = fcapture.scan(session(ctx), act, progress, on_page)
     stopped = out.stopped is not None
     if out.stopped is not None and out.event is None and out.stopped.code not in ("CANCELLED", "DEVICE_CANCELLED"):
-        return CaptureResult(out.pages, stopped, out.stopped.message_en, out.stopped.message_vi)
-    return CaptureResult(out.pages, stopped, out.event_en, out.event_vi)
+        res = CaptureResult(out.pages, stopped, out.stopped.message_en, out.stopped.message_vi)
+    else:
+        res = CaptureResult(out.pages, stopped, out.event_en, out.event_vi)
+    if out.warnings:          # the calibration gate in warn mode: the screen shows it with the scan's own message
+        res.event_en = " ".join([*out.warnings, res.event_en]).strip()
+        res.event_vi = " ".join([*(out.warnings_vi or out.warnings), res.event_vi]).strip()
+    return res
 
 
 # --- QC: flow.checking -----------------------------------------------------------------------------------------

@@ -96,8 +96,9 @@ def test_a_wrong_value_is_named_and_nothing_is_written(make_window, qtbot):
     w = make_window()
     s = w.screens["settings"]
     s.it_btn.setChecked(True)
-    s.editors["scanner.profiles"].widget.setPlainText("{not json")
+    assert "scanner.profiles" not in s.editors          # a form on the IT screen now, not JSON text
+    s.editors["calibration.tolerances"].widget.setPlainText("{not json")
     s.save()
-    qtbot.waitUntil(lambda: "scanner.profiles" in s.status.text())
+    qtbot.waitUntil(lambda: "calibration.tolerances" in s.status.text())
     assert "not valid JSON" in s.status.text()
-    assert Settings().get("scanner.profiles") == {}
+    assert Settings().get("calibration.tolerances") == {}

@@ -2,6 +2,186 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>CalibrationTab</name>
+    <message>
+        <source>Scale across (X, %)</source>
+        <extracomment>checks whose limit is a minimum (the chart draws one line, not a band around zero)</extracomment>
+        <translation>Tỉ lệ chiều ngang (X, %)</translation>
+    </message>
+    <message>
+        <source>Scale along the feed (Y, %)</source>
+        <translation>Tỉ lệ theo chiều nạp giấy (Y, %)</translation>
+    </message>
+    <message>
+        <source>Skew (degrees)</source>
+        <translation>Độ nghiêng (độ)</translation>
+    </message>
+    <message>
+        <source>Tone (ΔL*)</source>
+        <translation>Tông màu (ΔL*)</translation>
+    </message>
+    <message>
+        <source>White balance (Δa*b*)</source>
+        <translation>Cân bằng trắng (Δa*b*)</translation>
+    </message>
+    <message>
+        <source>Colour (mean ΔE)</source>
+        <translation>Màu sắc (ΔE trung bình)</translation>
+    </message>
+    <message>
+        <source>Noise (L* RMS)</source>
+        <translation>Nhiễu (L* RMS)</translation>
+    </message>
+    <message>
+        <source>Sharpness (sampling efficiency, %)</source>
+        <translation>Độ nét (hiệu suất lấy mẫu, %)</translation>
+    </message>
+    <message>
+        <source>Light uniformity (%)</source>
+        <translation>Độ đều ánh sáng (%)</translation>
+    </message>
+    <message>
+        <source>Streaks (ΔL*)</source>
+        <translation>Vệt kẻ dọc (ΔL*)</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>Đạt</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Cảnh báo</translation>
+    </message>
+    <message>
+        <source>Fail</source>
+        <translation>Không đạt</translation>
+    </message>
+    <message>
+        <source>Not measured</source>
+        <translation>Không đo</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Feed</source>
+        <translation>Nguồn giấy</translation>
+    </message>
+    <message>
+        <source>Driver options</source>
+        <translation>Tùy chọn trình điều khiển</translation>
+    </message>
+    <message>
+        <source>e.g. defect=scale-y:-1.5 (virtual scanner: simulate a fault)</source>
+        <translation>ví dụ defect=scale-y:-1.5 (máy quét ảo: giả lập lỗi)</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Tự động</translation>
+    </message>
+    <message>
+        <source>Feeder, both sides</source>
+        <translation>Khay nạp, hai mặt</translation>
+    </message>
+    <message>
+        <source>Feeder, one side</source>
+        <translation>Khay nạp, một mặt</translation>
+    </message>
+    <message>
+        <source>Flatbed glass</source>
+        <translation>Mặt kính phẳng</translation>
+    </message>
+    <message>
+        <source>Run calibration (F5)</source>
+        <translation>Chạy hiệu chuẩn (F5)</translation>
+    </message>
+    <message>
+        <source>Make the last run the baseline</source>
+        <translation>Đặt lần gần nhất làm mốc</translation>
+    </message>
+    <message>
+        <source>Save the target to print (PDF)…</source>
+        <translation>Lưu bảng hiệu chuẩn để in (PDF)…</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Tiêu chí</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Giá trị</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Giới hạn</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Kết quả</translation>
+    </message>
+    <message>
+        <source>History on this scanner (blue: front, orange: back; red: limit)</source>
+        <translation>Lịch sử của máy quét này (xanh: mặt trước, cam: mặt sau; đỏ: giới hạn)</translation>
+    </message>
+    <message>
+        <source>Load the printed target in the scanner (face up, top edge first), then run the calibration.</source>
+        <translation>Đặt bảng hiệu chuẩn đã in vào máy quét (mặt in lên trên, mép trên vào trước) rồi chạy hiệu chuẩn.</translation>
+    </message>
+    <message>
+        <source>No calibration recorded for this scanner yet.</source>
+        <translation>Máy quét này chưa có lần hiệu chuẩn nào.</translation>
+    </message>
+    <message>
+        <source>Choose the scanner to calibrate.</source>
+        <translation>Hãy chọn máy quét cần hiệu chuẩn.</translation>
+    </message>
+    <message>
+        <source>Scanning and measuring the target on {0}…</source>
+        <translation>Đang quét và đo bảng hiệu chuẩn trên {0}…</translation>
+    </message>
+    <message>
+        <source>Front</source>
+        <translation>Mặt trước</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Mặt sau</translation>
+    </message>
+    <message>
+        <source>Calibration of {0} recorded ({1} dpi, {2}).</source>
+        <translation>Đã ghi kết quả hiệu chuẩn của {0} ({1} dpi, {2}).</translation>
+    </message>
+    <message>
+        <source>Calibrating the scanner</source>
+        <translation>Đang hiệu chuẩn máy quét</translation>
+    </message>
+    <message>
+        <source>No calibration run yet in this session.</source>
+        <translation>Chưa chạy hiệu chuẩn trong phiên làm việc này.</translation>
+    </message>
+    <message>
+        <source>Result: {0}</source>
+        <translation>Kết quả: {0}</translation>
+    </message>
+    <message>
+        <source>What to do: {0}</source>
+        <translation>Cách xử lý: {0}</translation>
+    </message>
+    <message>
+        <source>The run of {0} is now the baseline of {1}.</source>
+        <translation>Lần hiệu chuẩn lúc {0} đã được đặt làm mốc của {1}.</translation>
+    </message>
+    <message>
+        <source>Folder for the calibration target</source>
+        <translation>Thư mục lưu bảng hiệu chuẩn</translation>
+    </message>
+    <message>
+        <source>Saved &lt;a href=&quot;{0}&quot;&gt;{1}&lt;/a&gt;. Print it at 100 % (actual size, no fitting to the page).</source>
+        <translation>Đã lưu &lt;a href=&quot;{0}&quot;&gt;{1}&lt;/a&gt;. Hãy in ở tỉ lệ 100 % (kích thước thật, không co giãn theo trang).</translation>
+    </message>
+</context>
+<context>
     <name>CaptureScreen</name>
     <message>
         <source>Scan</source>
@@ -391,6 +571,25 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>ItScreen</name>
+    <message>
+        <source>Scanners (IT)</source>
+        <translation>Máy quét (CNTT)</translation>
+    </message>
+    <message>
+        <source>Calibration</source>
+        <translation>Hiệu chuẩn</translation>
+    </message>
+    <message>
+        <source>Scanner profiles</source>
+        <translation>Cấu hình quét</translation>
+    </message>
+    <message>
+        <source>Sampling review</source>
+        <translation>Rà soát mẫu</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Scan station — {0}</source>
@@ -657,6 +856,109 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>ProfilesTab</name>
+    <message>
+        <source>Profile name</source>
+        <translation>Tên cấu hình</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Feed</source>
+        <translation>Nguồn giấy</translation>
+    </message>
+    <message>
+        <source>Resolution (dpi, 0: automatic)</source>
+        <translation>Độ phân giải (dpi, 0: tự động)</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>Màu</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Khổ giấy</translation>
+    </message>
+    <message>
+        <source>Double-feed detection</source>
+        <translation>Phát hiện nạp chồng giấy</translation>
+    </message>
+    <message>
+        <source>Locked (clerks cannot change it when scanning)</source>
+        <translation>Khóa (cán bộ không được thay đổi khi quét)</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>tự động</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Tự động</translation>
+    </message>
+    <message>
+        <source>Feeder, both sides</source>
+        <translation>Khay nạp, hai mặt</translation>
+    </message>
+    <message>
+        <source>Feeder, one side</source>
+        <translation>Khay nạp, một mặt</translation>
+    </message>
+    <message>
+        <source>Flatbed glass</source>
+        <translation>Mặt kính phẳng</translation>
+    </message>
+    <message>
+        <source>Grey</source>
+        <translation>Xám</translation>
+    </message>
+    <message>
+        <source>Whole scan area</source>
+        <translation>Toàn bộ vùng quét</translation>
+    </message>
+    <message>
+        <source>New profile</source>
+        <translation>Cấu hình mới</translation>
+    </message>
+    <message>
+        <source>Delete profile</source>
+        <translation>Xóa cấu hình</translation>
+    </message>
+    <message>
+        <source>Save profile</source>
+        <translation>Lưu cấu hình</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>bật</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>khóa</translation>
+    </message>
+    <message>
+        <source>Compliance profile {0}: at least {1} dpi{2}. A profile below it is refused.</source>
+        <translation>Hồ sơ tuân thủ {0}: tối thiểu {1} dpi{2}. Cấu hình thấp hơn sẽ bị từ chối.</translation>
+    </message>
+    <message>
+        <source>, in colour</source>
+        <translation>, quét màu</translation>
+    </message>
+    <message>
+        <source>Give the profile a name (not &apos;default&apos;).</source>
+        <translation>Hãy đặt tên cho cấu hình (không dùng &apos;default&apos;).</translation>
+    </message>
+    <message>
+        <source>Profile &apos;{0}&apos; saved.</source>
+        <translation>Đã lưu cấu hình &apos;{0}&apos;.</translation>
+    </message>
+    <message>
+        <source>Profile &apos;{0}&apos; deleted.</source>
+        <translation>Đã xóa cấu hình &apos;{0}&apos;.</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
@@ -914,6 +1216,117 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>ReviewTab</name>
+    <message>
+        <source>Legible</source>
+        <translation>Đọc rõ</translation>
+    </message>
+    <message>
+        <source>Whole page (nothing cut off)</source>
+        <translation>Đủ trang (không bị cắt)</translation>
+    </message>
+    <message>
+        <source>Right way up</source>
+        <translation>Đúng chiều</translation>
+    </message>
+    <message>
+        <source>Colour faithful</source>
+        <translation>Màu trung thực</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Từ ngày</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>đến ngày</translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation>Tỉ lệ mẫu</translation>
+    </message>
+    <message>
+        <source>Draw a sample</source>
+        <translation>Lấy mẫu ngẫu nhiên</translation>
+    </message>
+    <message>
+        <source>Note (what was wrong)</source>
+        <translation>Ghi chú (lỗi gì)</translation>
+    </message>
+    <message>
+        <source>Record the review</source>
+        <translation>Ghi kết quả rà soát</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Hồ sơ</translation>
+    </message>
+    <message>
+        <source>Clerk</source>
+        <translation>Cán bộ</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Máy quét</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Kết quả</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>Theo</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Sampled</source>
+        <translation>Đã lấy mẫu</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>Đã rà soát</translation>
+    </message>
+    <message>
+        <source>Passed</source>
+        <translation>Đạt</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Không đạt</translation>
+    </message>
+    <message>
+        <source>{0} page(s) drawn out of {1} not yet sampled in the period.</source>
+        <translation>Đã lấy {0} trang trong số {1} trang chưa lấy mẫu của khoảng thời gian.</translation>
+    </message>
+    <message>
+        <source>To review</source>
+        <translation>Chờ rà soát</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>Đạt</translation>
+    </message>
+    <message>
+        <source>Fail: {0}</source>
+        <translation>Không đạt: {0}</translation>
+    </message>
+    <message>
+        <source>The page image is no longer on this station.</source>
+        <translation>Ảnh trang không còn trên máy trạm này.</translation>
+    </message>
+    <message>
+        <source>Choose a sampled page first.</source>
+        <translation>Hãy chọn một trang mẫu trước.</translation>
+    </message>
+    <message>
+        <source>Review of a page of dossier {0} recorded.</source>
+        <translation>Đã ghi kết quả rà soát một trang của hồ sơ {0}.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsScreen</name>
     <message>
         <source>Settings</source>
@@ -962,10 +1375,6 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Scanner profile</source>
         <translation>Cấu hình quét</translation>
-    </message>
-    <message>
-        <source>Saved scanner profiles (JSON)</source>
-        <translation>Các cấu hình quét đã lưu (JSON)</translation>
     </message>
     <message>
         <source>Token module (PKCS#11 library)</source>

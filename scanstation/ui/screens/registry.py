@@ -1,7 +1,8 @@
-"""The screens in navigation order (Ctrl+1 … Ctrl+8)."""
+"""The screens in navigation order (Ctrl+1 … Ctrl+9; the last, for IT staff, only in IT mode)."""
 
 from __future__ import annotations
 
+from scanstation.ui.screens.calibration import ItScreen
 from scanstation.ui.screens.capture import CaptureScreen
 from scanstation.ui.screens.home import HomeScreen
 from scanstation.ui.screens.intake import IntakeScreen
@@ -11,4 +12,5 @@ from scanstation.ui.screens.queue import QueueScreen
 from scanstation.ui.screens.settings import SettingsScreen
 from scanstation.ui.screens.sign import SignScreen
 
-SCREENS = [HomeScreen, IntakeScreen, CaptureScreen, QcScreen, MetadataScreen, SignScreen, QueueScreen, SettingsScreen]
+SCREENS = [HomeScreen, IntakeScreen, CaptureScreen, QcScreen, MetadataScreen, SignScreen, QueueScreen, SettingsScreen,
+           ItScreen]

@@ -33,7 +33,7 @@ GROUPS = (
     ("station", ("station.id", "station.name", "station.org_name", "station.org_code", "compliance.profile",
                  "db.url", "storage.min_free_mb")),
     ("clerk", ("ui.language", "clerk.name")),
-    ("scanner", ("scanner.device", "scanner.profile", "scanner.profiles")),
+    ("scanner", ("scanner.device", "scanner.profile")),
     ("token", ("token.module", "token.label", "token.key_id", "signing.trust_roots", "signing.tsa_url")),
     ("provincial", ("provincial.endpoint", "provincial.token_url", "provincial.client_id",
                     "provincial.ca_bundle", "sync.concurrency", "sync.bandwidth_kbps", "sync.window",
@@ -144,7 +144,8 @@ class SettingsScreen(Screen):
                 lab.setBuddy(ed.widget)
                 self.row_labels[key] = lab
                 self.form.addRow(lab, row)
-        missing = [k for k in OPTIONS if k not in self.editors]   # options added later by other parts
+        # options added later by other parts; saved scanner profiles are a form on the IT screen (calibration.py)
+        missing = [k for k in OPTIONS if k not in self.editors and k != "scanner.profiles"]
         for key in missing:
             ed = OptionEditor(OPTIONS[key], body)
             self.editors[key] = ed
@@ -183,7 +184,6 @@ class SettingsScreen(Screen):
             "storage.min_free_mb": self.tr("Minimum free disk to scan (MB)"),
             "ui.language": self.tr("Language"), "clerk.name": self.tr("Clerk's name on the stamp"),
             "scanner.device": self.tr("Scanner"), "scanner.profile": self.tr("Scanner profile"),
-            "scanner.profiles": self.tr("Saved scanner profiles (JSON)"),
             "token.module": self.tr("Token module (PKCS#11 library)"), "token.label": self.tr("Preferred token"),
             "token.key_id": self.tr("Preferred certificate (key id)"),
             "signing.trust_roots": self.tr("Trusted certification authorities (JSON list of files)"),
