@@ -198,7 +198,7 @@ def cmd_sync_run(args) -> int:
     from scanstation.sync import Outbox, build_worker
 
     st = _station()
-    worker = build_worker(st.settings, st.store, audit=_hook(st), endpoint=args.endpoint)
+    worker = build_worker(st.settings, st.store, audit=_hook(st), endpoint=args.endpoint, audit_head=st.audit.head)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     rep = worker.run(until_empty=args.until_empty, once=args.once, max_seconds=args.max_seconds)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -496,12 +496,18 @@ class ProvincialClient:
             return False
 
     def begin(self, *, key: str, dossier_code: str, component_id: str, document_type: str, file_name: str,
-              size: int, sha256: str, metadata: dict[str, Any]) -> RemoteUpload:
-        """Create the upload, or find the one this key already made (its offset, or that it is stored)."""
-        resp = self._api("POST", "/uploads", key, json={
+              size: int, sha256: str, metadata: dict[str, Any],
+              audit_head: dict[str, Any] | None = None) -> RemoteUpload:
+        """Create the upload, or find the one this key already made (its offset, or that it is stored).
+        ``audit_head`` ({"station", "seq", "hash"}): the station's audit chain head, kept by the province."""
+        body: dict[str, Any] = {
             "idempotency_key": key, "dossier_code": dossier_code, "component_id": component_id,
             "document_type": document_type, "file_name": file_name, "size": size, "sha256": sha256,
-            "metadata": metadata})
+            "metadata": metadata}
+        if audit_head:
+            body["audit_head"] = {"station": str(audit_head["station"]), "seq": int(audit_head["seq"]),
+                                  "hash": str(audit_head["hash"])}
+        resp = self._api("POST", "/uploads", key, json=body)
         self._raise_for(resp, "upload")
         return RemoteUpload.from_json(self._json(resp))
 
@@ -525,6 +531,23 @@ class ProvincialClient:
                                "Máy chủ nhận được dữ liệu có mã băm khác; sẽ tải lại")
         self._raise_for(resp, "completion")
         return RemoteUpload.from_json(self._json(resp))
+
+    def audit_anchors(self, station: str) -> dict[str, Any]:
+        """What the provincial side keeps of this station's audit chain: ``{"station", "anchors":
+        [{"seq", "hash", "received_at"}, ...] (newest last), "conflicts": [{"seq", "hash", "first_hash"}]}``."""
+        url = f"{self.config.base}{API}/audit/anchors/{quote(station, safe='')}"
+        resp = self._send("GET", url)
+        if resp.status_code == 401:
+            self._get_token(force=True)
+            resp = self._send("GET", url)
+        self._raise_for(resp, "audit anchor query")
+        body = self._json(resp)
+        anchors, conflicts = body.get("anchors", []), body.get("conflicts", [])
+        if not isinstance(anchors, list) or not isinstance(conflicts, list) or \
+                not all(isinstance(a, dict) for a in anchors + conflicts):
+            raise UploadRetryable("The provincial system sent an unexpected audit anchor answer",
+                                  "Hệ thống của tỉnh trả lời không đúng định dạng", kind="server")
+        return {"station": station, "anchors": anchors, "conflicts": conflicts}
 
     def status(self, upload_id: str, key: str) -> RemoteUpload:
         resp = self._api("GET", f"/uploads/{upload_id}", key)
