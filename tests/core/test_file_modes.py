@@ -47,6 +47,7 @@ def test_demo_dossier_leaves_no_file_readable_by_others(tmp_path):
     assert "station.db" in names and "journal.jsonl" in names and any(p.suffix == ".pdf" for p in files)
     assert any("/pages/" in str(p) for p in files)
     assert _open_to_others(home) == []
+    assert _open_to_others(keys) == []
 
 
 def test_atomic_writes_are_private_whatever_the_umask(tmp_path):
