@@ -100,8 +100,8 @@ def cmd_audit_verify(args) -> int:
 
 def cmd_audit_list(args) -> int:
     evs = _station().audit.events(args.dossier)
-    data = [{"station": e.station, "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "dossier": e.dossier, "page": e.page,
-             "file": e.file, "details": e.details} for e in evs]
+    data = [{"station": e.station, "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+             "dossier": e.dossier, "page": e.page, "file": e.file, "details": e.details} for e in evs]
     emit(data, args.json, "\n".join(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<16} {e.action:<20} "
                                     f"{e.dossier or ''}" for e in evs))
     return 0
