@@ -13,7 +13,7 @@ SYSSTAMP := .sysdeps-ok
 APT_PACKAGES := libsane-dev sane-utils softhsm2 opensc poppler-utils qpdf \
 	fonts-noto-core fonts-liberation2 fonts-dejavu-core icc-profiles-free \
 	libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb \
-	python3-venv gcc python3-dev tesseract-ocr tesseract-ocr-vie
+	python3-venv gcc python3-dev tesseract-ocr tesseract-ocr-vie postgresql
 
 .PHONY: all demo test run lint bench sysdeps venv clean i18n
 all: test

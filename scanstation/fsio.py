@@ -26,12 +26,19 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> str:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one. Returns SHA-256."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one. Returns SHA-256.
+
+    The file is private to this account (0600 on POSIX, whatever the umask); new folders 0700."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _private(fd)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -52,10 +59,11 @@ def atomic_write_text(path: Path, text: str) -> str:
 def atomic_copy(src: Path, dst: Path) -> str:
     """Copy ``src`` to ``dst`` atomically; returns the SHA-256 of what was written."""
     dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     h = hashlib.sha256()
     try:
+        _private(fd)
         with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
             while chunk := inp.read(1 << 20):
                 h.update(chunk)
@@ -69,6 +77,12 @@ def atomic_copy(src: Path, dst: Path) -> str:
         raise _storage_error(dst, e) from e
     fsync_dir(dst.parent)
     return h.hexdigest()
+
+
+def _private(fd: int) -> None:
+    # mkstemp already creates 0600; say so explicitly so a change of temp-file helper cannot widen it.
+    if os.name == "posix":
+        os.fchmod(fd, PRIVATE_FILE_MODE)
 
 
 def sha256_file(path: Path) -> str:

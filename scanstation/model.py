@@ -210,6 +210,8 @@ class AuditEvent:
     details: dict[str, Any] = field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    station: str = ""               # the station whose chain holds the event ("" : before per-station chains)
+    mac: str | None = None          # HMAC-SHA256 of ``hash`` with the station's audit key (None: legacy)
 
 
 def to_plain(obj: Any) -> Any:

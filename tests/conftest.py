@@ -10,6 +10,8 @@ def station_home(tmp_path, monkeypatch):
     home = tmp_path / "station-home"
     home.mkdir()
     monkeypatch.setenv("SCANSTATION_HOME", str(home))
+    # The audit key lives outside the home (never in the user's real config folder during tests).
+    monkeypatch.setenv("SCANSTATION_AUDIT_KEY_DIR", str(tmp_path / "audit-keys"))
     return home
 
 

@@ -58,6 +58,9 @@ def fail(err: ScanStationError, as_json: bool = False) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scanstation.paths import private_umask
+
+    private_umask()   # before anything is written: the station's files are the clerk's account's only
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_gui)
 
     a = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(dest="sub", required=True)
-    p = a.add_parser("verify", help="detect edited, removed or reordered events")
+    p = a.add_parser("verify", help="detect edited, removed, reordered or forged events")
+    p.add_argument("--against-server", action="store_true",
+                   help="also check the chain against the heads the provincial system kept (sent with each upload)")
+    p.add_argument("--endpoint", help="provincial endpoint (default: setting provincial.endpoint)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit_verify)
     p = a.add_parser("list", help="print events")
@@ -81,9 +84,17 @@ def cmd_gui(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    rep = _station().audit.verify()
-    data = {"ok": rep.ok, "events": rep.events, "problems": rep.problems}
-    text = (f"audit log intact: {rep.events} events" if rep.ok else
+    st = _station()
+    if args.against_server:
+        from scanstation.flow.upload import verify_audit_against_server
+
+        rep = verify_audit_against_server(st, endpoint=args.endpoint)
+    else:
+        rep = st.audit.verify()
+    data = {"ok": rep.ok, "station": rep.station, "events": rep.events, "anchors_checked": rep.anchors_checked,
+            "problems": rep.problems}
+    against = f", {rep.anchors_checked} anchor(s) from the provincial system checked" if args.against_server else ""
+    text = (f"audit log intact: {rep.events} events (station {rep.station}){against}" if rep.ok else
             "AUDIT LOG TAMPERED:\n" + "\n".join(f"  event {p['seq']}: {p['detail']}" for p in rep.problems))
     emit(data, args.json, text)
     return 0 if rep.ok else EXIT_FINDINGS
@@ -91,8 +102,8 @@ def cmd_audit_verify(args) -> int:
 
 def cmd_audit_list(args) -> int:
     evs = _station().audit.events(args.dossier)
-    data = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "dossier": e.dossier, "page": e.page,
-             "file": e.file, "details": e.details} for e in evs]
+    data = [{"station": e.station, "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+             "dossier": e.dossier, "page": e.page, "file": e.file, "details": e.details} for e in evs]
     emit(data, args.json, "\n".join(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<16} {e.action:<20} "
                                     f"{e.dossier or ''}" for e in evs))
     return 0

@@ -44,7 +44,7 @@ class Station:
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         self.store = store or open_store(self.settings.get("db.url") or None)
-        self.audit = AuditLog(self.store)
+        self.audit = AuditLog(self.store, station=self.settings.get("station.id"))
         self.actor = self.settings.get("clerk.name") or "clerk"
 
     # --- dossiers ---------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ def build_worker(station: Any, *, endpoint: str | None = None, secret: str | Non
     from scanstation.sync import build_worker as _build
 
     kw.setdefault("pre_upload", pre_upload_check(station.settings))
+    kw.setdefault("audit_head", station.audit.head)     # anchored at the provincial side with each upload
     return _build(station.settings, station.store, audit=confirming_hook(station), endpoint=endpoint,
                   secret=secret, **kw)
 
@@ -118,6 +119,21 @@ def signature_gate(settings: Any = None) -> Callable[[Path], None]:
         check_signed_for_queue(path, trust)
 
     return gate
+
+
+def verify_audit_against_server(station: Any, *, endpoint: str | None = None, secret: str | None = None) -> Any:
+    """Check this station's audit chain, including against the heads the provincial system kept
+    (sent with each upload): events deleted, the head file deleted, or the chain rewritten up to the
+    last anchored point are all reported. Returns the AuditLog's VerifyReport."""
+    from scanstation.sync import ProvincialClient, ProvincialConfig, get_secret
+
+    conf = ProvincialConfig.from_settings(station.settings, endpoint)
+    client = ProvincialClient(conf, secret if secret is not None else get_secret(conf.client_id))
+    try:
+        got = client.audit_anchors(station.audit.station)
+    finally:
+        client.close()
+    return station.audit.verify(anchors=got["anchors"], conflicts=got["conflicts"])
 
 
 def pre_upload_check(settings: Any = None) -> Callable[[Path, str, float], None]:

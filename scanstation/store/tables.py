@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -58,8 +69,14 @@ class OutputFileRow(Base):
 
 
 class AuditEventRow(Base):
+    """One event of one station's chain. Several stations may share a database: each has its own
+    chain, numbered by ``seq`` from 1 (unique per station). ``station`` "" holds events written before
+    chains were per station and keyed (migration 0004); they keep their unkeyed digest."""
+
     __tablename__ = "audit_event"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station: Mapped[str] = mapped_column(String(64), default="")
+    seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
@@ -69,8 +86,10 @@ class AuditEventRow(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    __table_args__ = (Index("ix_audit_dossier", "dossier"),)
+    __table_args__ = (Index("ix_audit_dossier", "dossier"),
+                      UniqueConstraint("station", "seq", name="uq_audit_station_seq"))
 
 
 class OutboxRow(Base):

@@ -8,17 +8,25 @@ look) or :class:`HashMismatch`.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from scanstation.errors import CredentialsError, HashMismatch, SettingsError, UploadRejected, UploadRetryable
 
@@ -27,6 +35,8 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 KEYRING_SERVICE = "scanstation-provincial"
 SECRET_ENV = "SCANSTATION_PROVINCIAL_SECRET"
+MAX_ANSWER_BYTES = 1 << 20        # every answer of the contract is a small JSON object
+MIN_SEND_RATE = 8 * 1024          # bytes/s a request body is given on top of the answer deadline
 
 
 @dataclass(frozen=True)
@@ -75,14 +85,35 @@ class ProvincialConfig:
 
 
 def check_endpoint(url: str, what: str) -> None:
-    """https everywhere; plain http only to this machine (the simulator), never credentials in clear."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"{what}: '{url}' is not an http(s) URL", f"{what}: '{url}' không phải địa chỉ http(s)",
+    """https everywhere; plain http only to this machine (the simulator), never credentials in clear.
+
+    The URL is parsed with the parser the HTTP library itself uses (urllib3's ``parse_url``), so the
+    host checked is the host connected to: ``http://evil.example\\@127.0.0.1/`` is ``evil.example``
+    there, whatever :func:`urllib.parse.urlsplit` thinks. User information (``user@``), backslashes,
+    whitespace and control characters are refused outright: no legitimate endpoint has them."""
+    bad = SettingsError(f"{what}: '{url}' is not an http(s) URL", f"{what}: '{url}' không phải địa chỉ http(s)",
+                        field=what)
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise SettingsError(f"{what}: '{url}' contains a backslash, space or control character",
+                            f"{what}: '{url}' có ký tự không hợp lệ (\\, khoảng trắng...)", field=what)
+    try:
+        parts = parse_url(url)
+    except LocationParseError as e:
+        raise bad from e
+    split = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.host:
+        raise bad
+    if parts.auth is not None or "@" in (split.netloc or ""):
+        raise SettingsError(f"{what}: '{url}' carries a user name ('...@'); put credentials in the keyring, "
+                            "not in the address", f"{what}: địa chỉ không được chứa tên người dùng ('...@')",
                             field=what)
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise SettingsError(f"{what}: plain http is only allowed to this machine; use https for {parts.hostname}",
-                            f"{what}: chỉ được dùng http với máy này; hãy dùng https cho {parts.hostname}", field=what)
+    host = parts.host.strip("[]").lower()
+    if (split.hostname or "").lower() != host:   # the two parsers disagree: refuse rather than guess
+        raise SettingsError(f"{what}: '{url}' is ambiguous (host '{host}' or '{split.hostname}')",
+                            f"{what}: địa chỉ '{url}' không rõ ràng", field=what)
+    if parts.scheme == "http" and not _loopback(host):
+        raise SettingsError(f"{what}: plain http is only allowed to this machine; use https for {host}",
+                            f"{what}: chỉ được dùng http với máy này; hãy dùng https cho {host}", field=what)
 
 
 def _loopback(host: str) -> bool:
@@ -135,6 +166,126 @@ def _keyring():
             "Máy này không có kho khóa của hệ điều hành; cán bộ CNTT cần cài đặt hoặc đặt biến môi trường "
             f"{SECRET_ENV}")
     return keyring
+
+
+# --- transport guards: a whole-request deadline, a bounded answer, no redirects ---------------------------
+_current_watch = threading.local()
+
+
+class _Deadline:
+    """A whole-request deadline. The HTTP library's timeouts apply to each socket operation, so a server
+    trickling one byte per second never trips them; this watchdog shuts the request's sockets down
+    when the deadline passes, which ends whatever read or write is blocked on them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._conns: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._prev: _Deadline | None = None
+
+    def add(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.append(conn)
+            expired = self.expired
+        if expired:
+            _shutdown(conn)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            conns = list(self._conns)
+        for c in conns:
+            _shutdown(c)
+
+    def __enter__(self) -> _Deadline:
+        self._prev = getattr(_current_watch, "watch", None)
+        _current_watch.watch = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _current_watch.watch = self._prev
+
+
+def _shutdown(conn: HTTPConnection) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        # The plain socket method even on a TLS socket: another thread may be inside its read.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _register(conn: HTTPConnection) -> None:
+    w = getattr(_current_watch, "watch", None)
+    if w is not None:
+        w.add(conn)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        _register(self)
+        super().connect()
+
+    def request(self, *a: Any, **kw: Any) -> None:
+        _register(self)
+        super().request(*a, **kw)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        _register(self)
+        super().connect()
+
+    def request(self, *a: Any, **kw: Any) -> None:
+        _register(self)
+        super().request(*a, **kw)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections report to the current :class:`_Deadline`."""
+
+    def init_poolmanager(self, *a: Any, **kw: Any) -> None:
+        super().init_poolmanager(*a, **kw)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _AnswerTooLarge(Exception):
+    pass
+
+
+class _DeadlinePassed(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _read_capped(resp: requests.Response, limit: int) -> None:
+    """Read the (streamed) answer into ``resp`` but never more than ``limit`` bytes."""
+    declared = resp.headers.get("Content-Length", "")
+    if declared.strip().isdigit() and int(declared) > limit:
+        raise _AnswerTooLarge(int(declared))
+    buf = bytearray()
+    while True:
+        chunk = resp.raw.read(65536, decode_content=False)
+        if not chunk:
+            break
+        buf += chunk
+        if len(buf) > limit:
+            raise _AnswerTooLarge(len(buf))
+    resp._content = bytes(buf)
+    resp._content_consumed = True
 
 
 # --- the client ----------------------------------------------------------------------------------------
@@ -190,6 +341,9 @@ class ProvincialClient:
             s.verify = self.config.verify
             s.trust_env = False   # no proxy/netrc surprises; the endpoint is configured explicitly
             s.headers["User-Agent"] = "scanstation-sync/1"
+            s.headers["Accept-Encoding"] = "identity"   # answers are read raw and capped: no compression
+            s.mount("https://", _WatchedAdapter())
+            s.mount("http://", _WatchedAdapter())
             self._local.session = s
         return s
 
@@ -221,14 +375,49 @@ class ProvincialClient:
             return tok
 
     # --- transport ---
+    def _transport(self, method: str, url: str, *, headers: dict | None, timeout: tuple[float, float],
+                   body_len: int = 0, **kw: Any) -> requests.Response:
+        """One HTTP exchange: no redirect followed, an answer of at most MAX_ANSWER_BYTES read into
+        memory, and the whole exchange ended after connect + answer timeouts (plus time to send the
+        body at MIN_SEND_RATE). Raises requests' exceptions, _AnswerTooLarge or _DeadlinePassed."""
+        limit = timeout[0] + timeout[1] + body_len / MIN_SEND_RATE
+        watch = _Deadline(limit)
+        try:
+            with watch:
+                resp = self._http.request(method, url, headers=headers, timeout=timeout, allow_redirects=False,
+                                          stream=True, **kw)
+                try:
+                    _read_capped(resp, MAX_ANSWER_BYTES)
+                finally:
+                    if not resp._content_consumed:
+                        resp.close()
+        except (requests.exceptions.RequestException, OSError, Urllib3Error) as e:
+            if watch.expired and not isinstance(e, requests.exceptions.ConnectTimeout):
+                raise _DeadlinePassed(limit) from e
+            raise
+        if watch.expired:
+            raise _DeadlinePassed(limit)
+        return resp
+
     def _send(self, method: str, url: str, *, auth_header: bool = True, headers: dict | None = None,
               **kw) -> requests.Response:
         h = dict(headers or {})
         if auth_header:
             h["Authorization"] = f"Bearer {self._get_token()}"
+        body = kw.get("data")
+        body_len = len(body) if isinstance(body, bytes | bytearray) else 0
         try:
-            return self._http.request(method, url, headers=h,
-                                      timeout=(self.config.connect_timeout_s, self.config.timeout_s), **kw)
+            resp = self._transport(method, url, headers=h, body_len=body_len,
+                                   timeout=(self.config.connect_timeout_s, self.config.timeout_s), **kw)
+        except _DeadlinePassed as e:
+            raise UploadRetryable(f"{self.config.base} did not complete the request within {e.seconds:g} s "
+                                  f"(sync.timeout_s {self.config.timeout_s:g} s plus connecting"
+                                  f"{' and sending' if body_len else ''}); the request was abandoned",
+                                  "Hệ thống của tỉnh trả lời quá chậm; đã hủy yêu cầu", kind="timeout") from e
+        except _AnswerTooLarge as e:
+            raise UploadRetryable(f"{self.config.base} sent an answer larger than the {MAX_ANSWER_BYTES} bytes "
+                                  f"allowed (at least {e.args[0]} bytes); it was not read",
+                                  "Hệ thống của tỉnh trả lời dữ liệu quá lớn; đã bỏ qua", kind="server") from e
         except requests.exceptions.SSLError as e:
             raise UploadRetryable(f"TLS verification of {self.config.base} failed: {e}",
                                   "Không xác minh được chứng chỉ TLS của hệ thống tỉnh; báo cán bộ CNTT",
@@ -239,12 +428,23 @@ class ProvincialClient:
         except requests.exceptions.Timeout as e:
             raise UploadRetryable(f"{self.config.base} did not answer within {self.config.timeout_s:g} s",
                                   "Hệ thống của tỉnh không trả lời kịp", kind="timeout") from e
-        except requests.exceptions.ConnectionError as e:
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, OSError,
+                requests.exceptions.ContentDecodingError, Urllib3Error) as e:
             kind = "offline" if _could_not_connect(e) else "network"
             msg = (f"Cannot reach {self.config.base}" if kind == "offline"
                    else f"Connection to {self.config.base} broke during the request")
             raise UploadRetryable(msg, "Không kết nối được hệ thống của tỉnh (mất mạng?)" if kind == "offline"
                                   else "Kết nối với hệ thống của tỉnh bị ngắt giữa chừng", kind=kind) from e
+        if 300 <= resp.status_code < 400:
+            # Never followed: a redirect could send the dossier's metadata (the holder's ID number) and the
+            # bearer token to another host, or downgrade to plain http.
+            target = resp.headers.get("Location", "?")
+            raise UploadRejected(
+                f"The provincial system answered HTTP {resp.status_code} redirecting to {target}; the station "
+                "does not follow redirects (check provincial.endpoint with IT staff)",
+                f"Hệ thống của tỉnh chuyển hướng sang {target}; trạm không đi theo chuyển hướng, báo cán bộ CNTT",
+                status=resp.status_code)
+        return resp
 
     def _api(self, method: str, path: str, key: str, *, headers: dict | None = None, **kw) -> requests.Response:
         h = {"Idempotency-Key": key, **(headers or {})}
@@ -290,18 +490,24 @@ class ProvincialClient:
     # --- the contract ---
     def health(self) -> bool:
         try:
-            resp = self._http.get(self.config.base + API + "/health", timeout=(3, 5))
-            return resp.status_code < 500
-        except requests.exceptions.RequestException:
+            resp = self._transport("GET", self.config.base + API + "/health", headers=None, timeout=(3, 5))
+            return resp.status_code < 500 and not 300 <= resp.status_code < 400
+        except (requests.exceptions.RequestException, OSError, Urllib3Error, _AnswerTooLarge, _DeadlinePassed):
             return False
 
     def begin(self, *, key: str, dossier_code: str, component_id: str, document_type: str, file_name: str,
-              size: int, sha256: str, metadata: dict[str, Any]) -> RemoteUpload:
-        """Create the upload, or find the one this key already made (its offset, or that it is stored)."""
-        resp = self._api("POST", "/uploads", key, json={
+              size: int, sha256: str, metadata: dict[str, Any],
+              audit_head: dict[str, Any] | None = None) -> RemoteUpload:
+        """Create the upload, or find the one this key already made (its offset, or that it is stored).
+        ``audit_head`` ({"station", "seq", "hash"}): the station's audit chain head, kept by the province."""
+        body: dict[str, Any] = {
             "idempotency_key": key, "dossier_code": dossier_code, "component_id": component_id,
             "document_type": document_type, "file_name": file_name, "size": size, "sha256": sha256,
-            "metadata": metadata})
+            "metadata": metadata}
+        if audit_head:
+            body["audit_head"] = {"station": str(audit_head["station"]), "seq": int(audit_head["seq"]),
+                                  "hash": str(audit_head["hash"])}
+        resp = self._api("POST", "/uploads", key, json=body)
         self._raise_for(resp, "upload")
         return RemoteUpload.from_json(self._json(resp))
 
@@ -325,6 +531,23 @@ class ProvincialClient:
                                "Máy chủ nhận được dữ liệu có mã băm khác; sẽ tải lại")
         self._raise_for(resp, "completion")
         return RemoteUpload.from_json(self._json(resp))
+
+    def audit_anchors(self, station: str) -> dict[str, Any]:
+        """What the provincial side keeps of this station's audit chain: ``{"station", "anchors":
+        [{"seq", "hash", "received_at"}, ...] (newest last), "conflicts": [{"seq", "hash", "first_hash"}]}``."""
+        url = f"{self.config.base}{API}/audit/anchors/{quote(station, safe='')}"
+        resp = self._send("GET", url)
+        if resp.status_code == 401:
+            self._get_token(force=True)
+            resp = self._send("GET", url)
+        self._raise_for(resp, "audit anchor query")
+        body = self._json(resp)
+        anchors, conflicts = body.get("anchors", []), body.get("conflicts", [])
+        if not isinstance(anchors, list) or not isinstance(conflicts, list) or \
+                not all(isinstance(a, dict) for a in anchors + conflicts):
+            raise UploadRetryable("The provincial system sent an unexpected audit anchor answer",
+                                  "Hệ thống của tỉnh trả lời không đúng định dạng", kind="server")
+        return {"station": station, "anchors": anchors, "conflicts": conflicts}
 
     def status(self, upload_id: str, key: str) -> RemoteUpload:
         resp = self._api("GET", f"/uploads/{upload_id}", key)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from scanstation.errors import ValidationError
 
@@ -109,6 +109,13 @@ class SimState:
         self.by_key: dict[str, str] = {}
         self.fault_counts: dict[str, int] = {k: 0 for k in FAULTS}
         self.requests = 0
+        # The stations' audit chain heads, as sent with uploads: station -> seq -> {hash, received_at}.
+        self.anchors: dict[str, dict[int, dict[str, Any]]] = {}
+        self.anchor_conflicts: dict[str, list[dict[str, Any]]] = {}
+        with contextlib.suppress(OSError, json.JSONDecodeError, AttributeError, ValueError, TypeError, KeyError):
+            saved = json.loads((self.data / "anchors.json").read_text("utf-8"))
+            self.anchors = {st: {int(k): v for k, v in a.items()} for st, a in saved["anchors"].items()}
+            self.anchor_conflicts = saved["conflicts"]
         for p in sorted((self.data / "uploads").glob("*.json")):
             try:
                 u = json.loads(p.read_text("utf-8"))
@@ -136,6 +143,29 @@ class SimState:
         tmp = p.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(u, ensure_ascii=False), "utf-8")
         os.replace(tmp, p)
+
+    def record_anchor(self, head: dict[str, Any]) -> None:
+        """Keep a station's audit chain head (caller holds the lock). The same seq arriving later with a
+        different hash is a rewritten chain: the first hash is kept and the conflict recorded."""
+        st, seq, h = head["station"], head["seq"], head["hash"]
+        known = self.anchors.setdefault(st, {})
+        if seq in known:
+            if known[seq]["hash"] == h:
+                return
+            self.anchor_conflicts.setdefault(st, []).append(
+                {"seq": seq, "hash": h, "first_hash": known[seq]["hash"], "received_at": time.time()})
+        else:
+            known[seq] = {"hash": h, "received_at": time.time()}
+        p = self.data / "anchors.json"
+        tmp = p.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"anchors": self.anchors, "conflicts": self.anchor_conflicts}), "utf-8")
+        os.replace(tmp, p)
+
+    def anchor_view(self, station: str, last: int = 100) -> dict[str, Any]:
+        with self.lock:
+            known = self.anchors.get(station, {})
+            anchors = [{"seq": s, **known[s]} for s in sorted(known)[-last:]]
+            return {"station": station, "anchors": anchors, "conflicts": list(self.anchor_conflicts.get(station, []))}
 
     def received(self) -> dict[str, Any]:
         with self.lock:
@@ -238,6 +268,10 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/oauth/token" and method == "POST":
                 self._common_faults()
                 return self._token()
+            m = re.fullmatch(r"/api/v1/audit/anchors/([^/]{1,200})", path)
+            if m and method == "GET":
+                self._auth()
+                return self._reply(200, self.st.anchor_view(unquote(m.group(1))))
             m = re.fullmatch(r"/api/v1/uploads(?:/([0-9a-f]{32})(/complete)?)?", path)
             if not m:
                 return self._reply(404, {"error": "no such endpoint"}, close=True)
@@ -345,7 +379,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(400, {"error": "Idempotency-Key header missing or different from the body"})
         if missing or not re.fullmatch(r"[0-9a-f]{64}", sha) or not isinstance(size, int) or size < 0:
             return self._reply(400, {"error": f"invalid upload request (missing {missing or 'sha256/size'})"})
+        head = b.get("audit_head")
+        if head is not None and not (
+                isinstance(head, dict) and isinstance(head.get("station"), str) and 0 < len(head["station"]) <= 64
+                and isinstance(head.get("seq"), int) and head["seq"] > 0
+                and isinstance(head.get("hash"), str) and re.fullmatch(r"[0-9a-f]{64}", head["hash"])):
+            return self._reply(400, {"error": "invalid audit_head (station, seq, hash)"})
         with self.st.lock:
+            if head is not None:
+                self.st.record_anchor(head)
             uid = self.st.by_key.get(key)
             if uid:
                 u = self.st.uploads[uid]

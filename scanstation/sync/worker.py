@@ -100,7 +100,8 @@ class SyncWorker:
     def __init__(self, store: Store, client: ProvincialClient, config: WorkerConfig | None = None, *,
                  clock: Clock | None = None, audit: AuditHook | None = None, rng: random.Random | None = None,
                  on_purge: Callable[[float], int] | None = None,
-                 pre_upload: Callable[[Path, str, float], None] | None = None) -> None:
+                 pre_upload: Callable[[Path, str, float], None] | None = None,
+                 audit_head: Callable[[], dict[str, Any] | None] | None = None) -> None:
         self.store = store
         # (path, sha256, queued_at) -> None, raises ScanStationError: the station's signature check, run just
         # before each upload (this package cannot import signing; the flow layer passes it in).
@@ -112,6 +113,10 @@ class SyncWorker:
         self.audit = audit
         self.rng = rng or random.Random()
         self.on_purge = on_purge
+        # The station's audit chain head, read by the dispatcher and sent with each upload (anchored
+        # at the provincial side); upload threads only read the value.
+        self.audit_head = audit_head
+        self._head: dict[str, Any] | None = None
         self.owner = process_identity()
         self.bandwidth = Bandwidth(self.config.bandwidth_bps)
         self._inbox: queue.Queue = queue.Queue()
@@ -195,6 +200,8 @@ class SyncWorker:
                     exclude = set(self._inflight) | (tried if once else set())
                     jobs = self._db(lambda n=now, f=free, x=exclude:
                                     self.outbox.claim(self.owner, n, self.config.lease_s, f, x))
+                    if jobs and self.audit_head is not None:
+                        self._head = self._db(self.audit_head, default=self._head)
                     for job in jobs or []:
                         self._inflight[job.id] = job
                         tried.add(job.id)
@@ -392,7 +399,8 @@ class SyncWorker:
         self._check_interrupt()
         remote = self.client.begin(key=job.idempotency_key, dossier_code=job.dossier_code,
                                    component_id=job.component_id, document_type=job.document_type,
-                                   file_name=job.file_name, size=job.size, sha256=job.sha256, metadata=job.metadata)
+                                   file_name=job.file_name, size=job.size, sha256=job.sha256, metadata=job.metadata,
+                                   audit_head=self._head)
         sent = 0
         if remote.state != "stored":
             offset = remote.offset

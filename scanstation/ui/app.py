@@ -82,6 +82,9 @@ def start_uploads(ctx: AppContext) -> None:
 
 def run(demo: bool = False, screenshots: Path | None = None) -> int:
     """Entry point of ``scanstation gui``."""
+    from scanstation.paths import private_umask
+
+    private_umask()   # also when the window is started without the command line (python -c, a launcher)
     app = ensure_app()
     window = build_window(demo=demo or screenshots is not None)
     if screenshots is not None:
