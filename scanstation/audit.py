@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from scanstation import paths
@@ -21,6 +21,7 @@ from scanstation.store.db import Store
 from scanstation.store.tables import AuditEventRow
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x5343414E415544    # pg_advisory_xact_lock key of the audit chain ("SCANAUD")
 
 
 def _digest(seq: int, at: datetime, actor: str, action: str, dossier: str | None, page: str | None,
@@ -65,6 +66,11 @@ class AuditLog:
         return ev
 
     def _append_in(self, s, actor, action, dossier, page, file, details) -> AuditEvent:
+        if s.get_bind().dialect.name == "postgresql":
+            # Counters sharing one PostgreSQL append in turn (the lock ends with the transaction): without
+            # it two of them read the same last event and one fails on the duplicate seq - in the middle of
+            # an intake, a signing or an upload's outcome, whose transaction the event belongs to.
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
         last = s.execute(select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc())
                          .limit(1)).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)

@@ -99,9 +99,9 @@ class SyncWorker:
 
     def __init__(self, store: Store, client: ProvincialClient, config: WorkerConfig | None = None, *,
                  clock: Clock | None = None, audit: AuditHook | None = None, rng: random.Random | None = None,
-                 on_purge: Callable[[float], int] | None = None) -> None:
+                 on_purge: Callable[[float], int] | None = None, station: str | None = None) -> None:
         self.store = store
-        self.outbox = Outbox(store)
+        self.outbox = Outbox(store, station)     # on a shared database: only this station's jobs (its files)
         self.client = client
         self.config = config or WorkerConfig()
         self.clock = clock or SystemClock()
@@ -272,7 +272,8 @@ class SyncWorker:
 
         with self.store.session() as s:
             return s.scalar(select(func.count()).select_from(OutboxRow)
-                            .where(OutboxRow.state == JobState.RETRY.value, OutboxRow.error_kind == "offline")) or 0
+                            .where(OutboxRow.state == JobState.RETRY.value, OutboxRow.error_kind == "offline",
+                                   *self.outbox.mine_clauses())) or 0
 
     def _probe(self, now: float) -> None:
         self._last_probe = now
