@@ -17,7 +17,6 @@ from intake to upload while its upload worker runs beside it, as at a real count
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
