@@ -149,3 +149,50 @@ def test_on_sqlite_a_station_still_works_every_job_of_its_own_file(station):
     ob = Outbox(station.store, "NEW-NAME")
     assert len(ob.claim("w", time.time() + 1, 60, 5, set())) == 2
     assert ob.status()["total"] == 2
+
+
+def test_the_tally_matches_the_jobs_through_every_change_and_fold(pg_db, monkeypatch):
+    """PostgreSQL's counts come from the trigger-kept tally (fast at 100,000 jobs); they must equal a real
+    count after inserts, claims, outcomes, retries, cancels, deletes and folds."""
+    import random
+
+    from sqlalchemy import delete, func, select, update
+
+    from scanstation.store.tables import OutboxRow
+    from scanstation.sync import outbox as outbox_mod
+
+    monkeypatch.setattr(outbox_mod, "TALLY_FOLD_AT", 25)
+    store = open_store(pg_db)
+    rng = random.Random(14)
+    obs = {st: Outbox(store, st) for st in ("A", "B")}
+
+    def real(station: str | None) -> dict[str, int]:
+        with store.session() as s:
+            q = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+            if station:
+                q = q.where(OutboxRow.station == station)
+            got = dict(s.execute(q).all())
+        return {st.value: got.get(st.value, 0) for st in JobState}
+
+    for round_ in range(6):
+        for st, ob in obs.items():
+            ids = _jobs(store, f"{st}{round_}", 15)
+            with store.session() as s:   # _jobs queued them for station "<st><round>": move them to st
+                s.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(station=st))
+            for j in ob.claim(f"w-{st}", time.time() + 1, 60, rng.randint(1, 10), set()):
+                new = rng.choice(["confirmed", "failed-will-retry", "needs-attention"])
+                with store.session() as s:
+                    s.execute(update(OutboxRow).where(OutboxRow.id == j.id).values(state=new))
+                if new == "needs-attention" and rng.random() < 0.5:
+                    ob.retry(j.id)
+                elif new != "confirmed" and rng.random() < 0.3:
+                    ob.cancel(j.id)
+            with store.session() as s:
+                victim = s.scalar(select(OutboxRow.id).where(OutboxRow.station == st).limit(1))
+                s.execute(delete(OutboxRow).where(OutboxRow.id == victim))
+            assert ob.counts() == real(st), (round_, st)
+        assert Outbox(store).counts() == real(None)
+        assert Outbox(store, "A").status(limit=5)["counts"] == real("A")
+    with store.engine.connect() as c:                       # folded: a few rows per state, not one per change
+        assert c.execute(text("SELECT count(*) FROM outbox_tally WHERE station = 'A'")).scalar() <= 25 + 12
+    store.dispose()
