@@ -62,6 +62,7 @@ def test_another_counter_never_takes_a_stations_job(pg_db, tmp_path):
     from scanstation.sync.simulator import ProvincialSimulator
 
     a, b = _home(tmp_path, "a", pg_db), _home(tmp_path, "b", pg_db)
+    (a / "signed").mkdir()
     f = signed_pdf(a / "signed" / "giay-khai-sinh.pdf", text="A's file")      # on A's disk only
     store = open_store(pg_db)
     [job] = queue_files(store, [f], dossier_code="HS-A-1", verifier=lambda _p: None, station="A")
