@@ -165,3 +165,17 @@ def test_postgresql_without_its_driver_is_a_clear_error(station_home):
     assert "Traceback" not in p.stderr and "ModuleNotFoundError" not in p.stderr
     assert "driver (psycopg) is not installed" in p.stderr and "pip install 'scanstation[postgres]'" in p.stderr
     assert "s3cret" not in p.stderr                                    # the password is never printed
+
+
+def test_a_counter_without_its_own_station_id_is_refused_on_a_shared_database(pg_db, tmp_path):
+    from scanstation.config import Settings
+
+    home = tmp_path / "nameless"
+    home.mkdir()
+    os.environ["SCANSTATION_HOME"] = str(home)
+    Settings().set("db.url", pg_db, layer="station")              # station.id left at its default
+    p = _cli(home, "sync", "run", "--once")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert "has no station.id of its own" in p.stderr
+    Settings().set("station.id", "QUAY-07", layer="station")
+    assert _cli(home, "queue", "status").returncode == 0
