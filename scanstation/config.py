@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import getpass
 import json
 import logging
+import os
+import socket
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +17,24 @@ from typing import Any
 
 from scanstation import paths
 from scanstation.compliance import DEFAULT_PROFILE_ID, ComplianceProfile, get_profile
-from scanstation.errors import SettingLockedError, SettingsError
+from scanstation.errors import SettingLockedError, SettingsError, StationSettingsReadOnlyError
 from scanstation.fsio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
+
+
+def os_account() -> str:
+    """The OS account running this process (what the audit log records next to the clerk's name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):   # no passwd entry (containers): the numeric id
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def machine_name() -> str:
+    return socket.gethostname()
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,24 @@ def _check_jpeg_quality(v: int) -> None:
                             field="pdf.jpeg_quality")
 
 
+def _check_str_list(key: str) -> Callable[[list[Any]], None]:
+    def check(v: list[Any]) -> None:
+        for x in v:
+            if not isinstance(x, str) or not x.strip():
+                raise SettingsError(f"{key}: every entry must be a file path, got {x!r}",
+                                    f"{key}: mỗi mục phải là đường dẫn tệp", field=key)
+    return check
+
+
+def _check_fingerprints(v: list[Any]) -> None:
+    for x in v:
+        h = "".join(ch for ch in x if ch not in ": ").upper() if isinstance(x, str) else ""
+        if len(h) != 64 or any(ch not in "0123456789ABCDEF" for ch in h):
+            raise SettingsError(f"signing.trust_disabled: {x!r} is not a SHA-256 fingerprint (64 hex digits, colons "
+                                "optional)", f"signing.trust_disabled: {x!r} không phải dấu vân tay SHA-256",
+                                field="signing.trust_disabled")
+
+
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("station.id", str, "STATION-01", "Station identifier shown in the audit log", clerk_may_set=False),
     Option("station.name", str, "Bộ phận Một cửa", "Office name shown in the window title", clerk_may_set=False),
@@ -107,8 +143,15 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("token.module", str, "", "PKCS#11 module path (empty: search the known modules)", clerk_may_set=False),
     Option("token.label", str, "", "Preferred token label (remembered per clerk)"),
     Option("token.key_id", str, "", "Preferred key id in hex (remembered per clerk)"),
-    Option("signing.trust_roots", list, [], "PEM files of the trusted certification authorities",
-           clerk_may_set=False),
+    Option("signing.trust_roots", list, [], "Extra PEM files of trusted certification authorities, on top of "
+           "the Vietnamese anchors shipped in resources/trust (VGCA, NEAC)", clerk_may_set=False,
+           validate=_check_str_list("signing.trust_roots")),
+    Option("signing.trust_disabled", list, [], "SHA-256 fingerprints of anchors NOT to trust (shipped or added); "
+           "disabling a root disables its intermediates", clerk_may_set=False,
+           validate=_check_fingerprints),
+    Option("signing.trust_test_ca", list, [], "PEM files of TEST certification authorities (the demo's SoftHSM CA) "
+           "trusted for this station; signatures reaching them are reported as test", clerk_may_set=False,
+           validate=_check_str_list("signing.trust_test_ca")),
     Option("signing.tsa_url", str, "", "RFC 3161 timestamp authority URL (empty: sign offline)",
            clerk_may_set=False),
     Option("provincial.endpoint", str, "", "Base URL of the provincial system upload API", clerk_may_set=False),
@@ -194,18 +237,33 @@ def _coerce(opt: Option, value: Any, layer: str) -> Any:
 class Settings:
     """Effective settings of this station. Writes are atomic; locks are enforced on every clerk write."""
 
-    def __init__(self, settings_dir: Path | None = None) -> None:
+    def __init__(self, settings_dir: Path | None = None, *, station_dir: Path | None = None) -> None:
+        """``settings_dir``: the clerk layer's folder (default: per user, in the station home); the station
+        layer is ``station_dir`` (default: :func:`scanstation.paths.station_settings_dir`, or ``settings_dir``
+        itself when only that is given, as tests do)."""
         self.dir = settings_dir or paths.settings_dir()
-        self.station_path = self.dir / "station.json"
+        sdir = station_dir or (settings_dir if settings_dir is not None else paths.station_settings_dir())
+        self.station_path = Path(sdir) / "station.json"
         self.clerk_path = self.dir / "clerk.json"
         self.station = self._load(self.station_path)
         self.clerk = self._load(self.clerk_path)
+        legacy = self.dir / "station.json"
+        if settings_dir is None and station_dir is None and legacy != self.station_path and legacy.exists():
+            log.warning("%s (a station layer kept per user by older versions) is ignored: the station settings "
+                        "are now %s, which IT staff set with 'scanstation settings set --station'",
+                        legacy, self.station_path)
 
     def _load(self, path: Path) -> dict[str, Any]:
-        if not path.exists():
-            return {"version": SETTINGS_VERSION, "values": {}, "locked": []}
         try:
-            data = json.loads(path.read_text("utf-8"))
+            if not path.exists():
+                return {"version": SETTINGS_VERSION, "values": {}, "locked": []}
+            text = path.read_text("utf-8")
+        except PermissionError as e:
+            raise SettingsError(f"Settings file {path} cannot be read by this account ({e.strerror}); IT staff must "
+                                "make it readable by every user (station.json: 0644 / Users:Read)",
+                                f"Tài khoản này không đọc được tệp cấu hình {path}; hãy báo cán bộ CNTT") from e
+        try:
+            data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise SettingsError(f"Settings file {path} is not valid JSON: {e}",
                                 f"Tệp cấu hình {path} bị hỏng (không phải JSON hợp lệ)") from e
@@ -255,20 +313,72 @@ class Settings:
             self.clerk["values"][key] = value
             atomic_write_text(self.clerk_path, json.dumps(self.clerk, ensure_ascii=False, indent=2))
         elif layer == "station":
-            self.station["values"][key] = value
-            self._save_station()
+            new = copy.deepcopy(self.station)
+            new["values"][key] = value
+            self._save_station(new)
         else:
             raise SettingsError(f"Unknown settings layer {layer}", f"Không có tầng cấu hình {layer}")
+
+    def layer_value(self, key: str, layer: str) -> Any:
+        """The value ``key`` has in one layer (None when that layer does not set it)."""
+        return (self.station if layer == "station" else self.clerk)["values"].get(key)
 
     def lock(self, key: str, locked: bool = True) -> None:
         self._option(key)
         keys = self.locked
         (keys.add if locked else keys.discard)(key)
-        self.station["locked"] = sorted(keys)
-        self._save_station()
+        new = copy.deepcopy(self.station)
+        new["locked"] = sorted(keys)
+        self._save_station(new)
 
-    def _save_station(self) -> None:
-        atomic_write_text(self.station_path, json.dumps(self.station, ensure_ascii=False, indent=2))
+    def station_writable(self) -> tuple[bool, str]:
+        """Whether this OS account may write the station layer, and why not. The OS decides: the file's and
+        its folder's permissions (the installer gives them to administrators only)."""
+        p = self.station_path
+        if p.exists() and not os.access(p, os.W_OK):
+            return False, f"{p} is read-only for this account"
+        d = p.parent
+        while not d.exists() and d.parent != d:
+            d = d.parent
+        if not os.access(d, os.W_OK):
+            return False, f"{d} is read-only for this account"
+        return True, ""
+
+    def _read_only(self, why: str) -> StationSettingsReadOnlyError:
+        return StationSettingsReadOnlyError(
+            f"Only IT staff can change station settings: {why} (OS account '{os_account()}'). Ask IT staff, or run "
+            "the command as an administrator/root.",
+            f"Chỉ cán bộ CNTT (tài khoản quản trị) mới được thay đổi thiết lập của trạm ({self.station_path}). "
+            "Hãy liên hệ cán bộ CNTT.", field="station")
+
+    def _save_station(self, data: dict[str, Any]) -> None:
+        """Write the station layer readable by every user (0644), or refuse clearly if the OS says no."""
+        ok, why = self.station_writable()
+        if not ok:
+            raise self._read_only(why)
+        path = self.station_path
+        tmp = None
+        try:
+            path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".station.json.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as f:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(f.fileno(), 0o644)    # clerks read it; only its owner (IT) writes it
+                f.write(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            tmp = None
+        except PermissionError as e:
+            raise self._read_only(f"{e.filename or path}: {e.strerror}") from e
+        except OSError as e:
+            raise SettingsError(f"Cannot write {path}: {e.strerror or e}", f"Không ghi được tệp cấu hình {path}",
+                                field="station") from e
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        self.station = data
 
     def _option(self, key: str) -> Option:
         try:

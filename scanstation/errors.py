@@ -65,6 +65,12 @@ class SettingLockedError(SettingsError):
     code = "SETTING_LOCKED"
 
 
+class StationSettingsReadOnlyError(SettingsError):
+    """This OS account may not write the station (machine) settings file: only IT staff may."""
+
+    code = "STATION_SETTINGS_READ_ONLY"
+
+
 # --- storage -----------------------------------------------------------------------------------
 class StorageError(ScanStationError):
     code = "STORAGE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -28,6 +29,23 @@ def settings_dir() -> Path:
     p = home() / "settings"
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+
+def station_settings_dir() -> Path:
+    """Where the station (machine) layer of the settings lives; only IT staff can write it (the OS decides).
+
+    ``SCANSTATION_STATION_DIR`` if set (tests, training machines); else, when ``SCANSTATION_HOME`` makes a
+    self-contained home (the demo, tests), its ``settings`` folder; else the machine's folder:
+    ``%ProgramData%\\scanstation`` on Windows, ``/etc/scanstation`` elsewhere. Not created here: a clerk's
+    account cannot create it, and a missing file means the embedded defaults."""
+    env = os.environ.get("SCANSTATION_STATION_DIR")
+    if env:
+        return Path(env)
+    if os.environ.get("SCANSTATION_HOME"):
+        return settings_dir()
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA") or r"C:\ProgramData") / APP
+    return Path("/etc") / APP
 
 
 def default_db_url() -> str:

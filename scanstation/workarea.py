@@ -84,11 +84,13 @@ class Recovered:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     clerk_restored: set[str] = field(default_factory=set)          # pages the clerk restored by hand
     clerk_excluded: set[str] = field(default_factory=set)          # pages the clerk excluded by hand
+    #: page id -> {"deg": clockwise turn that makes it upright, "confidence", "number": printed page number}
+    readings: dict[str, dict[str, Any]] = field(default_factory=dict)              # what OCR read off each page
 
 
 #: Journal operations, each one JSON line ``{"v", "at", "op", ...}``; :meth:`WorkArea.replay` is the one reader.
 OPS = ("page", "exclude", "restore", "remove", "replace", "order", "variant", "qc", "checks", "override",
-       "event", "event_resolved")
+       "event", "event_resolved", "reading")
 
 
 class WorkArea:
@@ -279,6 +281,10 @@ class WorkArea:
             if r.get("keep_state"):                    # a rotation: the clerk's exclusion carries over
                 new.kept, new.excluded_reason = old.kept, old.excluded_reason
             rec.pages[comp] = lst
+        elif op == "reading" and pid in by_id:
+            n = r.get("number")
+            rec.readings[pid] = {"deg": int(r.get("deg", 0)) % 360, "confidence": float(r.get("confidence", 0.0)),
+                                 "number": int(n) if n is not None else None}
         elif op == "order" and r.get("component") in rec.pages:
             comp = r["component"]
             pos = {pid: i for i, pid in enumerate(r["pages"])}

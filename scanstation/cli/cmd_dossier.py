@@ -62,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--component", metavar="C")
         if name == "exclude":
             p.add_argument("--reason", default="excluded by the clerk")
+    p = cmd("rotate", "turn a page clockwise by 90, 180 or 270 degrees (a new image; the original stays)",
+            cmd_rotate)
+    p.add_argument("page", metavar="PAGE", help="page id, or 1-based position with --component")
+    p.add_argument("degrees", type=int, choices=(90, 180, 270))
+    p.add_argument("--component", metavar="C")
     p = cmd("resolve-event", "say what was done about a scanner event (double feed, jam ...)", cmd_resolve_event)
     p.add_argument("event", metavar="EVENT")
     p.add_argument("--reason", required=True)
@@ -244,6 +249,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     c, p = _page_ref(s, args)
     pages.restore(s, c, p)
     emit({"page": p.id, "kept": p.kept}, args.json, f"page {p.id} restored")
+    return 0
+
+
+def cmd_rotate(args: argparse.Namespace) -> int:
+    from scanstation.flow import pages
+
+    s = _open(args)
+    c, p = _page_ref(s, args)
+    new = pages.rotate(s, c, p, args.degrees)
+    emit({"page": p.id, "new_page": new.id, "degrees": args.degrees}, args.json,
+         f"page {p.id} turned {args.degrees}° clockwise (now {new.id}); run 'dossier check' again")
     return 0
 
 

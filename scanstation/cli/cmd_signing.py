@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--org-name", help="organisation on the SAO Y text (default: station.org_name)")
     p.add_argument("--scan-time", help="time of scanning, ISO 8601 (default: the PDF's creation date)")
     p.add_argument("--trust", action="append", type=Path, metavar="CA.pem",
-                   help="trusted CA certificate (default: signing.trust_roots)")
+                   help="also trust this CA certificate (on top of the station's anchors)")
     p.add_argument("--tsa", help="RFC 3161 timestamp URL (default: signing.tsa_url; unreachable: offline)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
     p.add_argument("--json", action="store_true")
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="verify signed PDFs (integrity, trust, coverage, PDF/A claim)")
     p.add_argument("pdfs", nargs="+", type=Path, metavar="PDF")
     p.add_argument("--trust", action="append", type=Path, metavar="CA.pem",
-                   help="trusted CA certificate (default: signing.trust_roots)")
+                   help="also trust this CA certificate (on top of the station's anchors)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
 
@@ -56,27 +56,64 @@ def _settings():
     return Settings()
 
 
-def _roots(args, settings) -> list:
-    from scanstation.signing import load_trust_roots
+def _roots(args, settings):
+    """The station's trust store (shipped anchors + signing.trust_roots + test CAs - disabled) plus --trust."""
+    from scanstation.flow.trust import station_trust
 
-    return load_trust_roots(list(args.trust) if args.trust else settings.get("signing.trust_roots"))
+    return station_trust(settings, extra=[str(t) for t in args.trust or ()])
+
+
+def _anchor_text(anchor: dict | None) -> str:
+    if not anchor:
+        return "no trusted anchor"
+    return f"{anchor['name']}{' — TEST CA, not valid for real dossiers' if anchor['test'] else ''}"
+
+
+def _module(args, settings) -> tuple[str | None, bool]:
+    """The PKCS#11 module to use and whether IT staff pinned it (token.module, a station-only setting).
+    A pinned module is the only one: --module may name it again but not another."""
+    from scanstation.errors import TokenModuleError
+
+    pinned = settings.get("token.module") or None
+    if pinned and args.module and os.path.normcase(os.path.abspath(args.module)) != os.path.normcase(
+            os.path.abspath(pinned)):
+        raise TokenModuleError(f"IT staff pinned the PKCS#11 module to {pinned} (setting token.module); "
+                               f"--module {args.module} is not allowed on this station",
+                               f"Cán bộ CNTT đã chỉ định thư viện PKCS#11 {pinned}; không dùng thư viện khác",
+                               field="module")
+    return pinned or args.module or None, bool(pinned)
 
 
 def cmd_tokens(args) -> int:
-    from scanstation.signing import discover_modules, list_tokens
+    from cryptography import x509
 
-    module = args.module or _settings().get("token.module") or None
-    mods = discover_modules(module, include_missing=args.all_modules)
+    from scanstation.signing import discover_modules, list_tokens
+    from scanstation.signing.trust import chain_to_anchor
+
+    st = _settings()
+    module, pinned = _module(args, st)
+    mods = discover_modules(module, include_missing=args.all_modules, pinned=pinned)
     tokens = list_tokens(module)
-    data = {"modules": [m.to_dict() for m in mods], "tokens": [t.to_dict() for t in tokens]}
-    lines = [f"module {m.path}: {'ok' if m.loadable else m.reason} ({m.vendor})" for m in mods]
-    for t in tokens:
+    trust = _roots(argparse.Namespace(trust=None), st)
+    token_dicts: list[dict] = [t.to_dict() for t in tokens]
+    data = {"modules": [m.to_dict() for m in mods], "pinned": module if pinned else None, "tokens": token_dicts}
+    lines = [f"module {m.path}: {'ok' if m.loadable else m.reason} ({m.vendor})"
+             + (" — pinned by IT staff (token.module)" if m.source == "pinned" else "") for m in mods]
+    for t, td in zip(tokens, token_dicts, strict=True):
         w = t.pin.warning()
         lines.append(f"token '{t.label}' serial {t.serial} ({t.manufacturer} {t.model})"
                      + (f" — {w[0]}" if w else ""))
-        for c in t.certificates:
+        others = [x509.load_der_x509_certificate(c.der) for c in t.certificates if c.der]
+        for c, cd in zip(t.certificates, td["certificates"], strict=True):
+            res = chain_to_anchor(c.der, trust, others) if c.der and not c.is_ca else None
+            cd["anchor"] = res.anchor.to_dict() if res and res.anchor else None
+            cd["chain"] = list(res.path) if res else []
+            cd["trust_problem"] = res.problem if res and res.anchor is None else ""
+            reach = (_anchor_text(cd["anchor"]) if cd["anchor"] else f"untrusted: {cd['trust_problem']}") if res \
+                else "CA certificate"
             lines.append(f"  id {c.id_hex}: {c.common_name} | issuer {c.issuer} | serial {c.serial} | "
-                         f"{c.not_before:%d/%m/%Y}–{c.not_after:%d/%m/%Y} | {', '.join(c.key_usage) or '-'}")
+                         f"{c.not_before:%d/%m/%Y}–{c.not_after:%d/%m/%Y} | {', '.join(c.key_usage) or '-'} | "
+                         f"anchor: {reach}")
     emit(data, args.json, "\n".join(lines) or "no token found")
     return 0
 
@@ -125,7 +162,7 @@ def cmd_sign(args) -> int:
     from scanstation.signing import SignOptions, open_session, sign_batch
 
     st = _settings()
-    module = args.module or st.get("token.module") or None
+    module, _pinned = _module(args, st)
     opts = SignOptions(role=args.role, signer_name=args.signer_name or st.get("clerk.name") or None,
                        org_name=args.org_name or st.get("station.org_name"), scan_time=_parse_time(args.scan_time),
                        tsa_url=args.tsa or st.get("signing.tsa_url") or None, trust_roots=_roots(args, st),
@@ -160,10 +197,13 @@ def cmd_verify(args) -> int:
     lines = []
     for r in reports:
         pdfa = f"PDF/A-{r.pdfa['claim']}" if r.pdfa else "no PDF/A claim"
-        lines.append(f"{'OK ' if r.ok else 'BAD'} {r.path} ({pdfa})")
+        lines.append(f"{'OK ' if r.ok else 'BAD'} {r.path} ({pdfa})" + (" [TEST signature]" if r.test else ""))
         for s in r.signatures:
             lines.append(f"    {s.field} [{s.role}] {s.signer} at {s.signing_time} page {s.page} rect {s.rect}: "
                          f"intact={s.intact} trusted={s.trusted} coverage={s.coverage}")
+            lines.append(f"      anchor: {_anchor_text(s.anchor)}" + (f" (chain: {' > '.join(s.chain)})" if s.chain
+                                                                        else ""))
+            lines.append(f"      after signing: {s.modification_en}")
         lines += [f"    problem: {p}" for p in r.problems]
     emit([r.to_dict() for r in reports], args.json, "\n".join(lines))
     return 0 if all(r.ok for r in reports) else EXIT_FINDINGS

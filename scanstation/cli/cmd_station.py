@@ -41,9 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("value")
     p.add_argument("--station", action="store_true", help="write the station layer (IT staff)")
     p.add_argument("--lock", action="store_true", help="also lock it for clerks (implies --station)")
+    p.add_argument("--json", action="store_true", help="print what changed (also in the audit log)")
     p.set_defaults(func=cmd_settings_set)
     p = s.add_parser("unlock", help="let clerks change a value again")
     p.add_argument("key", choices=sorted(OPTIONS))
+    p.add_argument("--json", action="store_true", help="print what changed (also in the audit log)")
     p.set_defaults(func=cmd_settings_unlock)
 
     p = sub.add_parser("id", help="check an identifier (CCCD, CMND, tax code, organisation code, passport)")
@@ -104,15 +106,21 @@ def cmd_settings_show(args) -> int:
 
 
 def cmd_settings_set(args) -> int:
-    s = Settings()
-    s.set(args.key, args.value, layer="station" if (args.station or args.lock) else "clerk")
-    if args.lock:
-        s.lock(args.key)
+    from scanstation.flow.station_settings import change_setting
+
+    d = change_setting(args.key, args.value, layer="station" if (args.station or args.lock) else "clerk",
+                       lock=True if args.lock else None)
+    if args.json:
+        emit(d, True)
     return 0
 
 
 def cmd_settings_unlock(args) -> int:
-    Settings().lock(args.key, False)
+    from scanstation.flow.station_settings import change_setting
+
+    d = change_setting(args.key, lock=False)
+    if args.json:
+        emit(d, True)
     return 0
 
 

@@ -80,12 +80,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # --- signature check before queueing --------------------------------------------------------------------
-def verify_signed_pdf(path: Path) -> None:
-    """Refuse unsigned, altered or untrusted files before they enter the queue (see scanstation.flow.upload)."""
-    from scanstation.config import Settings
-    from scanstation.flow.upload import check_signed_for_queue
+def _gate(st):
+    from scanstation.flow.upload import signature_gate
 
-    check_signed_for_queue(path, Settings().get("signing.trust_roots"))
+    return signature_gate(st.settings)
 
 
 # --- handlers --------------------------------------------------------------------------------------------
@@ -106,7 +104,7 @@ def cmd_queue_add(args) -> int:
     from scanstation.sync import queue_files
 
     st = _station()
-    results = queue_files(st.store, args.files, dossier_code=args.dossier, verifier=verify_signed_pdf,
+    results = queue_files(st.store, args.files, dossier_code=args.dossier, verifier=_gate(st),
                           station=st.settings.get("station.id"), component_id=args.component,
                           document_type=args.doc_type, audit=_hook(st))
     lines = [f"{'queued' if r['created'] else 'already queued'}  {r['job'][:12]}  {r['file']}" for r in results]
@@ -173,7 +171,7 @@ def cmd_queue_import(args) -> int:
     from scanstation.sync import import_bundle
 
     st = _station()
-    rep = import_bundle(st.store, args.dir, verifier=verify_signed_pdf, station=st.settings.get("station.id"),
+    rep = import_bundle(st.store, args.dir, verifier=_gate(st), station=st.settings.get("station.id"),
                         audit=_hook(st))
     if rep["refused"]:
         text = [f"nothing imported: {len(rep['refused'])} file(s) refused (one refused file refuses the import)"]
@@ -197,10 +195,11 @@ def cmd_queue_purge(args) -> int:
 
 
 def cmd_sync_run(args) -> int:
-    from scanstation.sync import Outbox, build_worker
+    from scanstation.flow.upload import build_worker
+    from scanstation.sync import Outbox
 
     st = _station()
-    worker = build_worker(st.settings, st.store, audit=_hook(st), endpoint=args.endpoint)
+    worker = build_worker(st, endpoint=args.endpoint)   # the confirming hook and the pre-upload signature check
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     rep = worker.run(until_empty=args.until_empty, once=args.once, max_seconds=args.max_seconds)

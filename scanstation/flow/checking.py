@@ -18,6 +18,7 @@ from typing import Any
 
 from scanstation.errors import GateBlocked, ValidationError
 from scanstation.flow.metadata import metadata_problems
+from scanstation.flow.ocr import PageLane, encoding_of
 from scanstation.flow.pages import EXCLUDED_BY_QC, layout
 from scanstation.flow.session import DossierSession
 from scanstation.model import Component, Page, PageVariant
@@ -32,9 +33,11 @@ FIX_BY_CODE: dict[str, str] = {
     "STICKY_NOTE_UNPAIRED": "note_removed", "STICKY_NOTE_NOT_REMOVED": "redo_note",
     "STICKY_PAIR_MISMATCH": "redo_note", "DUPLICATE_PAGE": "delete", "BLANK_BACKS_EXCLUDED": "restore",
     "PAGE_COUNT_MISMATCH": "continue", "QC_NOT_RUN": "check", "METADATA_MISSING": "metadata",
+    "PAGE_TURNED": "rotate",
 }
 
 _RANK = {"block": 0, "warn": 1, "info": 2}
+OCR_WAIT_S = 600.0     # a one-shot check waits at most this long for the background OCR of its pages
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ class Finding:
     positions: tuple[int, ...] = ()                # 1-based positions of those pages in the component
     overridable: bool = True
     override: dict[str, Any] | None = None
-    source: str = "qc"                             # qc | page | gate | metadata | event
+    source: str = "qc"                             # qc | page | gate | metadata | event | ocr
     event_id: str | None = None
     pairs: tuple[dict[str, Any], ...] = ()
+    rotate_deg: int = 0                            # PAGE_TURNED: the clockwise turn that fixes it
 
     @property
     def blocking(self) -> bool:
@@ -67,7 +71,8 @@ class Finding:
         return {"id": self.id, "code": self.code, "severity": self.severity, "pages": list(self.positions),
                 "page_ids": list(self.page_ids), "message_en": self.message_en, "message_vi": self.message_vi,
                 "overridable": self.overridable, "override": self.override, "fix": self.fix,
-                **({"event": self.event_id} if self.event_id else {})}
+                **({"event": self.event_id} if self.event_id else {}),
+                **({"rotate": self.rotate_deg} if self.rotate_deg else {})}
 
 
 def finding_id(component_id: str, code: str, page_ids: tuple[str, ...] | list[str]) -> str:
@@ -82,11 +87,14 @@ class Checker:
     goes on; a CLI command uses one for its run. Thread-safe.
     """
 
-    def __init__(self, profile: Any = None, paper: str | None = "A4") -> None:
+    def __init__(self, profile: Any = None, paper: str | None = "A4", *, background: bool = True) -> None:
         self._profile, self._paper = profile, paper
         self._pool: Any = None
         self._sessions: dict[str, tuple[Any, list[str]]] = {}
         self._lock = threading.Lock()
+        # Each kept page is read (OCR, for a text layer) and encoded (jpeg, mrc) in the background as it
+        # arrives; the worker process starts on the first page that needs either.
+        self.lane: PageLane | None = PageLane() if background else None
 
     def pool(self) -> Any:
         from scanstation.qc import QCPool
@@ -102,6 +110,16 @@ class Checker:
             self._sessions.clear()
         if pool is not None:
             pool.close(cancel=True)
+        if self.lane is not None:
+            self.lane.close()
+
+    def read_in_background(self, s: DossierSession, c: Component, pages: list[Page] | None = None,
+                           on_read: OnChecked | None = None) -> int:
+        """Send kept pages to the background lane (OCR, compact encoding); how many were sent."""
+        if self.lane is None or not (s.profile.ocr_text_layer or encoding_of(s)[0] != "lossless"):
+            return 0
+        return sum(1 for p in (pages if pages is not None else c.kept_pages())
+                   if p.kept and self.lane.submit(s, c, p, on_read))
 
     def __enter__(self) -> Checker:
         return self
@@ -126,6 +144,8 @@ class Checker:
             page.qc = r.to_dict()
             if on_checked is not None:
                 on_checked(c.id, page.id)
+            if r.kept and (r.blank or {}).get("verdict") != "blank":
+                self.read_in_background(s, c, [page], on_checked)   # OCR while the scan goes on
 
         sess[0].add(s.workarea.root / page.file, sheet=sheet, side=side, variant=variant, on_result=got)
         sess[1].append(page.id)
@@ -170,6 +190,7 @@ class Checker:
             s.checks[c.id] = record
             s.save(c)
             s.audit("qc.checked", component=c.id, **report.summary())
+        self.read_in_background(s, c, on_read=on_checked)   # pages kept by the rule, or checked in one go
         return record
 
 
@@ -188,6 +209,11 @@ def check(s: DossierSession, checker: Checker | None = None, progress: Progress 
             progress.report(i, len(comps), c.name)
             checker.check_component(s, c)
         progress.report(len(comps), len(comps))
+        if own and checker.lane is not None and checker.lane.busy():
+            # A one-shot check (CLI, demo) waits for the text so turned pages are findings now and the
+            # build finds every page read; the window's checker keeps reading in the background instead.
+            progress.report(0, 1, "OCR")
+            checker.lane.wait(OCR_WAIT_S)
     finally:
         if own:
             checker.close()
@@ -205,6 +231,41 @@ def _make(s: DossierSession, c: Component, code: str, severity: str, en: str, vi
                    source=source, **kw)
 
 
+def _order_findings(s: DossierSession, c: Component, readings: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Printed page numbers (read by OCR) that run backwards, or skip more than the unnumbered pages
+    between them could hold: a reversed or shuffled feed, or a sheet the applicant did not bring."""
+    out: list[Finding] = []
+    kept = [(i, p) for i, p in enumerate(c.pages, 1) if p.kept]
+    known = [(k, i, p, int(n)) for k, (i, p) in enumerate(kept)
+             if (n := (readings.get(p.id) or {}).get("number")) is not None]
+
+    def room(k0: int, k1: int) -> int:
+        """Pages between two numbered ones that could carry the numbers in between: unnumbered pages
+        with something on them (a kept blank back holds no page of the document)."""
+        return sum(1 for _i, p in kept[k0 + 1:k1] if ((p.qc or {}).get("blank") or {}).get("verdict") != "blank")
+
+    if known and known[0][3] > 1 + room(-1, known[0][0]):      # numbering starts at 1 (often unprinted)
+        k, i, p, n = known[0]
+        out.append(_make(s, c, "PAGE_NUMBER_GAP", "warn",
+                         f"'{c.name}': the first numbered page ({i}) is printed '{n}'; pages before {n} may be missing",
+                         f"'{c.name}': trang đánh số đầu tiên (trang {i}) là số {n}; có thể thiếu các trang trước "
+                         f"số {n}", [p.id], source="ocr"))
+    for (ka, ia, pa, na), (kb, ib, pb, nb) in zip(known, known[1:], strict=False):
+        if nb < na:
+            out.append(_make(s, c, "PAGE_ORDER", "block",
+                             f"'{c.name}': page {ib} is printed '{nb}' but comes after page {ia} printed '{na}'; "
+                             "put the sheets in order and scan again, or move the page",
+                             f"'{c.name}': trang {ib} đánh số {nb} nhưng nằm sau trang {ia} đánh số {na}; "
+                             "hãy xếp lại tờ cho đúng thứ tự rồi quét lại", [pa.id, pb.id], source="ocr"))
+        elif nb - na > 1 + room(ka, kb):
+            out.append(_make(s, c, "PAGE_NUMBER_GAP", "warn",
+                             f"'{c.name}': after page {ia} printed '{na}' comes page {ib} printed '{nb}'; "
+                             f"page {na + 1} may be missing",
+                             f"'{c.name}': sau trang {ia} đánh số {na} là trang {ib} đánh số {nb}; "
+                             f"có thể thiếu trang số {na + 1}", [pa.id, pb.id], source="ocr"))
+    return out
+
+
 def component_findings(s: DossierSession, c: Component) -> list[Finding]:
     out: list[Finding] = []
     if not c.digitised:
@@ -218,13 +279,22 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
                          f"'{c.name}' has not been checked since its pages changed (run the check)",
                          f"'{c.name}' chưa được kiểm tra lại sau khi thay đổi trang", [], overridable=False,
                          source="gate"))
-    for p in list(c.pages):
+    readings = dict(s.readings)
+    for i, p in enumerate(list(c.pages), 1):
         if not p.kept:
             continue                       # left out of the file: its findings do not stand in the way
+        deg = int((readings.get(p.id) or {}).get("deg", 0))
+        if deg:
+            how_en, how_vi = ("upside down", "bị lộn ngược") if deg == 180 else ("on its side", "bị xoay ngang")
+            out.append(_make(s, c, "PAGE_TURNED", "block",
+                             f"'{c.name}': page {i} is {how_en}; turn it {deg}° clockwise",
+                             f"'{c.name}': trang {i} {how_vi}; hãy xoay {deg}° theo chiều kim đồng hồ",
+                             [p.id], source="ocr", rotate_deg=deg))
         for f in (p.qc or {}).get("findings", []):
             out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
                              f.get("message_vi", ""), [p.id], overridable=bool(f.get("overridable", True)),
                              source="page"))
+    out += _order_findings(s, c, readings)
     if checked is not None and checked["pages"] == [p.id for p in c.pages]:
         ids = checked["pages"]
         for f in checked["findings"]:

@@ -141,21 +141,42 @@ def stage_sign(run: DemoRun) -> dict[str, Any]:
     s = run.s
     tok = ensure_demo_token()
     base = signing.SigningPlan.from_settings(s.settings)
-    plan = dataclasses.replace(base, certified_copy=True, module=tok.module, trust_root_files=(str(tok.ca_pem),),
+    # the demo token's CA is a TEST CA: trusted here only as one (verify marks its signatures "test")
+    plan = dataclasses.replace(base, certified_copy=True, module=tok.module,
+                               trust_test_files=(*base.trust_test_files, str(tok.ca_pem)),
                                org_name=base.org_name or tok.org_name)
     t0 = time.perf_counter()
     clerk = signing.sign(s, "clerk", token_label=tok.clerk_label, pin=tok.pin, plan=plan)
     copy = signing.sign(s, "copy", token_label=tok.org_label, pin=tok.pin, plan=plan)
-    run.outputs["trust_roots"] = [str(tok.ca_pem)]
+    run.outputs["trust_test_ca"] = [str(tok.ca_pem)]
+    run.outputs["trust"] = plan.trust_store()
+    _trust_demo_ca_in_demo_home(s.station, str(tok.ca_pem))
     return {"files": len(copy["files"]), "clerk": clerk["signer"], "certified_copy_by": plan.org_name,
             "dossier_status": copy["status"], "folder": str(signing.signed_dir(s)),
             "ms_per_file": round(1000 * (time.perf_counter() - t0) / max(1, len(copy["files"])), 1)}
 
 
+def _trust_demo_ca_in_demo_home(station: Station, ca_pem: str) -> None:
+    """In a self-contained demo home (its station layer inside ``SCANSTATION_HOME``), IT's part of the demo:
+    the demo CA becomes a TEST CA of that home, so ``verify``/``queue``/``sync run`` there accept its
+    signatures, marked "test". Never on a real station's machine-wide settings: the run then trusts it
+    only in this process."""
+    from scanstation import paths
+    from scanstation.flow.station_settings import change_setting
+
+    settings = station.settings
+    home = paths.home().resolve()
+    if home not in settings.station_path.resolve().parents:
+        return
+    current = list(settings.get("signing.trust_test_ca"))
+    if ca_pem not in current:
+        change_setting("signing.trust_test_ca", [*current, ca_pem], layer="station", station=station)
+
+
 def stage_queue(run: DemoRun) -> dict[str, Any]:
     """Upload the queued files to a local provincial simulator; the confirmation marks the dossier uploaded."""
     from scanstation import paths
-    from scanstation.flow.upload import build_worker
+    from scanstation.flow.upload import build_worker, check_signed_for_queue
     from scanstation.sync import Outbox
     from scanstation.sync.simulator import ProvincialSimulator
 
@@ -165,7 +186,11 @@ def stage_queue(run: DemoRun) -> dict[str, Any]:
         raise Blocked("no queued files (the signing stage queued none)", {})
     secret = secrets.token_hex(16)   # a one-off secret for this run's simulator; never written anywhere
     with ProvincialSimulator(paths.home() / "provincial-sim", "127.0.0.1", 0, secret=secret) as sim:
-        worker = build_worker(s.station, endpoint=sim.url, secret=secret)
+        trust = run.outputs.get("trust")
+        check = (lambda path, sha, _queued: check_signed_for_queue(path, trust, expected_sha256=sha)) if trust \
+            else None
+        worker = build_worker(s.station, endpoint=sim.url, secret=secret,
+                              **({"pre_upload": check} if check else {}))
         rep = worker.run(until_empty=True, max_seconds=120)
         received = [f for f in sim.received()["files"] if f["dossier_code"] == s.dossier.receipt_code]
         url = sim.url

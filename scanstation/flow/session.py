@@ -42,6 +42,9 @@ class DossierSession:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     clerk_restored: set[str] = field(default_factory=set)
     clerk_excluded: set[str] = field(default_factory=set)
+    #: page id -> {"deg", "confidence", "number"}: what OCR read off the page — the turn that makes it
+    #: upright (0 = upright) and its printed page number (None: none found)
+    readings: dict[str, dict[str, Any]] = field(default_factory=dict)
     recovered: Recovered | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -123,6 +126,7 @@ def _apply_recovered(s: DossierSession, rec: Recovered) -> None:
             comp.pages = rec.pages[comp.id]
     s.overrides, s.events, s.checks = rec.overrides, rec.events, rec.checks
     s.clerk_restored, s.clerk_excluded = rec.clerk_restored, rec.clerk_excluded
+    s.readings = rec.readings
     s.recovered = rec
 
 

@@ -14,21 +14,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from scanstation.config import Settings
 from scanstation.errors import ValidationError, WrongState
 from scanstation.flow.checking import require_clear
+from scanstation.flow.ocr import PageLane, encodings
 from scanstation.flow.session import DossierSession
 from scanstation.model import Component, DossierStatus, new_id, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.tables import DossierRow, OutputFileRow
+
+if TYPE_CHECKING:
+    from scanstation.signing.trust import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +49,40 @@ class SigningPlan:
     stamp_font: str | None = None
     copy_font: str | None = None
     tsa_url: str | None = None
-    trust_root_files: tuple[str, ...] = ()
+    trust_root_files: tuple[str, ...] = ()      # IT staff's extra anchors (on top of the shipped ones)
     certified_copy: bool = False
     module: str | None = None
+    trust_test_files: tuple[str, ...] = ()      # test CAs IT staff allow (signing.trust_test_ca)
+    trust_disabled: tuple[str, ...] = ()        # fingerprints never trusted (signing.trust_disabled)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, trust: list[str] | None = None,
                       module: str | None = None) -> SigningPlan:
+        pinned = settings.get("token.module") or None
+        if pinned and module and os.path.normcase(os.path.abspath(module)) != os.path.normcase(
+                os.path.abspath(pinned)):
+            from scanstation.errors import TokenModuleError
+
+            raise TokenModuleError(f"IT staff pinned the PKCS#11 module to {pinned} (setting token.module); "
+                                   f"{module} is not allowed on this station",
+                                   f"Cán bộ CNTT đã chỉ định thư viện PKCS#11 {pinned}; không dùng thư viện khác",
+                                   field="module")
         return cls(clerk_name=settings.get("clerk.name") or "", org_name=settings.get("station.org_name") or "",
                    stamp_font=settings.get("signing.stamp_font") or None,
                    copy_font=settings.get("signing.copy_font") or None,
                    tsa_url=settings.get("signing.tsa_url") or None,
-                   trust_root_files=tuple(str(t) for t in (trust or settings.get("signing.trust_roots") or ())),
+                   trust_root_files=tuple(str(t) for t in [*settings.get("signing.trust_roots"), *(trust or ())]),
                    certified_copy=bool(settings.get("signing.certified_copy")),
-                   module=module or settings.get("token.module") or None)
+                   module=module or settings.get("token.module") or None,
+                   trust_test_files=tuple(str(t) for t in settings.get("signing.trust_test_ca")),
+                   trust_disabled=tuple(settings.get("signing.trust_disabled")))
+
+    def trust_store(self) -> TrustStore:
+        """The anchors this plan trusts: shipped + trust_root_files + test CAs, minus the disabled ones."""
+        from scanstation.signing.trust import build_trust_store
+
+        return build_trust_store(extra_files=self.trust_root_files, test_files=self.trust_test_files,
+                                 disabled=self.trust_disabled)
 
     @property
     def last_role(self) -> str:
@@ -81,7 +106,7 @@ def stale_outputs(s: DossierSession) -> list[str]:
             (c.id not in outs or outs[c.id].source_fingerprint != fingerprint(c))]
 
 
-def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+def build(s: DossierSession, progress: Progress = NULL_PROGRESS, lane: PageLane | None = None) -> dict[str, Any]:
     """Assemble one PDF/A file per digitised component; refused while a finding blocks."""
     d = s.dossier
     if d.status in SIGNED_STATES:
@@ -94,9 +119,12 @@ def build(s: DossierSession, progress: Progress = NULL_PROGRESS) -> dict[str, An
     if s.profile.ocr_text_layer:               # two-layer PDF/A (TT 05/2025): image + OCR text
         from scanstation.flow.ocr import recognise
 
-        ocr, ocr_warnings = recognise(s, progress)
+        ocr, ocr_warnings = recognise(s, progress, lane)
+        # OCR also says which way up each page is: a turned page found only now stops the build too.
+        require_clear(s, "assemble the files", "tạo tệp PDF/A")
+    encoded = encodings(s, lane)               # made in the background during the scan, where they were
     with s.lock:
-        report = s.station.assemble(d, progress, ocr=ocr)
+        report = s.station.assemble(d, progress, ocr=ocr, encoded=encoded)
         report["ocr_warnings"] = ocr_warnings
         by_comp = {f["component_id"]: f for f in report["files"]}
         for o in d.outputs:
@@ -147,14 +175,14 @@ OnFile = Callable[[str, str], None]
 
 def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key_id: str | None = None,
          plan: SigningPlan | None = None, progress: Progress = NULL_PROGRESS,
-         on_file: OnFile | None = None) -> dict[str, Any]:
+         on_file: OnFile | None = None, lane: PageLane | None = None) -> dict[str, Any]:
     """Sign every file of the dossier with one PIN entry, as ``role`` (clerk, then copy).
 
     Runs on the calling thread; every PKCS#11 call goes to the token's own thread. A stop (token
     pulled out, cancel) keeps the files already signed; signing again resumes with the rest. Files
     are only recorded (and, for the last role, queued) once every one of them verifies.
     """
-    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch
+    from scanstation.signing import SignOptions, open_session, sign_batch
 
     plan = plan or SigningPlan.from_settings(s.settings)
     d = s.dossier
@@ -171,7 +199,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
                               "Ký sao y cần tên cơ quan (cài đặt station.org_name)", field="station.org_name")
     out_dir = signed_dir(s)
     _clean_orphans(out_dir)
-    roots = load_trust_roots(list(plan.trust_root_files))
+    roots = plan.trust_store()
     warnings: list[str] = []
 
     if role == "clerk":
@@ -183,7 +211,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
             for c in d.components:
                 if c.digitised:
                     notify(c.id, "assembling")
-            build(s, progress)
+            build(s, progress, lane)
         items = []
         for o in d.outputs:
             c = d.component(o.component_id)
@@ -234,7 +262,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
         from scanstation.flow.upload import check_signed_for_queue
 
         for f in files:
-            check_signed_for_queue(Path(f["path"]), list(plan.trust_root_files))
+            check_signed_for_queue(Path(f["path"]), roots)
     record_signed(s, role, files, signer=holder, certificate_serial=str(serial), queue=queue,
                   details={"token": token_label, "key_id": key_id or "", "warnings": warnings})
     for f in files:
@@ -243,7 +271,7 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
             "status": d.status.value}
 
 
-def _copy_already_on(path: Path, roots: list[Any]) -> bool:
+def _copy_already_on(path: Path, roots: TrustStore) -> bool:
     """A copy signature an interrupted run added (file written, not yet recorded): never add a second one."""
     from scanstation.signing import verify_file
 

@@ -123,18 +123,20 @@ class Station:
 
     # --- assembly -------------------------------------------------------------------------------
     def assemble(self, dossier: Dossier, progress: Progress = NULL_PROGRESS, *,
-                 ocr: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+                 ocr: dict[str, list[Any]] | None = None,
+                 encoded: dict[str, list[Any]] | None = None) -> dict[str, Any]:
         """One PDF/A file per digitised component from its kept pages, into the work area's out/ folder.
 
         Images are encoded as ``pdf.image_encoding`` says (empty: the compliance profile's); ``ocr``
-        maps a component id to its kept pages' OCR results (the text layer)."""
+        maps a component id to its kept pages' OCR results (the text layer); ``encoded`` to encodings
+        made in the background during the scan (used only where they match the page and settings)."""
         wa = WorkArea.for_dossier(dossier.id)
         images = {c.id: [wa.root / p.file for p in c.kept_pages()] for c in dossier.components if c.digitised}
         facts = {c.id: [{"page_id": p.id, "sheet": p.sheet, "side": p.side.value, "variant": p.variant.value}
                         for p in c.kept_pages()] for c in dossier.components if c.digitised}
         report = assemble_dossier(dossier, images, wa.out_dir, page_facts=facts, progress=progress,
                                   encoding=self.settings.get("pdf.image_encoding") or None,
-                                  jpeg_quality=self.settings.get("pdf.jpeg_quality"), ocr=ocr)
+                                  jpeg_quality=self.settings.get("pdf.jpeg_quality"), ocr=ocr, encoded=encoded)
         dossier.outputs = [OutputFile(component_id=f["component_id"], file_name=f["file_name"], sha256=f["sha256"],
                                       size=f["size"]) for f in report["files"]]
         if report["complete"] and report["files"]:

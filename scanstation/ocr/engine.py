@@ -32,6 +32,8 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 DEFAULT_LANGUAGES = "vie"          # the Vietnamese model reads Latin-script English too; add "+eng" if needed
 MIN_WORD_CONFIDENCE = 30.0         # below this a "word" on a photo or a smudge is noise, not text
 MIN_ORIENTATION_CONFIDENCE = 2.0   # Tesseract's OSD confidence below this is a guess (blank pages, photos)
+MARGIN_TOP, MARGIN_BOTTOM = 0.08, 0.12   # shares of the page height where page numbers are looked for
+MAX_MARGIN_LINES = 6               # per margin: more short lines there is a form's footer, not a page number
 OSD_LONG_SIDE = 1400               # OSD needs letters, not 300 dpi: ~120 dpi for A4 makes it ~5x cheaper
 TESSDATA_ENV = "SCANSTATION_TESSDATA"
 # Where the language files are looked for, after SCANSTATION_TESSDATA and TESSDATA_PREFIX.
@@ -160,6 +162,9 @@ class OcrEngine:
             raise OcrLanguageMissing(f"Tesseract could not load {languages} from {self.tessdata}: {e}",
                                      f"Không nạp được dữ liệu ngôn ngữ {languages} từ {self.tessdata}",
                                      field="tessdata") from e
+        # one line at a time, for the short lines alone in the margins (page numbers)
+        self._line = tesserocr.PyTessBaseAPI(path=str(self.tessdata) + os.sep, lang=languages,
+                                             psm=tesserocr.PSM.SINGLE_LINE)
         self._osd = None
         if orientation and (self.tessdata / "osd.traineddata").is_file():
             self._osd = tesserocr.PyTessBaseAPI(path=str(self.tessdata) + os.sep, lang="osd",
@@ -167,10 +172,10 @@ class OcrEngine:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        for api in (self._api, self._osd):
+        for api in (self._api, self._osd, self._line):
             if api is not None:
                 api.End()
-        self._api = self._osd = None
+        self._api = self._osd = self._line = None
 
     def __enter__(self) -> OcrEngine:
         return self
@@ -194,6 +199,47 @@ class OcrEngine:
         # Tesseract reports how far the text is turned clockwise; the fix is the same turn counter-clockwise,
         # i.e. (360 - that) clockwise (a page turned 90 degrees counter-clockwise reports 270 and needs 90).
         return (360 - int(osd["orient_deg"])) % 360, float(osd["orient_conf"])
+
+    def _margins(self, grey: Image.Image, dpi: float) -> list[OcrWord]:
+        """Read each short line alone in the top and bottom margins on its own (see OcrResult.margins)."""
+        import cv2
+        import numpy as np
+
+        a = np.asarray(grey)
+        h, w = a.shape
+        mm = dpi / 25.4
+        out: list[OcrWord] = []
+        for y0, y1 in ((0, int(h * MARGIN_TOP)), (int(h * (1 - MARGIN_BOTTOM)), h)):
+            strip = a[y0:y1]
+            if strip.size == 0:
+                continue
+            paper = float(np.percentile(strip, 90))
+            if paper < 120:                       # no paper here (a dark page, a photo)
+                continue
+            ink = (strip < paper * 0.6).astype(np.uint8)
+            n, _lab, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
+            boxes = [(int(x), int(y), int(x + bw), int(y + bh)) for x, y, bw, bh, area in stats[1:]
+                     if 0.8 * mm <= bh <= 8 * mm and bw <= 40 * mm and area >= 4
+                     and x > 0 and y > 0 and x + bw < w and y + bh < strip.shape[0]]   # not the paper's edge
+            lines: list[list[int]] = []
+            for x0, by0, x1, by1 in sorted(boxes):
+                for ln in lines:
+                    if min(by1, ln[3]) - max(by0, ln[1]) > 0.3 * (by1 - by0) and x0 - ln[2] < 6 * mm:
+                        ln[0], ln[1], ln[2], ln[3] = min(ln[0], x0), min(ln[1], by0), max(ln[2], x1), max(ln[3], by1)
+                        break
+                else:
+                    lines.append([x0, by0, x1, by1])
+            lines = [ln for ln in lines if ln[2] - ln[0] <= 60 * mm][:MAX_MARGIN_LINES]
+            pad = int(3 * mm)
+            for x0, by0, x1, by1 in lines:
+                box = (max(0, x0 - pad), max(0, y0 + by0 - pad), min(w, x1 + pad), min(h, y0 + by1 + pad))
+                self._line.SetImage(grey.crop(box))
+                self._line.SetSourceResolution(round(dpi))
+                text = unicodedata.normalize("NFC", (self._line.GetUTF8Text() or "").strip())
+                conf = self._line.MeanTextConf()
+                if text and conf >= MIN_WORD_CONFIDENCE:
+                    out.append(OcrWord(text=text, box=(x0, y0 + by0, x1, y0 + by1), confidence=float(conf)))
+        return out
 
     def recognise(self, source: Path | Image.Image) -> OcrResult:
         """OCR one page. A page with no readable text gives an empty result, not an error."""
@@ -230,13 +276,15 @@ class OcrEngine:
                                      baseline=(bl[0][0], bl[0][1], bl[1][0], bl[1][1]) if bl else None,
                                      line=max(line, 0)))
             self._api.Clear()
+            margins = self._margins(grey, dpi[1]) if deg == 0 else []
         lines: dict[int, list[str]] = {}
         for w in words:
             lines.setdefault(w.line, []).append(w.text)
         text = "\n".join(" ".join(ws) for _, ws in sorted(lines.items()))
         return OcrResult(file=name, sha256=sha, width=im.width, height=im.height, dpi=dpi,
                          languages=self.languages, words=tuple(words), text=text, orientation_deg=deg,
-                         orientation_confidence=conf, seconds=time.perf_counter() - t0, engine=self.engine)
+                         orientation_confidence=conf, seconds=time.perf_counter() - t0, engine=self.engine,
+                         margins=tuple(margins))
 
 
 _engines: dict[tuple[str, str, bool], OcrEngine] = {}

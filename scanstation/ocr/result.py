@@ -56,6 +56,9 @@ class OcrResult:
     seconds: float = 0.0
     engine: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: short lines alone in the top and bottom margins (page numbers, folio marks), each read on its
+    #: own: page segmentation drops a lone "2" as noise. One OcrWord per line; not in the text layer.
+    margins: tuple[OcrWord, ...] = ()
 
     @property
     def mean_confidence(self) -> float:
@@ -73,7 +76,7 @@ class OcrResult:
                 "text": self.text, "orientation_deg": self.orientation_deg,
                 "orientation_confidence": round(self.orientation_confidence, 2), "seconds": round(self.seconds, 3),
                 "engine": self.engine, "warnings": list(self.warnings),
-                "words": [w.to_dict() for w in self.words]}
+                "words": [w.to_dict() for w in self.words], "margins": [w.to_dict() for w in self.margins]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OcrResult:
@@ -85,4 +88,5 @@ class OcrResult:
                    orientation_deg=int(d.get("orientation_deg", 0)),
                    orientation_confidence=float(d.get("orientation_confidence", 0.0)),
                    seconds=float(d.get("seconds", 0.0)), engine=d.get("engine", ""),
-                   warnings=tuple(d.get("warnings", [])))
+                   warnings=tuple(d.get("warnings", [])),
+                   margins=tuple(OcrWord.from_dict(w) for w in d.get("margins", [])))

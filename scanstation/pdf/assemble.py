@@ -19,7 +19,7 @@ from scanstation.errors import PageImageError, PdfConformanceError, PdfError
 from scanstation.fsio import atomic_write_bytes, atomic_write_text
 from scanstation.model import DocumentMetadata, to_plain
 from scanstation.pdf import textlayer, xmp
-from scanstation.pdf.encode import DEFAULT_JPEG_QUALITY, ENCODINGS, EncodedPage, encode_page
+from scanstation.pdf.encode import DEFAULT_JPEG_QUALITY, ENCODINGS, EncodedPage, encode_page, reusable
 from scanstation.pdf.images import PageImage, read_page_image
 from scanstation.pdf.validate import PdfaCheck, check_pdfa
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -199,7 +199,8 @@ def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, t
               context: dict[str, Any] | None = None, flavour: str = "2b", created_at: datetime | None = None,
               encoding: str = "lossless", jpeg_quality: int = DEFAULT_JPEG_QUALITY,
               ocr: list[Any] | None = None, profile: ComplianceProfile | None = None,
-              map_or_drawing: bool = False, progress: Progress = NULL_PROGRESS) -> AssembledPdf:
+              map_or_drawing: bool = False, progress: Progress = NULL_PROGRESS,
+              pre_encoded: list[Any] | None = None) -> AssembledPdf:
     """Assemble the pages into a PDF/A file in memory and validate it; nothing is written.
 
     ``encoding`` is lossless, jpeg or mrc (each page guarded, falling back when it fails; see
@@ -207,6 +208,8 @@ def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, t
     (an object or dict with ``words``, each with ``text`` and a pixel ``box``), or None for a page
     without text (OCR failed or skipped) — it becomes the invisible text layer. ``profile``, if
     given, refuses pages its rules do not allow (vn-2025: below 200 dpi, 300 for maps, not colour).
+    ``pre_encoded`` may hold, per page, an encoding made earlier (in the background during the scan);
+    it is used only if it was made from this very master with this encoding and quality.
     """
     import pikepdf
     import pikepdf.pdfa as pdfa
@@ -227,11 +230,15 @@ def build_pdf(images: list[Path], *, metadata: DocumentMetadata | None = None, t
     title = title or metadata.document_name or (Path(images[0]).stem if images else "")
     pages = read_pages(images, progress)
     _enforce(profile, pages, map_or_drawing)
-    encoded = []
+    encoded: list[EncodedPage] = []
     for i, p in enumerate(pages):
         progress.check("PDF assembly")
         progress.report(i, len(pages), f"encoding {p.path.name} ({encoding})")
-        encoded.append(encode_page(p, encoding, jpeg_quality=int(jpeg_quality)))
+        pre = pre_encoded[i] if pre_encoded is not None and i < len(pre_encoded) else None
+        if pre is not None and reusable(pre, p, encoding, int(jpeg_quality)):
+            encoded.append(pre)
+        else:
+            encoded.append(encode_page(p, encoding, jpeg_quality=int(jpeg_quality)))
     progress.report(len(pages), len(pages), "assembling")
     raw = _img2pdf(pages, [e.base for e in encoded])
     ocr_words: list[int | None] = [None] * len(pages)

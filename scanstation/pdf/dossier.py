@@ -48,7 +48,8 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
                      profile: ComplianceProfile, page_facts: dict[str, list[dict[str, Any]]] | None = None,
                      encoding: str | None = None, jpeg_quality: int | None = None,
                      ocr: dict[str, list[Any]] | None = None, map_components: frozenset[str] | set[str] = frozenset(),
-                     naming: str = "one-stop", progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
+                     naming: str = "one-stop", progress: Progress = NULL_PROGRESS,
+                     encoded: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """Build one PDF/A file (and sidecar) per digitised component that has pages, in ``out_dir``.
 
     ``images`` maps a component id to its kept page images in order. Components that are not
@@ -99,7 +100,8 @@ def assemble_dossier(dossier: Dossier, images: dict[str, list[Path]], out_dir: P
                                   context=context, flavour=flavour, encoding=encoding,
                                   **({"jpeg_quality": jpeg_quality} if jpeg_quality else {}),
                                   ocr=ocr.get(c.id), profile=profile, map_or_drawing=c.id in map_components,
-                                  progress=_Slice(progress, done, total))
+                                  progress=_Slice(progress, done, total),
+                                  pre_encoded=(encoded or {}).get(c.id))
             rec = write_pdf(assembled, out_dir / names[c.id])
             files.append({"component_id": c.id, "component": c.name, "document_type_code": c.document_type_code,
                           **rec})

@@ -64,6 +64,8 @@ class EncodedPage:
     requested: str = "lossless"
     fallback: dict[str, Any] | None = None
     guard: dict[str, float] = field(default_factory=dict)
+    source_sha256: str = ""         # the master it was made from (PageImage.sha256): a cached encoding
+    quality: int = 0                # is reused only for the same master, encoding and JPEG quality
 
     @property
     def bytes(self) -> int:
@@ -223,6 +225,18 @@ def _lossless(page: PageImage, requested: str, fallback: dict[str, Any] | None =
 def encode_page(page: PageImage, encoding: str = "lossless", *, jpeg_quality: int = DEFAULT_JPEG_QUALITY,
                 guard: bool = True) -> EncodedPage:
     """Encode one page as asked, or as the safest encoding that passes the fidelity guard."""
+    enc = _encode_page(page, encoding, jpeg_quality, guard)
+    enc.source_sha256, enc.quality = page.sha256, int(jpeg_quality)
+    return enc
+
+
+def reusable(enc: Any, page: PageImage, encoding: str, jpeg_quality: int) -> bool:
+    """Whether ``enc`` (made earlier, e.g. in the background while the scan went on) encodes ``page`` as asked."""
+    return (isinstance(enc, EncodedPage) and enc.source_sha256 == page.sha256 and enc.requested == encoding
+            and enc.quality == int(jpeg_quality))
+
+
+def _encode_page(page: PageImage, encoding: str, jpeg_quality: int, guard: bool) -> EncodedPage:
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown encoding {encoding!r}")
     if encoding == "lossless":

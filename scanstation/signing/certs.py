@@ -19,6 +19,7 @@ from scanstation.errors import (
     CertificateUntrustedError,
     CertificateUsageError,
 )
+from scanstation.signing.trust import ChainResult, TrustStore, anchor_of_path, as_store, validation_context
 
 KEY_USAGE_NAMES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
                    "key_agreement", "key_cert_sign", "crl_sign")
@@ -126,10 +127,11 @@ def _fmt(d: datetime) -> str:
     return d.astimezone(UTC).strftime("%d/%m/%Y %H:%M UTC")
 
 
-def check_signing_certificate(cert: CertInfo, trust_roots: list[x509.Certificate],
+def check_signing_certificate(cert: CertInfo, trust_roots: TrustStore | list[x509.Certificate],
                               intermediates: list[x509.Certificate] | None = None,
-                              at: datetime | None = None) -> None:
-    """Refuse a certificate that must not sign now: validity, key usage, chain to the trust roots."""
+                              at: datetime | None = None) -> ChainResult:
+    """Refuse a certificate that must not sign now: validity, key usage, chain to the trust anchors.
+    Returns the chain that was built (which anchor it reached)."""
     at = at or datetime.now(UTC)
     who = cert.common_name
     if at < cert.not_before:
@@ -147,29 +149,25 @@ def check_signing_certificate(cert: CertInfo, trust_roots: list[x509.Certificate
             f"Certificate of {who} does not allow signing (key usage: {', '.join(cert.key_usage) or 'none'})",
             f"Chứng thư số của {who} không được phép dùng để ký số (mục đích sử dụng khóa không phù hợp).",
             field="certificate")
-    if not trust_roots:
+    store = as_store(trust_roots)
+    if not store.roots:
         raise CertificateUntrustedError(
-            "No trusted certification authority is configured (signing.trust_roots)",
+            "No trusted certification authority is configured (every anchor is disabled by signing.trust_disabled "
+            "and signing.trust_roots is empty)",
             "Chưa cấu hình chứng thư gốc của tổ chức cung cấp dịch vụ chứng thực chữ ký số tin cậy. "
             "Hãy báo cán bộ CNTT.", field="trust")
-    _check_chain(cert, trust_roots, intermediates or [], at)
+    return _check_chain(cert, store, intermediates or [], at)
 
 
-def _check_chain(cert: CertInfo, roots: list[x509.Certificate], intermediates: list[x509.Certificate],
-                 at: datetime) -> None:
-    from cryptography.hazmat.primitives.serialization import Encoding
-    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+def _check_chain(cert: CertInfo, store: TrustStore, intermediates: list[x509.Certificate],
+                 at: datetime) -> ChainResult:
+    from pyhanko_certvalidator import CertificateValidator
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
-    def a1(c: x509.Certificate) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(c.public_bytes(Encoding.DER))
-
-    ctx = ValidationContext(trust_roots=[a1(r) for r in roots], allow_fetching=False,
-                            revocation_mode="soft-fail", moment=at, best_signature_time=at)
-    validator = CertificateValidator(asn1_x509.Certificate.load(cert.der),
-                                     intermediate_certs=[a1(c) for c in intermediates], validation_context=ctx)
+    ctx = validation_context(store, at=at, extra_certs=intermediates)
+    validator = CertificateValidator(asn1_x509.Certificate.load(cert.der), validation_context=ctx)
     try:
-        asyncio.run(validator.async_validate_path())
+        path = asyncio.run(validator.async_validate_path())
     except PathBuildingError as e:
         raise CertificateUntrustedError(
             f"Certificate of {cert.common_name} (issuer {cert.issuer}) does not chain to a trusted CA",
@@ -180,4 +178,5 @@ def _check_chain(cert: CertInfo, roots: list[x509.Certificate], intermediates: l
             f"Certificate chain of {cert.common_name} is not valid: {e}",
             f"Chuỗi chứng thư số của {cert.common_name} không hợp lệ (chứng thư cấp trên hết hạn, "
             "bị thu hồi hoặc sai chữ ký).", field="certificate") from e
+    return anchor_of_path(store, path)
 

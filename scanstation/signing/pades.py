@@ -41,6 +41,7 @@ from scanstation.fsio import atomic_write_bytes
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.signing import stamps
 from scanstation.signing.tokens import TokenSession
+from scanstation.signing.trust import TrustStore
 from scanstation.signing.verify import FIELD_NAMES, verify_bytes
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class SignOptions:
     org_name: str | None = None            # copy stamp: the organisation (required for role "copy")
     scan_time: datetime | None = None      # clerk stamp: time of scanning (default: the PDF's creation date)
     tsa_url: str | None = None             # RFC 3161 timestamp authority; unreachable -> offline
-    trust_roots: list[x509.Certificate] = field(default_factory=list)
+    trust_roots: TrustStore | list[x509.Certificate] = field(default_factory=list)
     stamp_font: str | None = None          # override of the sans font (clerk stamp)
     copy_font: str | None = None           # override of the serif font (copy text)
     reason: str | None = None
@@ -365,7 +366,7 @@ def _sign_in_memory(ctx: _Signing, src: Path, dst: Path, opts: SignOptions) -> _
 _CHUNK = 1 << 20
 
 
-def _verify_and_write(u: _Unwritten, trust_roots: list[x509.Certificate]) -> SignedFile:
+def _verify_and_write(u: _Unwritten, trust_roots: TrustStore | list[x509.Certificate]) -> SignedFile:
     """Any thread but the token's: verify the signed bytes, then write them atomically (fsync).
 
     The check is independent of the signing: the final bytes are parsed again, their signed byte

@@ -35,6 +35,7 @@ from scanstation.errors import (
 from scanstation.signing.certs import CertInfo, cert_info, check_signing_certificate
 from scanstation.signing.modules import discover_modules, resolve_module
 from scanstation.signing.tokenthread import TokenThread, token_thread
+from scanstation.signing.trust import ChainResult, TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +274,7 @@ class TokenSession:
     use_raw_mechanism: bool
     thread: TokenThread
     stats: SessionStats = field(default_factory=SessionStats)
+    chain_result: ChainResult | None = None     # which trust anchor the certificate's chain reached
     _session: Any = field(default=None, repr=False)
     _key: Any = field(default=None, repr=False)
     _pin: str | None = field(default=None, repr=False)
@@ -329,7 +331,7 @@ class TokenSession:
 
 
 def open_session(module: str | None, token_label: str, pin: str | None, *, key_id: str | None = None,
-                 trust_roots: list[x509.Certificate] | None = None, at: datetime | None = None,
+                 trust_roots: TrustStore | list[x509.Certificate] | None = None, at: datetime | None = None,
                  check_certificate: bool = True, thread: TokenThread | None = None) -> TokenSession:
     """Log in to the token (one PIN entry) and select the signing key; checks its certificate.
 
@@ -359,7 +361,7 @@ def _find_token(lib: Any, label: str) -> Any:
 
 
 def _open_session(module: str, label: str, pin: str | None, key_id: str | None,
-                  trust_roots: list[x509.Certificate], at: datetime | None, check: bool,
+                  trust_roots: TrustStore | list[x509.Certificate], at: datetime | None, check: bool,
                   thread: TokenThread) -> TokenSession:
     lib = _load(module)
     tok = _find_token(lib, label)
@@ -382,7 +384,7 @@ def _open_session(module: str, label: str, pin: str | None, key_id: str | None,
     try:
         ts = _select_key(sess, tok, module, label, key_id, pin, thread)
         if check:
-            check_signing_certificate(ts.cert, trust_roots, ts.chain, at)
+            ts.chain_result = check_signing_certificate(ts.cert, trust_roots, ts.chain, at)
         return ts
     except BaseException:
         with _lib_lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import io
 import logging
@@ -21,6 +22,8 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+
+from scanstation.signing.trust import TrustStore, anchor_of_path, as_store, validation_context
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,12 @@ class SignatureReport:
     whole_file: bool = False
     modification: str | None = None    # what later revisions changed (none, form_filling, ...)
     docmdp_ok: bool | None = None
+    modification_ok: bool = False      # the changes after this signature are ones its type allows
+    modification_en: str = ""          # ... in words a clerk understands
+    modification_vi: str = ""
+    anchor: dict[str, Any] | None = None   # the trust anchor the signer's chain reached (name, kind, fingerprint)
+    chain: list[str] = dataclasses.field(default_factory=list)   # common names, anchor first, signer last
+    test: bool = False                 # the chain reached a TEST certification authority (signing.trust_test_ca)
     problem: str | None = None
 
     def to_dict(self) -> dict:
@@ -75,8 +84,13 @@ class FileReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def test(self) -> bool:
+        """Some signature reached a TEST certification authority (trusted only by an IT setting)."""
+        return any(s.test for s in self.signatures)
+
     def to_dict(self) -> dict:
-        return {"path": self.path, "ok": self.ok, "signed": self.signed, "sha256": self.sha256,
+        return {"path": self.path, "ok": self.ok, "test": self.test, "signed": self.signed, "sha256": self.sha256,
                 "size": self.size, "pdfa": self.pdfa, "signatures": [s.to_dict() for s in self.signatures],
                 "problems": self.problems}
 
@@ -85,20 +99,51 @@ def _asn1(c: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(c.public_bytes(Encoding.DER))
 
 
-def verify_file(path: str | Path, trust_roots: list[x509.Certificate] | None = None) -> FileReport:
-    """Check every signature of the PDF at ``path`` against ``trust_roots`` (see module doc)."""
+#: What pyHanko's difference analysis may report for revisions after a signature: nothing, validation
+#: data, or form filling (a later signature's field and appearance). Anything else is content.
+ALLOWED_AFTER_SIGNING = ("none", "lta_updates", "form_filling")
+
+#: The modification level in a clerk's words (English, Vietnamese).
+MODIFICATION_WORDS: dict[str, tuple[str, str]] = {
+    "none": ("nothing was changed after this signature", "không có thay đổi nào sau chữ ký này"),
+    "lta_updates": ("only validation data (certificate status, timestamps) was added after this signature",
+                    "sau chữ ký này chỉ bổ sung dữ liệu xác thực (trạng thái chứng thư, dấu thời gian)"),
+    "form_filling": ("only later signatures or form fields were added after this signature",
+                     "sau chữ ký này chỉ thêm chữ ký khác hoặc trường biểu mẫu"),
+    "annotations": ("comments or drawings were added to the pages after this signature; not accepted",
+                    "sau chữ ký này có người thêm ghi chú hoặc hình vẽ lên trang; không chấp nhận"),
+    "other": ("the pages were changed after this signature (content added or replaced); not accepted",
+              "nội dung trang bị thay đổi sau chữ ký này (thêm hoặc thay thế nội dung); không chấp nhận"),
+}
+
+
+def judge_modification(modification: str | None, docmdp_ok: bool | None) -> tuple[bool, str, str]:
+    """Whether what changed after a signature is allowed, and that in words (English, Vietnamese)."""
+    level = modification or "none"
+    en, vi = MODIFICATION_WORDS.get(level, (f"unknown change after this signature ({level}); not accepted",
+                                            f"thay đổi không xác định sau chữ ký này ({level}); không chấp nhận"))
+    if docmdp_ok is False and level in ALLOWED_AFTER_SIGNING:
+        return (False, "the signer did not allow the changes made after this signature; not accepted",
+                "người ký không cho phép các thay đổi đã thực hiện sau chữ ký này; không chấp nhận")
+    return level in ALLOWED_AFTER_SIGNING and docmdp_ok is not False, en, vi
+
+
+def verify_file(path: str | Path, trust_roots: TrustStore | list[x509.Certificate] | None = None, *,
+                at: datetime | None = None) -> FileReport:
+    """Check every signature of the PDF at ``path`` against ``trust_roots`` (see module doc); certificates are
+    judged at ``at`` (default: now)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         return FileReport(path=str(path), problems=[f"cannot read file: {e.strerror or e}"])
-    rep = verify_bytes(data, trust_roots or [], name=path.name)
+    rep = verify_bytes(data, trust_roots or [], name=path.name, at=at)
     rep.path = str(path)
     return rep
 
 
-def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str = "",
-                 last_only: bool = False) -> FileReport:
+def verify_bytes(data: bytes, trust_roots: TrustStore | list[x509.Certificate], *, name: str = "",
+                 last_only: bool = False, at: datetime | None = None) -> FileReport:
     """Like :func:`verify_file` on bytes. ``last_only`` checks just the newest signature (the signer's
     own check right after signing: the earlier revisions are byte-for-byte what was read)."""
     rep = FileReport(path=name, sha256="" if last_only else hashlib.sha256(data).hexdigest(), size=len(data))
@@ -106,7 +151,7 @@ def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str 
         rep.problems.append("not a PDF file")
         return rep
     try:
-        _verify_signatures(data, trust_roots, rep, last_only)
+        _verify_signatures(data, as_store(trust_roots), rep, last_only, at)
     except Exception as e:  # noqa: BLE001 - a broken file is a finding, not a crash
         log.debug("verification of %s failed", name, exc_info=True)
         rep.problems.append(f"unreadable PDF: {type(e).__name__}: {e}")
@@ -123,21 +168,22 @@ def verify_bytes(data: bytes, trust_roots: list[x509.Certificate], *, name: str 
             rep.problems.append(f"signature {s.field}: {'content changed' if not s.intact else 'invalid'}")
         elif not s.trusted:
             rep.problems.append(f"signature {s.field}: signer not trusted ({s.problem or 'no trust root'})")
+        if s.intact and s.valid and not s.modification_ok:
+            rep.problems.append(f"signature {s.field}: {s.modification_en}")
     if rep.signatures and not rep.signatures[-1].whole_file:
         rep.problems.append("data appended after the last signature")
     rep.ok = rep.signed and not rep.problems
     return rep
 
 
-def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileReport, last_only: bool) -> None:
+def _verify_signatures(data: bytes, store: TrustStore, rep: FileReport, last_only: bool,
+                       at: datetime | None = None) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
 
     r = PdfFileReader(io.BytesIO(data), strict=False)
-    vc = ValidationContext(trust_roots=[_asn1(c) for c in roots], allow_fetching=False,
-                           revocation_mode="soft-fail")
+    vc = validation_context(store, at=at)
 
     async def run() -> None:
         sigs = r.embedded_signatures
@@ -172,6 +218,13 @@ def _verify_signatures(data: bytes, roots: list[x509.Certificate], rep: FileRepo
             ml = st.modification_level
             s.modification = ml.name.lower() if ml is not None else None
             s.docmdp_ok = st.docmdp_ok
+            s.modification_ok, s.modification_en, s.modification_vi = judge_modification(s.modification, s.docmdp_ok)
+            if s.trusted:
+                chain = anchor_of_path(store, st.validation_path)
+                s.chain = list(chain.path)
+                if chain.anchor is not None:
+                    s.anchor = {k: v for k, v in chain.anchor.to_dict().items() if k != "source"}
+                    s.test = chain.anchor.test
             rep.signatures.append(s)
 
     asyncio.run(run())

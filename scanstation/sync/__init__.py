@@ -79,12 +79,14 @@ def queue_files(store: Store, files: Iterable[Path], *, dossier_code: str, verif
 
 
 def build_worker(settings, store: Store, *, audit: AuditHook | None = None, endpoint: str | None = None,
-                 secret: str | None = None, clock=None, config: WorkerConfig | None = None) -> SyncWorker:
-    """A worker configured from the station settings (``endpoint`` overrides provincial.endpoint)."""
+                 secret: str | None = None, clock=None, config: WorkerConfig | None = None,
+                 pre_upload=None) -> SyncWorker:
+    """A worker configured from the station settings (``endpoint`` overrides provincial.endpoint;
+    ``pre_upload(path, sha256, queued_at)`` is the signature check run just before each upload)."""
     pconf = ProvincialConfig.from_settings(settings, endpoint)
     client = ProvincialClient(pconf, secret if secret is not None else get_secret(pconf.client_id))
     wconf = config or WorkerConfig.from_settings(settings)
     retention = wconf.retention_days
     station = settings.get("station.id")
-    return SyncWorker(store, client, wconf, clock=clock, audit=audit, station=station,
+    return SyncWorker(store, client, wconf, clock=clock, audit=audit, pre_upload=pre_upload, station=station,
                       on_purge=lambda now: purge_confirmed(store, retention, now, audit, station=station))

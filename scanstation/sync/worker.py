@@ -99,8 +99,12 @@ class SyncWorker:
 
     def __init__(self, store: Store, client: ProvincialClient, config: WorkerConfig | None = None, *,
                  clock: Clock | None = None, audit: AuditHook | None = None, rng: random.Random | None = None,
-                 on_purge: Callable[[float], int] | None = None, station: str | None = None) -> None:
+                 on_purge: Callable[[float], int] | None = None,
+                 pre_upload: Callable[[Path, str, float], None] | None = None, station: str | None = None) -> None:
         self.store = store
+        # (path, sha256, queued_at) -> None, raises ScanStationError: the station's signature check, run just
+        # before each upload (this package cannot import signing; the flow layer passes it in).
+        self.pre_upload = pre_upload
         self.outbox = Outbox(store, station)     # on a shared database: only this station's jobs (its files)
         self.client = client
         self.config = config or WorkerConfig()
@@ -381,6 +385,11 @@ class SyncWorker:
         problem = local_file_problem(job)
         if problem:
             return Outcome(job, "attention", problem, "file")
+        if self.pre_upload is not None:
+            try:
+                self.pre_upload(path, job.sha256, job.created_at)
+            except ScanStationError as e:
+                return Outcome(job, "attention", f"not uploaded: {e.message_en}", "signature")
         self._check_interrupt()
         remote = self.client.begin(key=job.idempotency_key, dossier_code=job.dossier_code,
                                    component_id=job.component_id, document_type=job.document_type,

@@ -32,7 +32,7 @@ def prepare(ctx: AppContext) -> None:
     ctx.demo = True
     s = ctx.settings
     tok = ensure_demo_token()
-    for key, value in (("token.module", tok.module), ("signing.trust_roots", [str(tok.ca_pem)]),
+    for key, value in (("token.module", tok.module), ("signing.trust_test_ca", [str(tok.ca_pem)]),
                        ("signing.certified_copy", True)):       # the demo shows both signatures, as make demo does
         if s.get(key) != value:
             s.set(key, value, layer="station")

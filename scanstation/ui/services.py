@@ -448,7 +448,8 @@ def sign_dossier(ctx: Any, d: Dossier, wa: WorkArea, token_label: str, key_id: s
                  on_file: Any) -> dict[str, Any]:
     """Sign as the step the dossier is at (the clerk, or the organisation's SAO Y copy). Token thread."""
     res = fsigning.sign(session(ctx), signing_role(ctx), token_label=token_label, pin=pin, key_id=key_id or None,
-                        progress=progress, on_file=on_file)
+                        progress=progress, on_file=on_file,
+                        lane=getattr(getattr(ctx, "checker", None), "lane", None))   # text read during the scan
     if res["queued"]:
         w = getattr(ctx, "sync_worker", None)
         if w is not None:
@@ -562,3 +563,12 @@ def stop_sync(ctx: Any) -> None:
         w.stop()
         w.join(5)
         ctx.sync_worker = None
+
+
+def change_setting(ctx: Any, key: str, value: Any = None, *, layer: str = "clerk",
+                   lock: bool | None = None) -> dict[str, Any]:
+    """One setting change from the settings screen (worker thread): the OS decides whether the station layer
+    may be written; the change, or the refused attempt, is audited with OS account, machine, old -> new."""
+    from scanstation.flow.station_settings import change_setting as _change
+
+    return _change(key, value, layer=layer, lock=lock, settings=ctx.settings, station=ctx.station)

@@ -94,7 +94,14 @@ def test_scripted_flow_runs_end_to_end_from_a_fresh_home(station_home, tmp_path)
     assert all(r["ok"] for r in vr)
     assert [s["role"] for s in vr[0]["signatures"]] == ["clerk", "copy"]
 
-    # The upload worker run from the command line finishes the dossier (not only the window).
+    # The upload worker run from the command line finishes the dossier (not only the window). Just before each
+    # upload it checks the file against the station's anchors: the demo CA the commands above were given with
+    # --trust must be one of them -- IT staff allow it as a test CA.
+    p = cli("sync", "run", "--once", "--endpoint", "http://127.0.0.1:9", env={**env, "SCANSTATION_PROVINCIAL_SECRET": "k"})
+    assert p.returncode == 1 and "does not chain to a trusted" in cli("queue", "status").stdout
+    for j in cli_json("queue", "status")["jobs"]:
+        cli("queue", "retry", j["id"])
+    cli("settings", "set", "signing.trust_test_ca", json.dumps([str(tok.ca_pem)]), "--station")
     sim, url = spawn_sim(tmp_path / "sim", "--secret", "k")
     try:
         p = cli("sync", "run", "--until-empty", "--max-seconds", "60", "--endpoint", url, "--json",

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.signed_pdf import signed_pdf
+from tests.sync.signed_pdf import signed_pdf, sync_ca_pem
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def trust_sync_test_ca(station_home):
+    """The station of every sync test trusts the CA of :func:`signed_pdf` -- as a test CA, the way IT staff
+    allow one (``signing.trust_test_ca``); the shipped Vietnamese anchors stay trusted as well."""
+    from scanstation.config import Settings
+
+    Settings().set("signing.trust_test_ca", [str(sync_ca_pem())], layer="station")
 
 
 @pytest.fixture

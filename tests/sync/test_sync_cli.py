@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.sync.conftest import ROOT, cli_env, spawn_sim
-from tests.sync.signed_pdf import unsigned_pdf
+from tests.sync.signed_pdf import sync_ca_pem, unsigned_pdf
 
 
 def run(*args, env=None, check=True):
@@ -81,6 +81,10 @@ def test_export_and_import_from_the_cli(make_signed, tmp_path, station_home):
     other = tmp_path / "other-home"
     other.mkdir()
     env = cli_env(SCANSTATION_HOME=str(other))
+    # the importing station checks signatures against its own anchors: untrusted until its IT staff allow the CA
+    rep = json.loads(run("queue", "import", str(tmp_path / "usb"), "--json", env=env).stdout)
+    assert rep["imported"] == 0 and "does not chain to a trusted" in rep["refused"][0]["reason"]
+    run("settings", "set", "signing.trust_test_ca", json.dumps([str(sync_ca_pem())]), "--station", env=env)
     rep = json.loads(run("queue", "import", str(tmp_path / "usb"), "--json", env=env).stdout)
     assert rep["imported"] == 1
     st = json.loads(run("queue", "status", "--json", env=env).stdout)

@@ -68,7 +68,9 @@ def test_locked_values_are_read_only_for_clerks(make_window, qtbot):
     fresh = Settings()
     assert fresh.get("clerk.name") == "Trần Văn Đức" and fresh.source("clerk.name") == "clerk"
     assert fresh.get("scanner.device") == "sane:fujitsu"
-    assert [e.details["keys"] for e in w.ctx.station.audit.events() if e.action == "settings.changed"] == [["clerk.name"]]
+    ev = [e.details for e in w.ctx.station.audit.events() if e.action == "settings.changed"]
+    assert [(d["key"], d["layer"], d["new"]) for d in ev] == [("clerk.name", "clerk", "Trần Văn Đức")]
+    assert ev[0]["os_account"] and ev[0]["machine"]
 
 
 def test_it_mode_edits_station_values_and_locks(make_window, qtbot):

@@ -4,9 +4,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from scanstation.dossier_io import load_dossier_file
+from scanstation.flow.trust import station_trust
 from scanstation.model import DossierStatus
 from scanstation.resources import resource
-from scanstation.signing import load_trust_roots, verify_file
+from scanstation.signing import verify_file
 from scanstation.ui import services
 from tests.ui.ui_keys import type_text
 from tests.ui.ui_pages import add_pages, set_checks
@@ -61,12 +62,12 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
     qtbot.waitUntil(lambda: d.status == DossierStatus.SIGNED, timeout=60000)
     assert seen[0][0] == ""                                  # first dialog: no problem yet
     assert "Wrong PIN" in _answer_pin_after_wrong[0][0]      # second dialog says why it asks again
-    roots = load_trust_roots(w.ctx.settings.get("signing.trust_roots"))
+    roots = station_trust(w.ctx.settings)        # the demo CA is a test CA of the demo home
     signed = sorted((wa.root / "signed").glob("*.pdf"))
     assert [p.name for p in signed] == ["066190001234.GCS.pdf", "066190001234.VBUQ.pdf"]
     for p in signed:
         rep = verify_file(p, roots)
-        assert rep.ok and [x.role for x in rep.signatures] == ["clerk"]
+        assert rep.ok and rep.test and [x.role for x in rep.signatures] == ["clerk"]
         assert rep.signatures[0].signer == "Trần Văn Đức"
     assert all(o.signed for o in d.outputs)
     # The certified copy (SAO Y) comes next, in the window as on the command line: the organisation's token.

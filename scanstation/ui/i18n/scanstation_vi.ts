@@ -778,6 +778,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Xem trang</translation>
     </message>
     <message>
+        <source>Turn the page upright</source>
+        <translation>Xoay trang cho đúng chiều</translation>
+    </message>
+    <message>
         <source>No fix needed</source>
         <translation>Không cần khắc phục</translation>
     </message>

@@ -256,6 +256,7 @@ class QcScreen(Screen):
             "redo_note": self.tr("Scan the page again without the note"),
             "delete": self.tr("Delete the duplicate"),
             "goto": self.tr("Show the page"),
+            "rotate": self.tr("Turn the page upright"),
             None: self.tr("No fix needed"),
         }[fix]
 
@@ -312,6 +313,17 @@ class QcScreen(Screen):
         capture = self.window().screens.get("capture") if hasattr(self.window(), "screens") else None
         pages = [p for p in (services.page_at(ref.component, i) for i in ref.finding.get("pages", [])) if p]
         c, d, wa = ref.component, self.ctx.dossier, self.ctx.workarea
+        if fix == "rotate" and pages and d is not None and wa is not None:   # OCR reads the page as turned
+            deg = int(ref.finding.get("rotate", 0)) or 180
+            pid = pages[0].id
+
+            def turned(_r) -> None:
+                self.ctx.pages_changed.emit(c.id)
+                self.rerun()
+
+            self.ctx.tasks.run(lambda: services.rotate_page(self.ctx, d, wa, c, pid, deg), on_done=turned,
+                               label=self.tr("Fixing"))
+            return
         if fix in ("restore", "delete", "redo_note") and pages:
             if fix == "restore":
                 ids = [p.id for p in pages if not p.kept]

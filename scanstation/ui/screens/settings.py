@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from scanstation.compliance import PROFILES
 from scanstation.config import OPTIONS, Option, Settings
+from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick, set_language
 from scanstation.ui.screens.base import Screen
@@ -219,9 +219,7 @@ class SettingsScreen(Screen):
 
     def station_writable(self) -> bool:
         """IT mode needs write access to the station file: the OS account decides who is IT staff."""
-        s = self.ctx.settings
-        target = s.station_path if s.station_path.exists() else s.dir
-        return os.access(target, os.W_OK)
+        return self.ctx.settings.station_writable()[0]
 
     def set_it_mode(self, on: bool) -> None:
         if on and not self.station_writable():
@@ -282,17 +280,13 @@ class SettingsScreen(Screen):
         layer = "station" if it else "clerk"
 
         def work() -> list[str]:
+            # each change (and a refused attempt at the station layer) is its own audit event: OS account,
+            # machine, key, old -> new (services.change_setting)
             for key, value in writes:
-                s.set(key, value, layer=layer)
+                services.change_setting(self.ctx, key, value, layer=layer)
             for key, on in locks:
-                s.lock(key, on)
-            changed = sorted({k for k, _ in writes} | {k for k, _ in locks})
-            if changed:
-                self.ctx.station.audit.append(self.ctx.station.actor, "settings.changed",
-                                              details={"keys": changed, "layer": layer,
-                                                       "locked": [k for k, on in locks if on],
-                                                       "unlocked": [k for k, on in locks if not on]})
-            return changed
+                services.change_setting(self.ctx, key, lock=on)
+            return sorted({k for k, _ in writes} | {k for k, _ in locks})
 
         def done(changed: list[str]) -> None:
             if "ui.language" in changed:
