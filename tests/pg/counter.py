@@ -29,9 +29,10 @@ def main(prefix: str, n: int, endpoint: str, out: Path) -> int:
     from scanstation.flow import upload as fupload
     from scanstation.flow.session import new_dossier
     from scanstation.flow.signing import record_signed, signed_dir
+    from scanstation.flow.trust import station_trust
     from scanstation.model import DossierStatus, OutputFile, to_plain
     from scanstation.resources import resource
-    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch
+    from scanstation.signing import SignOptions, open_session, sign_batch
     from scanstation.signing.softtoken import ensure_demo_token
     from scanstation.sync import Outbox
     from tests.sync.signed_pdf import unsigned_pdf
@@ -39,10 +40,10 @@ def main(prefix: str, n: int, endpoint: str, out: Path) -> int:
     t0 = time.monotonic()
     tok = ensure_demo_token()                         # this counter's own token (in its home)
     settings = Settings()
-    settings.set("signing.trust_roots", [str(tok.ca_pem)], layer="station")
+    settings.set("signing.trust_test_ca", [str(tok.ca_pem)], layer="station")   # IT allows the demo CA
     st = Station(settings)
     station_id = settings.get("station.id")
-    roots = load_trust_roots([str(tok.ca_pem)])
+    roots = station_trust(settings)                   # shipped anchors + the demo CA as an allowed test CA
     worker = fupload.build_worker(st, endpoint=endpoint)
     worker.start()
     files: dict[str, dict[str, object]] = {}
@@ -68,7 +69,7 @@ def main(prefix: str, n: int, endpoint: str, out: Path) -> int:
             if not res.complete:
                 raise SystemExit(f"signing {name} failed: {res.to_dict()}")
             sf = res.signed[0]
-            fupload.check_signed_for_queue(Path(sf.path), [str(tok.ca_pem)])
+            fupload.check_signed_for_queue(Path(sf.path), roots)
             record_signed(s, "clerk", [{"component_id": c.id, "file_name": name, "path": sf.path,
                                         "sha256": sf.sha256, "size": sf.size}],
                           signer=holder, certificate_serial=str(serial), queue=True)

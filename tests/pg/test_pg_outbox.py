@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from scanstation.store.db import engine_url, open_store
 from scanstation.sync.outbox import JobState, Outbox, enqueue
-from tests.sync.signed_pdf import signed_pdf
+from tests.sync.signed_pdf import signed_pdf, sync_ca_pem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,7 @@ def _home(tmp_path: Path, name: str, url: str) -> Path:
         s = Settings()
         s.set("db.url", url, layer="station")
         s.set("station.id", name.upper(), layer="station")
+        s.set("signing.trust_test_ca", [str(sync_ca_pem())], layer="station")   # the CA of signed_pdf()
     finally:
         os.environ["SCANSTATION_HOME"] = old
     return home
