@@ -9,7 +9,8 @@ SYSSTAMP := .sysdeps-ok
 # Debian/Ubuntu packages the station needs: SANE (driver + headers for python-sane), a software
 # PKCS#11 token and its tools, PDF tools for independent checks, fonts with Vietnamese glyphs,
 # an sRGB ICC profile, Qt's runtime libraries, Xvfb for screenshots, and Tesseract's Vietnamese
-# language data (tesseract-ocr-vie) for the OCR text layer.
+# language data (tesseract-ocr-vie) for the OCR text layer, and PostgreSQL for the
+# multi-counter tests (tests/pg start a throw-away server of their own; the package's own cluster is not used).
 APT_PACKAGES := libsane-dev sane-utils softhsm2 opensc poppler-utils qpdf \
 	fonts-noto-core fonts-liberation2 fonts-dejavu-core icc-profiles-free \
 	libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb \
@@ -34,7 +35,7 @@ sysdeps: $(SYSSTAMP)
 $(STAMP): pyproject.toml $(SYSSTAMP)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[sane,dev]'
+	$(PY) -m pip install -q -e '.[sane,dev,postgres]'
 	@touch $@
 venv: $(STAMP)
 

@@ -116,7 +116,8 @@ def cmd_queue_status(args) -> int:
     from scanstation.store.db import open_store
     from scanstation.sync import Outbox
 
-    data = Outbox(open_store(_settings().get("db.url") or None)).status(limit=args.limit)
+    settings = _settings()
+    data = Outbox(open_store(settings.get("db.url") or None), settings.get("station.id")).status(limit=args.limit)
     if args.json:
         # Compact and ASCII-escaped: twice as fast to write for a long queue, same data for any JSON reader.
         sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
@@ -147,7 +148,7 @@ def cmd_queue_change(args) -> int:
     def on_change(session, row, prev):
         hook(session, f"sync.{args.action}", Job.from_row(row), {"job": row.id, "from": prev})
 
-    ob = Outbox(st.store)
+    ob = Outbox(st.store, st.settings.get("station.id"))
     job = (ob.retry if args.action == "retry" else ob.cancel)(args.job, on_change=on_change)
     emit({"job": job.id, "state": job.state.value}, args.json, f"{job.id[:12]}  {job.state.value}  {job.file_name}")
     return 0
@@ -187,7 +188,8 @@ def cmd_queue_purge(args) -> int:
     from scanstation.sync import purge_confirmed
 
     st = _station()
-    n = purge_confirmed(st.store, st.settings.get("sync.retention_days"), time.time(), _hook(st))
+    n = purge_confirmed(st.store, st.settings.get("sync.retention_days"), time.time(), _hook(st),
+                        station=st.settings.get("station.id"))
     emit({"purged": n}, args.json, f"purged {n} file(s)")
     return 0
 
@@ -201,7 +203,7 @@ def cmd_sync_run(args) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     rep = worker.run(until_empty=args.until_empty, once=args.once, max_seconds=args.max_seconds)
-    counts = Outbox(st.store).counts()
+    counts = Outbox(st.store, st.settings.get("station.id")).counts()
     data = {**rep.as_dict(), "counts": counts}
     emit(data, args.json, f"confirmed {rep.confirmed}, retrying {rep.retried}, needs attention {rep.attention} "
                           f"({rep.attempts} attempts, {rep.bytes_sent} bytes, {rep.seconds:g} s)\n"

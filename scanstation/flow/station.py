@@ -44,6 +44,16 @@ class Station:
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         self.store = store or open_store(self.settings.get("db.url") or None)
+        if self.store.shared and not (self.settings.source("station.id") == "station"
+                                      and str(self.settings.get("station.id")).strip()):
+            # On a shared database the station id says whose upload jobs (files on this disk) are whose:
+            # two counters left on the default id would take each other's jobs.
+            self.store.dispose()
+            raise ValidationError(
+                "This station uses a shared database (db.url) but has no station.id of its own; IT staff set "
+                "a unique one per counter: scanstation settings set station.id NAME --station --lock",
+                "Trạm dùng cơ sở dữ liệu chung nhưng chưa có mã trạm (station.id) riêng; nhờ bộ phận CNTT đặt "
+                "mã trạm duy nhất cho quầy này", field="station.id")
         self.audit = AuditLog(self.store, station=self.settings.get("station.id"))
         self.actor = self.settings.get("clerk.name") or "clerk"
 

@@ -17,9 +17,9 @@ def health(settings: Settings, store: Any, worker: Any = None, *, scanning: bool
     last = last or {}
     if scanning:
         return {"scanner": last.get("scanner") or {"state": "ok", "device": ""}, "token": last.get("token"),
-                "queue": queue_health(store, worker)}
+                "queue": queue_health(store, worker, settings.get("station.id"))}
     return {"scanner": scanner_health(settings), "token": token_health(settings),
-            "queue": queue_health(store, worker)}
+            "queue": queue_health(store, worker, settings.get("station.id"))}
 
 
 def scanner_health(settings: Settings) -> dict[str, Any]:
@@ -62,10 +62,11 @@ def token_health(settings: Settings) -> dict[str, Any]:
     return {"state": "ok", "label": t.label, "pin_low": t.pin.count_low or t.pin.final_try, "locked": t.pin.locked}
 
 
-def queue_health(store: Any, worker: Any = None) -> dict[str, Any]:
+def queue_health(store: Any, worker: Any = None, station: str | None = None) -> dict[str, Any]:
+    """This station's queue (``station``: its id; on a shared database the others' jobs are theirs)."""
     from scanstation.sync import JobState, Outbox
 
-    counts = Outbox(store).counts()
+    counts = Outbox(store, station).counts()
     pending = sum(counts.get(s.value, 0) for s in (JobState.PENDING, JobState.UPLOADING, JobState.RETRY))
     out = {"pending": pending, "attention": counts.get(JobState.ATTENTION.value, 0)}
     if worker is None:

@@ -75,14 +75,14 @@ def retry(station: Any, job_id: str) -> None:
     """Send a job again now (a job that needs attention, or one waiting for its next attempt)."""
     from scanstation.sync import Outbox
 
-    Outbox(station.store).retry(job_id)
+    Outbox(station.store, station.settings.get("station.id")).retry(job_id)
     station.audit.append(station.actor, "sync.retry", details={"job": job_id})
 
 
 def cancel(station: Any, job_id: str) -> None:
     from scanstation.sync import Outbox
 
-    Outbox(station.store).cancel(job_id)
+    Outbox(station.store, station.settings.get("station.id")).cancel(job_id)
     station.audit.append(station.actor, "sync.cancelled", details={"job": job_id})
 
 

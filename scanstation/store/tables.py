@@ -127,9 +127,13 @@ class OutboxRow(Base):
     exported_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     purged_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(String(16), default="station")    # station | import
+    # The station (setting station.id) that holds the file: on a shared PostgreSQL only it uploads the job.
+    station: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),
-                      Index("ix_outbox_created", "created_at", "id"))
+                      Index("ix_outbox_created", "created_at", "id"),
+                      Index("ix_outbox_station_due", "station", "state", "next_attempt_at"),
+                      Index("ix_outbox_station_created", "station", "created_at", "id"))
 
 
 class CalibrationRow(Base):

@@ -88,5 +88,7 @@ def build_worker(settings, store: Store, *, audit: AuditHook | None = None, endp
     client = ProvincialClient(pconf, secret if secret is not None else get_secret(pconf.client_id))
     wconf = config or WorkerConfig.from_settings(settings)
     retention = wconf.retention_days
+    station = settings.get("station.id")
     return SyncWorker(store, client, wconf, clock=clock, audit=audit, pre_upload=pre_upload, audit_head=audit_head,
-                      on_purge=lambda now: purge_confirmed(store, retention, now, audit))
+                      station=station,
+                      on_purge=lambda now: purge_confirmed(store, retention, now, audit, station=station))

@@ -28,7 +28,7 @@ from scanstation.fsio import atomic_copy, atomic_write_text, fsync_dir, require_
 from scanstation.progress import Progress
 from scanstation.store.db import Store
 from scanstation.store.tables import OutboxRow
-from scanstation.sync.outbox import Job, JobState, Verifier, enqueue, idempotency_key
+from scanstation.sync.outbox import Job, JobState, Outbox, Verifier, enqueue, idempotency_key
 from scanstation.sync.worker import local_file_problem
 
 FORMAT = "scanstation-outbox-bundle"
@@ -52,7 +52,8 @@ def export_bundle(store: Store, to_dir: Path, *, station: str = "", progress: Pr
                           f"Không tạo được thư mục xuất {to_dir}: {e.strerror}", field="to") from e
     with store.session() as s:
         rows = list(s.scalars(select(OutboxRow).where(OutboxRow.state.in_(
-            [JobState.PENDING.value, JobState.RETRY.value, JobState.UPLOADING.value])).order_by(OutboxRow.created_at)))
+            [JobState.PENDING.value, JobState.RETRY.value, JobState.UPLOADING.value]),
+            *Outbox(store, station).mine_clauses()).order_by(OutboxRow.created_at)))   # shared database: our files only
     jobs = [Job.from_row(r) for r in rows]
     skipped = []
     ok_jobs = []
@@ -208,7 +209,8 @@ def import_bundle(store: Store, bundle: Path, *, verifier: Verifier, station: st
                 job_id, created = enqueue(s, dossier_code=e["dossier_code"], path=st.path, sha256=st.sha256,
                                           size=st.size, component_id=e.get("component_id", ""),
                                           document_type=e.get("document_type", ""), file_name=e["file_name"],
-                                          metadata=e.get("metadata") or {}, key=st.key, source="import", now=now)
+                                          metadata=e.get("metadata") or {}, key=st.key, source="import", now=now,
+                                          station=station)   # the copy is in this station's storage
                 if created:
                     kept.append(st.path)
                     if audit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -15,7 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scanstation.errors import JobNotFound, JobStateError, ValidationError
@@ -35,6 +37,7 @@ class JobState(StrEnum):
 
 ACTIVE = (JobState.PENDING, JobState.UPLOADING, JobState.RETRY)      # work still to do
 STATES = tuple(JobState)
+TALLY_FOLD_AT = 2000      # PostgreSQL: fold a station's tally rows into one per state past this many
 
 # Verifies a signed file before it is queued; raises (e.g. UnsignedFileError) when it is not.
 Verifier = Callable[[Path], None]
@@ -111,7 +114,7 @@ def enqueue(session: Session, *, dossier_code: str, path: Path | str, sha256: st
         file_name=file_name or Path(path).name, path=str(path), sha256=sha256, size=int(size),
         meta=json.dumps(metadata or {}, ensure_ascii=False, sort_keys=True, default=str),
         state=JobState.PENDING.value, attempts=0, failures=0, hash_mismatches=0, next_attempt_at=now,
-        remote_offset=0, created_at=now, updated_at=now, source=source))
+        remote_offset=0, created_at=now, updated_at=now, source=source, station=station or ""))
     session.flush()
     return job_id, True
 
@@ -172,10 +175,20 @@ def iso(ts: float | None) -> str | None:
 
 
 class Outbox:
-    """Read and change jobs. Every change is a short transaction; the worker owns scheduling."""
+    """Read and change jobs. Every change is a short transaction; the worker owns scheduling.
 
-    def __init__(self, store: Store) -> None:
+    ``station`` (its station.id) scopes a shared database (PostgreSQL, many counters) to the jobs
+    of that station: the files are on its disk, so only it lists, claims, retries or cancels them.
+    SQLite is one counter's own file: every job in it is the station's, whatever its id."""
+
+    def __init__(self, store: Store, station: str | None = None) -> None:
         self.store = store
+        self.station = station if (station is not None and store.shared) else None
+        self._postgres = store.engine.dialect.name == "postgresql"
+
+    def mine_clauses(self) -> list[Any]:
+        """WHERE clauses limiting a query to this station's jobs (none on SQLite or unscoped)."""
+        return [] if self.station is None else [OutboxRow.station == self.station]
 
     # --- reading --------------------------------------------------------------------------------------
     def get(self, job_ref: str) -> Job:
@@ -185,8 +198,10 @@ class Outbox:
     def _find(self, s: Session, job_ref: str) -> OutboxRow:
         job_ref = (job_ref or "").strip().lower()
         row = s.get(OutboxRow, job_ref) if job_ref else None
+        if row is not None and self.station is not None and row.station != self.station:
+            row = None        # another counter's job: not ours to see or change
         if row is None and len(job_ref) >= 4:
-            rows = list(s.scalars(select(OutboxRow).where(OutboxRow.id.like(f"{job_ref}%")).limit(2)))
+            rows = list(s.scalars(select(OutboxRow).where(OutboxRow.id.like(f"{job_ref}%"), *self.mine_clauses()).limit(2)))
             if len(rows) > 1:
                 raise JobNotFound(f"Job reference {job_ref} is ambiguous; give more characters",
                                   f"Mã công việc {job_ref} trùng nhiều công việc; hãy nhập thêm ký tự", field="job")
@@ -196,9 +211,31 @@ class Outbox:
         return row
 
     def counts(self) -> dict[str, int]:
-        with self.store.session() as s:
-            got = dict(s.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all())
+        if self._postgres:
+            with self.store.engine.connect() as conn:
+                got = self._tally(conn)
+        else:
+            with self.store.session() as s:
+                got = dict(s.execute(select(OutboxRow.state, func.count()).where(*self.mine_clauses())
+                                     .group_by(OutboxRow.state)).all())
         return {st.value: int(got.get(st.value, 0)) for st in STATES}
+
+    def _tally(self, conn: Any) -> dict[str, int]:
+        """Jobs per state on PostgreSQL, from the trigger-kept tally (migration 0005), not by counting
+        every job (100,000 rows take ~80 ms to count; the tally's few rows well under 1 ms). When this
+        station's tally has grown past TALLY_FOLD_AT rows, they are folded into one per state."""
+        where, params = ("WHERE station = :st", {"st": self.station}) if self.station is not None else ("", {})
+        rows = conn.execute(text(f"SELECT state, sum(n), count(*) FROM outbox_tally {where} GROUP BY state"),
+                            params).all()
+        conn.commit()                                    # end the read (autobegun) before the fold's own transaction
+        if sum(r[2] for r in rows) > TALLY_FOLD_AT and self.station is not None:
+            # Folding is housekeeping (the sums read above are already right): a failure changes nothing.
+            with contextlib.suppress(SQLAlchemyError), conn.begin():
+                conn.execute(text(
+                    "WITH gone AS (DELETE FROM outbox_tally WHERE station = :st RETURNING state, n) "
+                    "INSERT INTO outbox_tally (station, state, n) SELECT :st, state, sum(n) FROM gone "
+                    "GROUP BY state"), params)
+        return {state: int(n) for state, n, _ in rows}
 
     def status(self, *, limit: int | None = None) -> dict[str, Any]:
         """Counts per state and one line per job (plain data, ready for JSON).
@@ -211,14 +248,17 @@ class Outbox:
         counts = {st.value: 0 for st in STATES}
         iso_ = _IsoCache()
         waiting = ("pending", "failed-will-retry")
-        q = select(*cols).order_by(OutboxRow.created_at, OutboxRow.id)
+        q = select(*cols).where(*self.mine_clauses()).order_by(OutboxRow.created_at, OutboxRow.id)
         if limit:
             q = q.limit(limit)
         with self.store.engine.connect() as conn:
             compiled = q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
             rows = conn.exec_driver_sql(str(compiled)).fetchall()
-            if limit:
-                got = conn.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all()
+            if limit and self._postgres:
+                counts.update(self._tally(conn))
+            elif limit:
+                got = conn.execute(select(OutboxRow.state, func.count()).where(*self.mine_clauses())
+                                   .group_by(OutboxRow.state)).all()
                 counts.update({k: int(v) for k, v in got})
         gc_was_on = gc.isenabled()
         gc.disable()   # 10,000 small dicts would trigger several useless collections
@@ -236,24 +276,26 @@ class Outbox:
 
     def has_active(self) -> bool:
         with self.store.session() as s:
-            return s.scalar(select(OutboxRow.id).where(OutboxRow.state.in_([a.value for a in ACTIVE]))
+            return s.scalar(select(OutboxRow.id).where(OutboxRow.state.in_([a.value for a in ACTIVE]), *self.mine_clauses())
                             .limit(1)) is not None
 
     def next_due(self) -> float | None:
         with self.store.session() as s:
             return s.scalar(select(func.min(OutboxRow.next_attempt_at))
-                            .where(OutboxRow.state.in_([JobState.PENDING.value, JobState.RETRY.value])))
+                            .where(OutboxRow.state.in_([JobState.PENDING.value, JobState.RETRY.value]),
+                                   *self.mine_clauses()))
 
     def leased_elsewhere(self, owner: str) -> bool:
         """Another worker (process or thread) is uploading something right now."""
         with self.store.session() as s:
             return s.scalar(select(OutboxRow.id).where(OutboxRow.state == JobState.UPLOADING.value,
                                                        or_(OutboxRow.lease_owner.is_(None),
-                                                           OutboxRow.lease_owner != owner)).limit(1)) is not None
+                                                           OutboxRow.lease_owner != owner),
+                                                       *self.mine_clauses()).limit(1)) is not None
 
     def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
         with self.store.session() as s:
-            q = select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.id)
+            q = select(OutboxRow).where(*self.mine_clauses()).order_by(OutboxRow.created_at, OutboxRow.id)
             if states is not None:
                 q = q.where(OutboxRow.state.in_([JobState(x).value for x in states]))
             return [Job.from_row(r) for r in s.scalars(q)]
@@ -264,7 +306,7 @@ class Outbox:
         n = 0
         with self.store.session() as s:
             rows = list(s.execute(select(OutboxRow.id, OutboxRow.lease_owner, OutboxRow.lease_until)
-                                  .where(OutboxRow.state == JobState.UPLOADING.value)))
+                                  .where(OutboxRow.state == JobState.UPLOADING.value, *self.mine_clauses())))
             for jid, owner, until in rows:
                 if lease_holder_dead(owner) or (until or 0) < now:
                     n += s.execute(update(OutboxRow).where(OutboxRow.id == jid,
@@ -277,7 +319,12 @@ class Outbox:
         return n
 
     def claim(self, owner: str, now: float, lease_s: float, limit: int, exclude: set[str]) -> list[Job]:
-        """Take up to ``limit`` due jobs for this worker (atomic per job: two workers never share one)."""
+        """Take up to ``limit`` due jobs for this worker (atomic per job: two workers never share one).
+
+        On a shared database only this station's jobs (its files), and the candidate rows are locked
+        with ``FOR UPDATE SKIP LOCKED``: two workers claiming at once each get other jobs at once,
+        neither waits for the other's transaction. SQLite serialises writers itself; there the
+        conditional UPDATE below is what makes a claim atomic."""
         if limit <= 0:
             return []
         out: list[Job] = []
@@ -287,9 +334,15 @@ class Outbox:
                  & (OutboxRow.next_attempt_at <= now)),
                 (OutboxRow.state == JobState.UPLOADING.value) & (OutboxRow.lease_until < now),
             )
-            ids = list(s.scalars(select(OutboxRow.id).where(due).order_by(OutboxRow.next_attempt_at,
-                                                                           OutboxRow.created_at)
-                                 .limit(limit + len(exclude))))
+            q = (select(OutboxRow.id).where(due, *self.mine_clauses()).order_by(OutboxRow.next_attempt_at,
+                                                                           OutboxRow.created_at))
+            if self._postgres:
+                if exclude:
+                    q = q.where(OutboxRow.id.not_in(list(exclude)))
+                q = q.limit(limit).with_for_update(skip_locked=True)
+            else:
+                q = q.limit(limit + len(exclude))
+            ids = list(s.scalars(q))
             for jid in ids:
                 if jid in exclude or len(out) >= limit:
                     continue
@@ -314,7 +367,7 @@ class Outbox:
         with self.store.session() as s:
             return s.execute(update(OutboxRow).where(OutboxRow.state == JobState.RETRY.value,
                                                      OutboxRow.error_kind == "offline",
-                                                     OutboxRow.next_attempt_at > now)
+                                                     OutboxRow.next_attempt_at > now, *self.mine_clauses())
                              .values(next_attempt_at=now)).rowcount
 
     # --- the clerk's side -------------------------------------------------------------------------------

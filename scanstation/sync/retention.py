@@ -13,7 +13,7 @@ from sqlalchemy import select
 from scanstation import paths
 from scanstation.store.db import Store
 from scanstation.store.tables import OutboxRow
-from scanstation.sync.outbox import Job, JobState
+from scanstation.sync.outbox import Job, JobState, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,12 @@ DAY = 86400.0
 
 def purge_confirmed(store: Store, retention_days: int, now: float,
                     audit: Callable[[Any, str, Job, dict[str, Any]], None] | None = None,
-                    home: Path | None = None) -> int:
+                    home: Path | None = None, station: str | None = None) -> int:
     """Delete local copies of files the server confirmed more than ``retention_days`` ago.
 
     Only files inside the station's own storage are deleted (a file queued from elsewhere is the
     clerk's, not ours); either way the job is marked purged and an audit event records it.
-    A negative retention keeps files forever."""
+    A negative retention keeps files forever. On a shared database only ``station``'s jobs (its files)."""
     if retention_days < 0:
         return 0
     home = (home or paths.home()).resolve()
@@ -36,7 +36,8 @@ def purge_confirmed(store: Store, retention_days: int, now: float,
     with store.session() as s:
         rows = list(s.scalars(select(OutboxRow).where(OutboxRow.state == JobState.CONFIRMED.value,
                                                       OutboxRow.purged_at.is_(None),
-                                                      OutboxRow.confirmed_at <= limit).limit(500)))
+                                                      OutboxRow.confirmed_at <= limit,
+                                                      *Outbox(store, station).mine_clauses()).limit(500)))
         for row in rows:
             path = Path(row.path)
             inside = _inside(path, home)

@@ -101,12 +101,12 @@ class SyncWorker:
                  clock: Clock | None = None, audit: AuditHook | None = None, rng: random.Random | None = None,
                  on_purge: Callable[[float], int] | None = None,
                  pre_upload: Callable[[Path, str, float], None] | None = None,
-                 audit_head: Callable[[], dict[str, Any] | None] | None = None) -> None:
+                 audit_head: Callable[[], dict[str, Any] | None] | None = None, station: str | None = None) -> None:
         self.store = store
         # (path, sha256, queued_at) -> None, raises ScanStationError: the station's signature check, run just
         # before each upload (this package cannot import signing; the flow layer passes it in).
         self.pre_upload = pre_upload
-        self.outbox = Outbox(store)
+        self.outbox = Outbox(store, station)     # on a shared database: only this station's jobs (its files)
         self.client = client
         self.config = config or WorkerConfig()
         self.clock = clock or SystemClock()
@@ -283,7 +283,8 @@ class SyncWorker:
 
         with self.store.session() as s:
             return s.scalar(select(func.count()).select_from(OutboxRow)
-                            .where(OutboxRow.state == JobState.RETRY.value, OutboxRow.error_kind == "offline")) or 0
+                            .where(OutboxRow.state == JobState.RETRY.value, OutboxRow.error_kind == "offline",
+                                   *self.outbox.mine_clauses())) or 0
 
     def _probe(self, now: float) -> None:
         self._last_probe = now

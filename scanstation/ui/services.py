@@ -503,7 +503,7 @@ def queue_jobs(ctx: Any) -> list[JobView]:
     """The queue, and the open dossier's status as the database has it (the upload worker finishes dossiers)."""
     from scanstation.sync import Outbox
 
-    st = Outbox(ctx.station.store).status()
+    st = Outbox(ctx.station.store, ctx.station.settings.get("station.id")).status()
     s = getattr(ctx, "session", None)
     if s is not None:
         from scanstation.store.tables import DossierRow
@@ -547,7 +547,8 @@ def export_queue(ctx: Any, target: str, progress: Any) -> int:
 
 
 def queue_health(ctx: Any) -> dict[str, Any]:
-    return fstatus.queue_health(ctx.station.store, getattr(ctx, "sync_worker", None))
+    return fstatus.queue_health(ctx.station.store, getattr(ctx, "sync_worker", None),
+                                ctx.station.settings.get("station.id"))
 
 
 def start_sync(ctx: Any, *, secret: str | None = None) -> Any:

@@ -1,13 +1,13 @@
 """Sampling review (C9): one row per page drawn for review, with the checklist's answers.
 
 Revision ID: 0006
-Revises: 0004 (re-pointed to the last of 0004/0005 when those branches are merged)
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
