@@ -103,6 +103,27 @@ def audit(station: Station, action: str, dossier: Dossier | None = None, **detai
                          details=details)
 
 
+def card_from_reader(text: str) -> Any:
+    """The CCCD a handheld reader typed (parsing only: no disk, no device; safe on the GUI thread)."""
+    from scanstation.flow.identity import read_card
+
+    return read_card(text=text)
+
+
+def card_missing(card: Any) -> str:
+    from scanstation.identity.cccd import missing_text
+    from scanstation.ui.i18n import pick
+
+    en, vi = missing_text(card)
+    return pick(vi, en)
+
+
+def card_filled(station: Station) -> None:
+    from scanstation.flow.identity import audit_filled
+
+    audit_filled(station, "reader")
+
+
 def health(ctx: Any) -> dict[str, Any]:
     return fstatus.health(ctx.settings, ctx.station.store, getattr(ctx, "sync_worker", None),
                           scanning=bool(getattr(ctx, "scanning", False)), last=getattr(ctx, "health", None))

@@ -389,6 +389,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <source>Saving the dossier</source>
         <translation>Đang lưu hồ sơ</translation>
     </message>
+    <message>
+        <source>Filled from the ID card&apos;s QR code.</source>
+        <translation>Đã điền từ mã QR trên thẻ căn cước.</translation>
+    </message>
+    <message>
+        <source>Recording the card read</source>
+        <translation>Đang ghi nhận việc đọc thẻ</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
