@@ -78,6 +78,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pin-env", metavar="VAR", help="environment variable holding the PIN (default: prompt)")
     cmd("show", "the dossier, its files and their states", cmd_show)
 
+    p = cmd("result", "records officer: scan the signed paper result, check it, sign it as SAO Y with the "
+            "organisation's certificate and queue it (role result)", cmd_result, allow_abbrev=False)
+    p.add_argument("--name", help="the result's name (first run: adds the result component)")
+    p.add_argument("--code", help="its document type code (first run)")
+    p.add_argument("--sheets", type=int, default=1)
+    p.add_argument("--simplex", action="store_true", help="one side per sheet")
+    p.add_argument("--number", dest="number_symbol", help="number and symbol (số, ký hiệu)")
+    p.add_argument("--issue-date", help="issue date (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--issuer", dest="issuing_body", help="issuing body (cơ quan cấp)")
+    p.add_argument("--summary", help="summary (trích yếu)")
+    p.add_argument("--rescan", action="store_true", help="scan the result again (its pages are replaced)")
+    p.add_argument("--device")
+    p.add_argument("--profile")
+    p.add_argument("--dpi", type=int)
+    p.add_argument("--option", action="append", default=[], metavar="K=V")
+    p.add_argument("--token", help="the ORGANISATION's token label (without it: scan and check only)")
+    p.add_argument("--key-id")
+    p.add_argument("--module")
+    p.add_argument("--trust", action="append", type=Path, metavar="CA.pem")
+    p.add_argument("--pin-env", metavar="VAR")
+
 
 # --- helpers ------------------------------------------------------------------------------------------
 def _station() -> Any:
@@ -304,4 +325,67 @@ def cmd_show(args: argparse.Namespace) -> int:
     for f in data["files"]:
         lines.append(f"  file {f['name']}  {f['state']}  [{', '.join(f['signatures'])}]")
     emit(json.loads(json.dumps(data, default=str)), args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_result(args: argparse.Namespace) -> int:
+    from scanstation.errors import GateBlocked
+    from scanstation.flow import checking, results, signing
+    from scanstation.flow.capture import CaptureAction, scan
+
+    s = _open(args)
+    c = results.result_component(s)
+    lines: list[str] = []
+    if c is None:
+        if not (args.name and args.code):
+            raise ValidationError("The first 'dossier result' needs --name and --code of the result",
+                                  "Lần đầu cần tên (--name) và mã loại giấy tờ (--code) của kết quả", field="name")
+        meta = {"number_symbol": args.number_symbol, "issue_date": args.issue_date,
+                "issuing_body": args.issuing_body, "summary": args.summary}
+        c = results.add_result(s, name=args.name, code=args.code, sheets=args.sheets, duplex=not args.simplex,
+                               metadata={k: v for k, v in meta.items() if v})
+        lines.append(f"result component added: {c.name} ({c.document_type_code})")
+    signed = any(o.component_id == c.id for o in s.dossier.outputs)
+    if not signed and (args.rescan or not c.pages):
+        for p in list(c.pages):
+            if p.kept:
+                from scanstation.flow import pages
+
+                pages.exclude(s, c, p, "result scanned again")
+        out = scan(s, CaptureAction(component_id=c.id, action="append", profile=args.profile, device=args.device,
+                                    dpi=args.dpi, options=tuple(args.option), sheets=args.sheets))
+        lines.append(f"scanned {len(out.pages)} page(s) of the result from {out.device}")
+        if out.stopped is not None:
+            lines.append(f"scanner stopped: {out.stopped.message_en}")
+    if not signed and c.pages and s.checks.get(c.id, {}).get("pages") != [p.id for p in c.pages]:
+        checking.check(s, components=[c])
+    data: dict[str, Any] = {"id": s.dossier.id, "component": c.id, "pages": len(c.kept_pages()),
+                            "findings": [f.to_dict() for f in checking.component_findings(s, c)], "signed": None}
+    if signed:
+        o = next(o for o in s.dossier.outputs if o.component_id == c.id)
+        data["signed"] = {"file_name": o.file_name, "sha256": o.sha256, "state": o.state}
+        emit(data, args.json, "\n".join(lines + [f"result already signed: {o.file_name} ({o.state})"]))
+        return 0
+    try:
+        results.require_result_clear(s, c)
+    except GateBlocked:
+        if args.json:
+            emit(data, True)
+            return EXIT_FINDINGS
+        raise
+    if not args.token:
+        lines.append("result checked; sign it with --token ORG-TOKEN")
+        emit(data, args.json, "\n".join(lines))
+        return 0
+    from scanstation.cli.cmd_signing import _read_pin
+
+    plan = signing.SigningPlan.from_settings(s.settings, trust=[str(t) for t in args.trust] if args.trust else None,
+                                             module=args.module)
+    pin = _read_pin(args, args.token, plan.module)
+    res = results.sign_result(s, token_label=args.token, pin=pin, key_id=args.key_id, plan=plan)
+    del pin
+    data["signed"] = res
+    lines.append(f"result signed as SAO Y by {res['signer']} for {res['org_name']}: {res['file_name']}; "
+                 "queued for upload (role result)")
+    emit(data, args.json, "\n".join(lines))
     return 0
