@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanstation.cli import EXIT_FINDINGS, emit
-from scanstation.errors import ValidationError
+from scanstation.errors import ScanStationError, ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,6 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="trusted CA certificate (default: signing.trust_roots)")
     p.add_argument("--pin-env", metavar="VAR", help="environment variable holding the PIN (default: prompt)")
     cmd("show", "the dossier, its files and their states", cmd_show)
+
+    p = cmd("revoke", "revoke a signed file (hủy hiệu lực): marked with time and reason and kept, never uploaded "
+            "again, the provincial system told (run again to repeat the notice)", cmd_revoke)
+    p.add_argument("file", metavar="FILE", help="the file's name (or its component id / document type code)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--endpoint", help="provincial system URL (default: provincial.endpoint)")
 
     p = cmd("result", "records officer: scan the signed paper result, check it, sign it as SAO Y with the "
             "organisation's certificate and queue it (role result)", cmd_result, allow_abbrev=False)
@@ -388,4 +394,32 @@ def cmd_result(args: argparse.Namespace) -> int:
     lines.append(f"result signed as SAO Y by {res['signer']} for {res['org_name']}: {res['file_name']}; "
                  "queued for upload (role result)")
     emit(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from scanstation.flow import revocation
+
+    s = _open(args)
+    client = None
+    problem = ""
+    try:
+        client = revocation.provincial_client(s, endpoint=args.endpoint)
+    except ScanStationError as e:        # no secret, bad endpoint: the file is still revoked here
+        problem = e.message_en
+    try:
+        res = revocation.revoke(s, args.file, args.reason, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if problem and not res["provincial_notified"]:
+        res["provincial"]["error"] = problem
+    lines = [f"{res['file_name']} revoked at {res['revoked_at']}: {res['reason']}"
+             + (" (already revoked)" if res["already_revoked"] else "")]
+    if res["provincial_notified"]:
+        lines.append(f"provincial system told (revocation {res['provincial'].get('revocation_id')})")
+    else:
+        sys.stderr.write(f"warning: the provincial system was not told: {res['provincial'].get('error')}; "
+                         "run the same command again to repeat the notice\n")
+    emit(res, args.json, "\n".join(lines))
     return 0
