@@ -78,6 +78,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pin-env", metavar="VAR", help="environment variable holding the PIN (default: prompt)")
     cmd("show", "the dossier, its files and their states", cmd_show)
 
+    p = cmd("identity", "check the applicant's digital identity and the papers the electronic store holds; "
+            "propose per component a stored paper to reuse", cmd_identity)
+    p.add_argument("--endpoint", help="provincial system URL (default: provincial.endpoint)")
+    p.add_argument("--timeout", type=float, help="seconds to wait for the answer (default 8)")
+    p = cmd("reuse", "record a component as not digitised: already held as valid electronic data (a stored "
+            "paper the last identity check offered)", cmd_reuse)
+    p.add_argument("--component", required=True, metavar="C")
+    p.add_argument("--document", required=True, metavar="DOC_ID")
+
     p = cmd("revoke", "revoke a signed file (hủy hiệu lực): marked with time and reason and kept, never uploaded "
             "again, the provincial system told (run again to repeat the notice)", cmd_revoke)
     p.add_argument("file", metavar="FILE", help="the file's name (or its component id / document type code)")
@@ -422,4 +431,44 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         sys.stderr.write(f"warning: the provincial system was not told: {res['provincial'].get('error')}; "
                          "run the same command again to repeat the notice\n")
     emit(res, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_identity(args: argparse.Namespace) -> int:
+    from scanstation.flow import reuse
+    from scanstation.flow.revocation import lookup_client
+
+    s = _open(args)
+    client = None
+    try:
+        client = lookup_client(s, endpoint=args.endpoint, timeout_s=args.timeout)
+    except ScanStationError as e:
+        sys.stderr.write(f"warning: {e.message_en}\n")
+    try:
+        ans = reuse.check_identity(s, client)
+    finally:
+        if client is not None:
+            client.close()
+    props = reuse.proposals(s, ans)
+    data = {**ans.to_dict(), "proposals": [{"component": c.id, "component_name": c.name,
+                                            "document_type_code": c.document_type_code,
+                                            "document_id": p.document_id, "name": p.name,
+                                            "number_symbol": p.number_symbol, "issue_date": p.issue_date,
+                                            "valid_until": p.valid_until} for c, p in props]}
+    lines = [f"{ans.status}: {ans.message_en}"] + [f"  note: {p}" for p in ans.problems]
+    lines += [f"  reuse for {c.name} ({c.document_type_code}): {p.document_id} {p.name} {p.number_symbol} "
+              f"(dossier reuse {s.dossier.receipt_code} --component {c.document_type_code} --document "
+              f"{p.document_id})" for c, p in props]
+    emit(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_reuse(args: argparse.Namespace) -> int:
+    from scanstation.flow import reuse
+
+    s = _open(args)
+    c = reuse.reuse(s, args.component, args.document)
+    emit({"component": c.id, "name": c.name, "class": c.digitisation_class.value,
+          "reason": c.not_digitised_reason, "document_id": c.reused_document_id}, args.json,
+         f"'{c.name}' not digitised: {c.not_digitised_reason}")
     return 0

@@ -120,3 +120,19 @@ def provincial_client(s: DossierSession, *, endpoint: str | None = None, secret:
         return None
     cfg = ProvincialConfig.from_settings(s.settings, endpoint)
     return ProvincialClient(cfg, secret or get_secret(cfg.client_id))
+
+
+def lookup_client(s: DossierSession, *, endpoint: str | None = None, secret: str | None = None,
+                  timeout_s: float | None = None) -> Any | None:
+    """A provincial client for the identity lookups: a short timeout (the clerk is waiting at the counter)."""
+    import dataclasses
+
+    from scanstation.flow.reuse import LOOKUP_TIMEOUT_S
+    from scanstation.sync import ProvincialClient, ProvincialConfig, get_secret
+
+    if not (endpoint or s.settings.get("provincial.endpoint")):
+        return None
+    cfg = ProvincialConfig.from_settings(s.settings, endpoint)
+    cfg = dataclasses.replace(cfg, timeout_s=timeout_s or LOOKUP_TIMEOUT_S, connect_timeout_s=min(
+        cfg.connect_timeout_s, timeout_s or LOOKUP_TIMEOUT_S))
+    return ProvincialClient(cfg, secret or get_secret(cfg.client_id))
