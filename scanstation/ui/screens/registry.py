@@ -1,4 +1,4 @@
-"""The screens in navigation order (Ctrl+1 … Ctrl+8)."""
+"""The screens in navigation order (Ctrl+1 … Ctrl+9)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from scanstation.ui.screens.intake import IntakeScreen
 from scanstation.ui.screens.metadata import MetadataScreen
 from scanstation.ui.screens.qc import QcScreen
 from scanstation.ui.screens.queue import QueueScreen
+from scanstation.ui.screens.records import RecordsScreen
 from scanstation.ui.screens.settings import SettingsScreen
 from scanstation.ui.screens.sign import SignScreen
 
-SCREENS = [HomeScreen, IntakeScreen, CaptureScreen, QcScreen, MetadataScreen, SignScreen, QueueScreen, SettingsScreen]
+SCREENS = [HomeScreen, IntakeScreen, CaptureScreen, QcScreen, MetadataScreen, SignScreen, QueueScreen, SettingsScreen,
+           RecordsScreen]
