@@ -27,15 +27,16 @@ TARGET_MS = 200.0
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cards", type=int, default=40, help="cards per condition and resolution")
+    ap.add_argument("--seed", type=int, default=1, help="another seed draws other cards (names, skews, noise)")
     a = ap.parse_args(argv)
-    print(f"load before: {os.getloadavg()[0]:.2f}; {a.cards} cards per condition")
+    print(f"load before: {os.getloadavg()[0]:.2f}; {a.cards} cards per condition, seed {a.seed}")
     print(f"{'dpi':>4} {'condition':<8} " + " ".join(f"{n:>28}" for n in ENGINES))
     verdict = True
     totals: dict[tuple[int, str], list[int]] = {}
     times: dict[tuple[int, str], list[float]] = {}
     for dpi in (600, 300):
         for cond in CONDITIONS:
-            batch = cards(a.cards, dpi, cond)
+            batch = cards(a.cards, dpi, cond, seed=a.seed)
             cells = []
             for name, chain in ENGINES.items():
                 ok, ms = 0, []

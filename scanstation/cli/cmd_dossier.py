@@ -130,7 +130,9 @@ def _open(args: argparse.Namespace) -> Any:
 
 def _component(comp: Any, i: int) -> dict[str, Any]:
     return {"id": comp.id, "index": i, "document_type_code": comp.document_type_code, "name": comp.name,
-            "class": comp.digitisation_class.value, "sheets": comp.declared_sheets, "duplex": comp.duplex}
+            "class": comp.digitisation_class.value, "sheets": comp.declared_sheets, "duplex": comp.duplex,
+            "role": comp.role, **({"reused_document_id": comp.reused_document_id,
+                                   "not_digitised_reason": comp.not_digitised_reason} if comp.reused_document_id else {})}
 
 
 def _page_view(s: Any, comp: Any) -> list[dict[str, Any]]:
@@ -338,7 +340,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(f"  {comp['index']}. {comp['name']}: {len(comp['pages'])} image(s), "
                      f"{sum(1 for p in comp['pages'] if p['kept'])} kept")
     for f in data["files"]:
-        lines.append(f"  file {f['name']}  {f['state']}  [{', '.join(f['signatures'])}]")
+        lines.append(f"  file {f['name']}  {f['state']}  [{', '.join(f['signatures'])}]"
+                     + (f"  revoked {f['revoked_at']}: {f['revoked_reason']}" if f.get("revoked_at") else ""))
     emit(json.loads(json.dumps(data, default=str)), args.json, "\n".join(lines))
     return 0
 

@@ -24,7 +24,7 @@ from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.tables import DossierRow, OutputFileRow
 
 RESULT = "result"
-RESULT_STATES = (DossierStatus.SIGNED, DossierStatus.QUEUED, DossierStatus.UPLOADED)
+RESULT_STATES = (DossierStatus.QUEUED, DossierStatus.UPLOADED)     # the dossier's own signatures are complete
 
 
 def result_component(s: DossierSession) -> Component | None:
@@ -36,9 +36,9 @@ def add_result(s: DossierSession, *, name: str, code: str, sheets: int = 1, dupl
     """Add the result component to a dossier the clerk has signed (one result per dossier)."""
     d = s.dossier
     if d.status not in RESULT_STATES:
-        raise WrongState(f"A result is digitised after the clerk has signed the dossier; {d.receipt_code} is "
-                         f"{d.status.value}", f"Kết quả được số hóa sau khi hồ sơ {d.receipt_code} đã ký số",
-                         field="dossier")
+        raise WrongState(f"A result is digitised once the dossier's files are signed and queued; {d.receipt_code} "
+                         f"is {d.status.value}", f"Kết quả được số hóa sau khi hồ sơ {d.receipt_code} đã ký số và "
+                         "đưa vào hàng đợi", field="dossier")
     if result_component(s) is not None:
         raise WrongState(f"Dossier {d.receipt_code} already has its result component",
                          f"Hồ sơ {d.receipt_code} đã có thành phần kết quả", field="dossier")

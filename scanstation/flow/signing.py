@@ -359,5 +359,6 @@ def files_view(s: DossierSession) -> list[dict[str, Any]]:
         row = rows.get(o.record_id)
         state = row.state if row is not None else o.state
         out.append({"component": o.component_id, "name": o.file_name, "sha256": row.sha256 if row else o.sha256,
-                    "signatures": list(o.roles), "state": state, "path": o.path})
+                    "signatures": list(o.roles), "state": state, "path": o.path,
+                    **({"revoked_at": o.revoked_at, "revoked_reason": o.revoked_reason} if o.revoked_at else {})})
     return out

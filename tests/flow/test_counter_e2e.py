@@ -67,6 +67,8 @@ def test_counter_steps_end_to_end(station_home, tmp_path):
         p = cli("sync", "run", "--until-empty", "--max-seconds", "60", "--endpoint", url, "--json", env=env)
         assert p.returncode == 0, p.stderr
         assert cli_json("dossier", "show", did)["status"] == "uploaded"
+        p = cli("dossier", "reuse", did, "--component", "GCS", "--document", "KHO-066190001234-0001")
+        assert p.returncode == 2 and "can no longer change" in p.stderr       # signed: the components are fixed
 
         # The result, digitised by the records officer: scanned and checked; signed only with the organisation token.
         res = cli_json("dossier", "result", did, "--name", "Giấy khai sinh", "--code", "KQKS", "--number", "15/2026",
@@ -100,7 +102,10 @@ def test_counter_steps_end_to_end(station_home, tmp_path):
             ("066190001234.KQKS.pdf", "Cấp sai ngày sinh", True)]
         assert next(f for f in got["files"] if f["file_name"] == "066190001234.KQKS.pdf")["revoked"]
         show = cli_json("dossier", "show", did)
-        assert {f["name"]: f["state"] for f in show["files"]}["066190001234.KQKS.pdf"] == "revoked"
+        kq = next(f for f in show["files"] if f["name"] == "066190001234.KQKS.pdf")
+        assert kq["state"] == "revoked" and kq["revoked_reason"] == "Cấp sai ngày sinh" and kq["revoked_at"]
+        vbuq = next(c for c in show["components"] if c["document_type_code"] == "VBUQ")
+        assert vbuq["reused_document_id"] == "KHO-066190001234-0002" and vbuq["class"] == "not_digitised"
         p = cli("dossier", "revoke", did, "066190001234.KQKS.pdf", "--reason", "another reason")
         assert p.returncode == 2 and "already revoked" in p.stderr
         actions = [e["action"] for e in cli_json("audit", "list", "--dossier", show["receipt_code"])]

@@ -128,3 +128,26 @@ def test_revoking_a_queued_file_cancels_its_job_for_good(station, tmp_path, demo
     back = open_dossier(station, s.dossier.id).dossier
     kept = next(x for x in back.outputs if x.file_name == o.file_name)
     assert kept.state == "revoked" and kept.revoked_at and kept.path
+
+
+def test_a_result_waits_for_the_dossier_to_be_signed_and_queued(sample_session):
+    from scanstation.flow import results
+
+    with pytest.raises(WrongState) as ei:
+        results.add_result(sample_session, name="Giấy khai sinh", code="KQKS")
+    assert "signed and queued" in ei.value.message_en
+    assert results.result_component(sample_session) is None
+
+
+def test_reuse_refuses_a_component_with_pages_and_a_result(station, tmp_path, sim):
+    from scanstation.flow import reuse
+    from scanstation.flow.capture import CaptureAction, scan
+
+    s = _session(station, tmp_path, "066190001234")
+    assert reuse.check_identity(s, _client(s, sim.url)).status == "checked"
+    vbuq = s.component("VBUQ")
+    scan(s, CaptureAction(component_id=vbuq.id, sheets=1, options=("seed=2",)))
+    with pytest.raises(WrongState) as ei:
+        reuse.reuse(s, "VBUQ", "KHO-066190001234-0002")
+    assert "already has scanned pages" in ei.value.message_en
+    assert vbuq.digitised and not vbuq.reused_document_id
