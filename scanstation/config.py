@@ -131,7 +131,8 @@ def _check_fingerprints(v: list[Any]) -> None:
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("station.id", str, "STATION-01", "Station identifier shown in the audit log", clerk_may_set=False),
     Option("station.name", str, "Bộ phận Một cửa", "Office name shown in the window title", clerk_may_set=False),
-    Option("station.org_name", str, "UBND xã Mẫu", "Organisation name for the certified-copy text (SAO Y)",
+    Option("station.org_name", str, "", "Organisation name for the certified-copy text (SAO Y); no copy is "
+           "issued while it is empty",
            clerk_may_set=False),
     Option("station.org_code", str, "", "Organisation code (mã định danh cơ quan)", clerk_may_set=False),
     Option("compliance.profile", str, DEFAULT_PROFILE_ID, "Compliance profile id", clerk_may_set=False,

@@ -46,7 +46,8 @@ def dossier_from_plain(d: dict[str, Any]) -> Dossier:
             digitisation_class=DigitisationClass(c.get("digitisation_class", "must")),
             not_digitised_reason=c.get("not_digitised_reason", ""), declared_sheets=c.get("declared_sheets", 0),
             duplex=c.get("duplex", True), metadata=metadata_from_plain(c.get("metadata", {})),
-            pages=[page_from_plain(p) for p in c.get("pages", [])]))
+            pages=[page_from_plain(p) for p in c.get("pages", [])], role=c.get("role", "input"),
+            reused_document_id=c.get("reused_document_id", "")))
     return Dossier(
         receipt_code=d["receipt_code"], procedure_code=d["procedure_code"], procedure_name=d["procedure_name"],
         applicant=party_from_plain(d["applicant"]), id=d["id"],

@@ -14,9 +14,9 @@ from scanstation.model import IdType
 # Digit 4 of a CCCD number: sex and century of birth (Thông tư 59/2021/TT-BCA, Điều 7).
 _CENTURY = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100, 6: 2200, 7: 2200, 8: 1800, 9: 1800}
 
-_ORG_CODE_NEW = re.compile(r"^[A-Y]\d{2}(\.\d{2}){0,3}$")           # H49.64.33 (QĐ 20/2020/QĐ-TTg)
-_ORG_CODE_OLD = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")     # 000.00.01.H22 (13 characters)
-_PASSPORT_VN = re.compile(r"^[A-Z]\d{7}$")
+_ORG_CODE_NEW = re.compile(r"^[A-Y]\d{2}(\.\d{2}){0,3}$", re.ASCII)           # H49.64.33 (QĐ 20/2020/QĐ-TTg)
+_ORG_CODE_OLD = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$", re.ASCII)     # 000.00.01.H22 (13 characters)
+_PASSPORT_VN = re.compile(r"^[A-Z]\d{7}$", re.ASCII)
 
 _NAMES_EN = {IdType.CCCD: "personal identification number (CCCD)", IdType.CMND: "ID card number (CMND)",
              IdType.PASSPORT: "passport number", IdType.TAX_CODE: "tax code",
@@ -47,6 +47,12 @@ class IdCheck:
         return not self.errors
 
 
+def ascii_digits(v: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also takes full-width (１２３) and Arabic-Indic (١٢٣) digits, which
+    compare unequal to the same number typed in ASCII and would end up in file names."""
+    return bool(v) and v.isascii() and v.isdigit()
+
+
 def normalise(id_type: IdType, raw: str) -> str:
     v = re.sub(r"\s+", "", raw or "")
     return v.upper() if id_type in (IdType.PASSPORT, IdType.ORG_CODE) else v
@@ -67,7 +73,7 @@ def check_identifier(id_type: IdType | str, raw: str, *, today: date | None = No
     if id_type == IdType.CCCD:
         _check_cccd(v, errors, hints, today or date.today())
     elif id_type == IdType.CMND:
-        if not v.isdigit() or len(v) not in (9, 12):
+        if not ascii_digits(v) or len(v) not in (9, 12):
             errors.append(Note("CMND_FORMAT", f"An ID card number (CMND) has 9 or 12 digits; got '{v}'",
                                f"Số CMND phải gồm 9 hoặc 12 chữ số; đã nhập '{v}'"))
     elif id_type == IdType.TAX_CODE:
@@ -93,7 +99,13 @@ def check_identifier(id_type: IdType | str, raw: str, *, today: date | None = No
 
 
 def _check_cccd(v: str, errors: list[Note], hints: list[Note], today: date) -> None:
-    if not v.isdigit() or len(v) != 12:
+    if len(v) == 12 and v.isdigit() and not v.isascii():
+        errors.append(Note("CCCD_NOT_ASCII", "The personal identification number contains digits that are not "
+                           "plain 0-9 (full-width or Arabic-Indic digits): retype it with the ordinary keyboard digits",
+                           "Số định danh cá nhân có chữ số không phải 0-9 thông thường (chữ số toàn độ rộng hoặc "
+                           "Ả Rập): vui lòng gõ lại bằng các phím số thông thường"))
+        return
+    if not ascii_digits(v) or len(v) != 12:
         errors.append(Note("CCCD_FORMAT", f"A personal identification number has exactly 12 digits; got '{v}' "
                            f"({len(v)} characters)",
                            f"Số định danh cá nhân phải gồm đúng 12 chữ số; đã nhập '{v}' ({len(v)} ký tự)"))
@@ -113,7 +125,7 @@ def _check_cccd(v: str, errors: list[Note], hints: list[Note], today: date) -> N
 
 
 def _check_tax_code(v: str, errors: list[Note]) -> None:
-    if not re.fullmatch(r"\d{10}(-\d{3})?", v):
+    if not re.fullmatch(r"[0-9]{10}(-[0-9]{3})?", v):
         errors.append(Note("TAX_CODE_FORMAT", f"A tax code is 10 digits, or 10 digits + '-' + 3 for a branch; got '{v}'",
                            f"Mã số thuế gồm 10 chữ số, hoặc 10 chữ số + '-' + 3 chữ số với chi nhánh; đã nhập '{v}'"))
         return
@@ -124,7 +136,7 @@ def _check_tax_code(v: str, errors: list[Note]) -> None:
 
 def birth_year_from_cccd(v: str) -> int | None:
     """The birth year encoded in a 12-digit personal number, or None."""
-    if len(v) != 12 or not v.isdigit():
+    if len(v) != 12 or not ascii_digits(v):
         return None
     return _CENTURY[int(v[3])] + int(v[4:6])
 

@@ -136,6 +136,8 @@ class Component:
     duplex: bool = True
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     pages: list[Page] = field(default_factory=list)
+    role: str = "input"                          # input (the applicant's paper) | result (digitised by the records officer)
+    reused_document_id: str = ""                 # not digitised: already held as valid electronic data (this id)
 
     @property
     def digitised(self) -> bool:
@@ -168,6 +170,8 @@ class OutputFile:
     roles: list[str] = field(default_factory=list)   # signatures on it, in order: clerk, copy
     source_fingerprint: str = ""                 # what it was assembled from (kept pages + metadata)
     record_id: str = ""                          # its output_file row
+    revoked_at: str = ""                         # ISO time the file was revoked (hủy hiệu lực); kept, never deleted
+    revoked_reason: str = ""
 
 
 @dataclass

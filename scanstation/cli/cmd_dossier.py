@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanstation.cli import EXIT_FINDINGS, emit
-from scanstation.errors import ValidationError
+from scanstation.errors import ScanStationError, ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,6 +83,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pin-env", metavar="VAR", help="environment variable holding the PIN (default: prompt)")
     cmd("show", "the dossier, its files and their states", cmd_show)
 
+    p = cmd("identity", "check the applicant's digital identity and the papers the electronic store holds; "
+            "propose per component a stored paper to reuse", cmd_identity)
+    p.add_argument("--endpoint", help="provincial system URL (default: provincial.endpoint)")
+    p.add_argument("--timeout", type=float, help="seconds to wait for the answer (default 8)")
+    p = cmd("reuse", "record a component as not digitised: already held as valid electronic data (a stored "
+            "paper the last identity check offered)", cmd_reuse)
+    p.add_argument("--component", required=True, metavar="C")
+    p.add_argument("--document", required=True, metavar="DOC_ID")
+
+    p = cmd("revoke", "revoke a signed file (hủy hiệu lực): marked with time and reason and kept, never uploaded "
+            "again, the provincial system told (run again to repeat the notice)", cmd_revoke)
+    p.add_argument("file", metavar="FILE", help="the file's name (or its component id / document type code)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--endpoint", help="provincial system URL (default: provincial.endpoint)")
+
+    p = cmd("result", "records officer: scan the signed paper result, check it, sign it as SAO Y with the "
+            "organisation's certificate and queue it (role result)", cmd_result, allow_abbrev=False)
+    p.add_argument("--name", help="the result's name (first run: adds the result component)")
+    p.add_argument("--code", help="its document type code (first run)")
+    p.add_argument("--sheets", type=int, default=1)
+    p.add_argument("--simplex", action="store_true", help="one side per sheet")
+    p.add_argument("--number", dest="number_symbol", help="number and symbol (số, ký hiệu)")
+    p.add_argument("--issue-date", help="issue date (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--issuer", dest="issuing_body", help="issuing body (cơ quan cấp)")
+    p.add_argument("--summary", help="summary (trích yếu)")
+    p.add_argument("--rescan", action="store_true", help="scan the result again (its pages are replaced)")
+    p.add_argument("--device")
+    p.add_argument("--profile")
+    p.add_argument("--dpi", type=int)
+    p.add_argument("--option", action="append", default=[], metavar="K=V")
+    p.add_argument("--token", help="the ORGANISATION's token label (without it: scan and check only)")
+    p.add_argument("--key-id")
+    p.add_argument("--module")
+    p.add_argument("--trust", action="append", type=Path, metavar="CA.pem")
+    p.add_argument("--pin-env", metavar="VAR")
+
 
 # --- helpers ------------------------------------------------------------------------------------------
 def _station() -> Any:
@@ -99,7 +135,9 @@ def _open(args: argparse.Namespace) -> Any:
 
 def _component(comp: Any, i: int) -> dict[str, Any]:
     return {"id": comp.id, "index": i, "document_type_code": comp.document_type_code, "name": comp.name,
-            "class": comp.digitisation_class.value, "sheets": comp.declared_sheets, "duplex": comp.duplex}
+            "class": comp.digitisation_class.value, "sheets": comp.declared_sheets, "duplex": comp.duplex,
+            "role": comp.role, **({"reused_document_id": comp.reused_document_id,
+                                   "not_digitised_reason": comp.not_digitised_reason} if comp.reused_document_id else {})}
 
 
 def _page_view(s: Any, comp: Any) -> list[dict[str, Any]]:
@@ -318,6 +356,138 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(f"  {comp['index']}. {comp['name']}: {len(comp['pages'])} image(s), "
                      f"{sum(1 for p in comp['pages'] if p['kept'])} kept")
     for f in data["files"]:
-        lines.append(f"  file {f['name']}  {f['state']}  [{', '.join(f['signatures'])}]")
+        lines.append(f"  file {f['name']}  {f['state']}  [{', '.join(f['signatures'])}]"
+                     + (f"  revoked {f['revoked_at']}: {f['revoked_reason']}" if f.get("revoked_at") else ""))
     emit(json.loads(json.dumps(data, default=str)), args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_result(args: argparse.Namespace) -> int:
+    from scanstation.errors import GateBlocked
+    from scanstation.flow import checking, results, signing
+    from scanstation.flow.capture import CaptureAction, scan
+
+    s = _open(args)
+    c = results.result_component(s)
+    lines: list[str] = []
+    if c is None:
+        if not (args.name and args.code):
+            raise ValidationError("The first 'dossier result' needs --name and --code of the result",
+                                  "Lần đầu cần tên (--name) và mã loại giấy tờ (--code) của kết quả", field="name")
+        meta = {"number_symbol": args.number_symbol, "issue_date": args.issue_date,
+                "issuing_body": args.issuing_body, "summary": args.summary}
+        c = results.add_result(s, name=args.name, code=args.code, sheets=args.sheets, duplex=not args.simplex,
+                               metadata={k: v for k, v in meta.items() if v})
+        lines.append(f"result component added: {c.name} ({c.document_type_code})")
+    signed = any(o.component_id == c.id for o in s.dossier.outputs)
+    if not signed and (args.rescan or not c.pages):
+        for p in list(c.pages):
+            if p.kept:
+                from scanstation.flow import pages
+
+                pages.exclude(s, c, p, "result scanned again")
+        out = scan(s, CaptureAction(component_id=c.id, action="append", profile=args.profile, device=args.device,
+                                    dpi=args.dpi, options=tuple(args.option), sheets=args.sheets))
+        lines.append(f"scanned {len(out.pages)} page(s) of the result from {out.device}")
+        if out.stopped is not None:
+            lines.append(f"scanner stopped: {out.stopped.message_en}")
+    if not signed and c.pages and s.checks.get(c.id, {}).get("pages") != [p.id for p in c.pages]:
+        checking.check(s, components=[c])
+    data: dict[str, Any] = {"id": s.dossier.id, "component": c.id, "pages": len(c.kept_pages()),
+                            "findings": [f.to_dict() for f in checking.component_findings(s, c)], "signed": None}
+    if signed:
+        o = next(o for o in s.dossier.outputs if o.component_id == c.id)
+        data["signed"] = {"file_name": o.file_name, "sha256": o.sha256, "state": o.state}
+        emit(data, args.json, "\n".join(lines + [f"result already signed: {o.file_name} ({o.state})"]))
+        return 0
+    try:
+        results.require_result_clear(s, c)
+    except GateBlocked:
+        if args.json:
+            emit(data, True)
+            return EXIT_FINDINGS
+        raise
+    if not args.token:
+        lines.append("result checked; sign it with --token ORG-TOKEN")
+        emit(data, args.json, "\n".join(lines))
+        return 0
+    from scanstation.cli.cmd_signing import _read_pin
+
+    plan = signing.SigningPlan.from_settings(s.settings, trust=[str(t) for t in args.trust] if args.trust else None,
+                                             module=args.module)
+    pin = _read_pin(args, args.token, plan.module)
+    res = results.sign_result(s, token_label=args.token, pin=pin, key_id=args.key_id, plan=plan)
+    del pin
+    data["signed"] = res
+    lines.append(f"result signed as SAO Y by {res['signer']} for {res['org_name']}: {res['file_name']}; "
+                 "queued for upload (role result)")
+    emit(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from scanstation.flow import revocation
+
+    s = _open(args)
+    client = None
+    problem = ""
+    try:
+        client = revocation.provincial_client(s, endpoint=args.endpoint)
+    except ScanStationError as e:        # no secret, bad endpoint: the file is still revoked here
+        problem = e.message_en
+    try:
+        res = revocation.revoke(s, args.file, args.reason, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if problem and not res["provincial_notified"]:
+        res["provincial"]["error"] = problem
+    lines = [f"{res['file_name']} revoked at {res['revoked_at']}: {res['reason']}"
+             + (" (already revoked)" if res["already_revoked"] else "")]
+    if res["provincial_notified"]:
+        lines.append(f"provincial system told (revocation {res['provincial'].get('revocation_id')})")
+    else:
+        sys.stderr.write(f"warning: the provincial system was not told: {res['provincial'].get('error')}; "
+                         "run the same command again to repeat the notice\n")
+    emit(res, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_identity(args: argparse.Namespace) -> int:
+    from scanstation.flow import reuse
+    from scanstation.flow.revocation import lookup_client
+
+    s = _open(args)
+    client = None
+    try:
+        client = lookup_client(s, endpoint=args.endpoint, timeout_s=args.timeout)
+    except ScanStationError as e:
+        sys.stderr.write(f"warning: {e.message_en}\n")
+    try:
+        ans = reuse.check_identity(s, client)
+    finally:
+        if client is not None:
+            client.close()
+    props = reuse.proposals(s, ans)
+    data = {**ans.to_dict(), "proposals": [{"component": c.id, "component_name": c.name,
+                                            "document_type_code": c.document_type_code,
+                                            "document_id": p.document_id, "name": p.name,
+                                            "number_symbol": p.number_symbol, "issue_date": p.issue_date,
+                                            "valid_until": p.valid_until} for c, p in props]}
+    lines = [f"{ans.status}: {ans.message_en}"] + [f"  note: {p}" for p in ans.problems]
+    lines += [f"  reuse for {c.name} ({c.document_type_code}): {p.document_id} {p.name} {p.number_symbol} "
+              f"(dossier reuse {s.dossier.receipt_code} --component {c.document_type_code} --document "
+              f"{p.document_id})" for c, p in props]
+    emit(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_reuse(args: argparse.Namespace) -> int:
+    from scanstation.flow import reuse
+
+    s = _open(args)
+    c = reuse.reuse(s, args.component, args.document)
+    emit({"component": c.id, "name": c.name, "class": c.digitisation_class.value,
+          "reason": c.not_digitised_reason, "document_id": c.reused_document_id}, args.json,
+         f"'{c.name}' not digitised: {c.not_digitised_reason}")
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from scanstation import paths
 from scanstation.cli import EXIT_ERROR, EXIT_FINDINGS, emit
 from scanstation.config import OPTIONS, Settings
+from scanstation.errors import ValidationError
 from scanstation.identifiers import check_identifier
 from scanstation.model import IdType
 
@@ -51,9 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print what changed (also in the audit log)")
     p.set_defaults(func=cmd_settings_unlock)
 
-    p = sub.add_parser("id", help="check an identifier (CCCD, CMND, tax code, organisation code, passport)")
-    p.add_argument("type", choices=[t.value for t in IdType if t != IdType.NONE])
-    p.add_argument("value")
+    p = sub.add_parser("id", help="check an identifier (CCCD, CMND, tax code, organisation code, passport), "
+                       "or read a chip CCCD's QR: id cccd-qr (IMAGE | --text STRING)")
+    p.add_argument("type", choices=[t.value for t in IdType if t != IdType.NONE] + ["cccd-qr"])
+    p.add_argument("value", nargs="?", help="the identifier; for cccd-qr: a scanned image of the card")
+    p.add_argument("--text", help="cccd-qr: the QR text as a handheld reader types it ('-' = stdin)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_id)
 
@@ -136,6 +139,13 @@ def cmd_settings_unlock(args) -> int:
 
 
 def cmd_id(args) -> int:
+    if args.type == "cccd-qr":
+        from scanstation.cli._cccd import cmd_cccd_qr
+
+        return cmd_cccd_qr(args)
+    if args.value is None or args.text is not None:
+        raise ValidationError("id TYPE VALUE: give the identifier to check (--text is for cccd-qr)",
+                              "Cần nhập số định danh cần kiểm tra", field="value")
     res = check_identifier(args.type, args.value)
     data = {"type": res.id_type.value, "value": res.value, "ok": res.ok,
             "errors": [vars(n) for n in res.errors], "hints": [vars(n) for n in res.hints]}

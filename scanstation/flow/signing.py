@@ -102,7 +102,7 @@ def fingerprint(c: Component) -> str:
 def stale_outputs(s: DossierSession) -> list[str]:
     """Components whose assembled file no longer matches their pages or metadata (or has none)."""
     outs = {o.component_id: o for o in s.dossier.outputs}
-    return [c.name for c in s.dossier.components if c.digitised and
+    return [c.name for c in s.dossier.components if c.digitised and c.role != "result" and
             (c.id not in outs or outs[c.id].source_fingerprint != fingerprint(c))]
 
 
@@ -233,6 +233,8 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
     pin = None
     with ts:
         holder = ts.signer_name
+        if role == "copy":
+            require_organisation_certificate(ts.cert)
         if role == "clerk":
             opts.signer_name = holder
             if plan.clerk_name and plan.clerk_name.strip().casefold() != holder.strip().casefold():
@@ -269,6 +271,25 @@ def sign(s: DossierSession, role: str, *, token_label: str, pin: str | None, key
         notify(f["component_id"], "queued" if queue else "signed")
     return {"role": role, "signer": holder, "queued": queue, "warnings": warnings, "files": files,
             "status": d.status.value}
+
+
+def require_organisation_certificate(cert: Any) -> None:
+    """A certified copy (SAO Y) is the organisation's: refuse a personal certificate, or one whose subject
+    does not say it is an organisation's (signing.certs.holder_kind; docs/counter.md)."""
+    from scanstation.errors import CertificateUsageError
+
+    if cert.holder == "person":
+        raise CertificateUsageError(
+            f"The certificate of '{cert.common_name}' is a personal one (its subject carries {cert.holder_evidence}); "
+            "a certified copy (SAO Y) is signed with the organisation's certificate",
+            f"Chứng thư số của '{cert.common_name}' là chứng thư cá nhân; ký sao y phải dùng chứng thư số của "
+            "cơ quan, tổ chức", field="token")
+    if cert.holder != "organisation":
+        raise CertificateUsageError(
+            f"The certificate of '{cert.common_name}' does not say it is an organisation's (no UID MST:/MNS: in its "
+            "subject, and its name is not its organisation's); a certified copy (SAO Y) needs the organisation's",
+            f"Không xác định được chứng thư số của '{cert.common_name}' là của cơ quan, tổ chức; ký sao y phải "
+            "dùng chứng thư số của cơ quan, tổ chức", field="token")
 
 
 def _copy_already_on(path: Path, roots: TrustStore) -> bool:
@@ -366,5 +387,6 @@ def files_view(s: DossierSession) -> list[dict[str, Any]]:
         row = rows.get(o.record_id)
         state = row.state if row is not None else o.state
         out.append({"component": o.component_id, "name": o.file_name, "sha256": row.sha256 if row else o.sha256,
-                    "signatures": list(o.roles), "state": state, "path": o.path})
+                    "signatures": list(o.roles), "state": state, "path": o.path,
+                    **({"revoked_at": o.revoked_at, "revoked_reason": o.revoked_reason} if o.revoked_at else {})})
     return out

@@ -51,18 +51,22 @@ def mark_confirmed(session: Any, station: Any, job_id: str) -> str | None:
     f = session.get(OutputFileRow, job.output_file_id)
     if f is None:
         return None
+    if f.state == "revoked":        # revoked while its upload was in flight: it stays revoked (kept, marked)
+        return None
     f.state = "uploaded"
     session.flush()
     states = list(session.scalars(select(OutputFileRow.state).where(OutputFileRow.dossier_id == f.dossier_id)))
     d = session.get(DossierRow, f.dossier_id)
-    if d is None or not states or any(s != "uploaded" for s in states) or d.status != DossierStatus.QUEUED.value:
+    if d is None or not states or any(s not in ("uploaded", "revoked") for s in states) or \
+            d.status != DossierStatus.QUEUED.value:
         return None
     d.status = DossierStatus.UPLOADED.value
     try:
         data = json.loads(d.data)
         data["status"] = DossierStatus.UPLOADED.value
         for o in data.get("outputs", []):
-            o["state"] = "uploaded"
+            if o.get("state") != "revoked":
+                o["state"] = "uploaded"
         d.data = json.dumps(data, ensure_ascii=False)
     except (ValueError, TypeError):
         log.warning("dossier %s: stored form unreadable; status set, form left as is", d.receipt_code)

@@ -42,6 +42,8 @@ class CertInfo:
     key_type: str = ""            # "RSA 2048", "EC secp256r1" ...
     is_ca: bool = False
     der: bytes = field(default=b"", repr=False, compare=False)
+    holder: str = "unknown"       # organisation | person | unknown (holder_kind: from the subject)
+    holder_evidence: str = ""     # what in the subject said so (attribute and prefix, never the number)
 
     @property
     def can_sign(self) -> bool:
@@ -94,12 +96,46 @@ def cert_info(cert: x509.Certificate | bytes, *, id_hex: str = "", label: str = 
         key_type = f"EC {pk.curve.name}"
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    holder, evidence = holder_kind(cert.subject)
     return CertInfo(id_hex=id_hex, label=label, subject=cert.subject.rfc4514_string(),
                     common_name=common_name(cert.subject), issuer=cert.issuer.rfc4514_string(),
                     serial=format(cert.serial_number, "x"), not_before=cert.not_valid_before_utc,
                     not_after=cert.not_valid_after_utc, key_usage=tuple(usages),
                     extended_key_usage=tuple(ekus), key_type=key_type, is_ca=is_ca,
-                    der=cert.public_bytes(Encoding.DER))
+                    der=cert.public_bytes(Encoding.DER), holder=holder, holder_evidence=evidence)
+
+
+# Vietnamese CAs (VNPT-CA, Viettel-CA, FPT-CA, BKAV-CA, MISA-CA, NC-CA...) write the holder's identifier
+# into the subject as UID (0.9.2342.19200300.100.1.1) attributes, the identifier type as a prefix:
+# a person's CMND:/CCCD:/HC: (passport), an organisation's MST: (tax code) or MNS: (budget-unit code
+# of a state body). A person working for an organisation carries both (UID=MST:<employer>,
+# UID=CCCD:<own number>, CN=<own name>): that certificate is the person's. See docs/counter.md.
+PERSON_UID_PREFIXES = ("CMND:", "CCCD:", "HC:", "CMT:", "PASSPORT:", "SDDCN:")
+ORG_UID_PREFIXES = ("MST:", "MNS:", "MDV:")
+
+
+def holder_kind(subject: x509.Name) -> tuple[str, str]:
+    """Whether a certificate's subject is an organisation's or a person's, and what said so.
+
+    A personal identifier (CMND/CCCD/passport UID) makes it a person's, whatever else it carries;
+    otherwise an organisation identifier (MST/MNS UID) makes it an organisation's; a subject with no
+    such UID whose common name is its organisation name (CN = O, as organisation certificates are
+    issued) is an organisation's too. Anything else is "unknown".
+    """
+    uids = [str(a.value).strip().upper() for a in subject.get_attributes_for_oid(NameOID.USER_ID)]
+    for u in uids:
+        for p in PERSON_UID_PREFIXES:
+            if u.startswith(p):
+                return "person", f"UID {p}"
+    for u in uids:
+        for p in ORG_UID_PREFIXES:
+            if u.startswith(p):
+                return "organisation", f"UID {p}"
+    cn = [str(a.value).strip().casefold() for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    org = [str(a.value).strip().casefold() for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    if cn and org and cn[0] == org[0]:
+        return "organisation", "CN = O"
+    return "unknown", ""
 
 
 def load_trust_roots(paths: list[str | Path]) -> list[x509.Certificate]:

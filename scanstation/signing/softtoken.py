@@ -39,10 +39,12 @@ def softhsm_module() -> str:
 
 
 # --- certificates --------------------------------------------------------------------------------
-def _name(cn: str, org: str | None = None) -> x509.Name:
+def _name(cn: str, org: str | None = None, uid: tuple[str, ...] = ()) -> x509.Name:
+    """A subject as Vietnamese CAs write it: C, O, the holder's identifiers as UID=TYPE:number, CN."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    attrs += [x509.NameAttribute(NameOID.USER_ID, u) for u in uid]
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     return x509.Name(attrs)
 
@@ -74,14 +76,14 @@ def make_ca(cn: str = "ScanStation Test Root CA", *, key: PrivateKey | None = No
 
 def issue_cert(ca: tuple[PrivateKey, x509.Certificate], cn: str, key: PrivateKey, *, org: str | None = None,
                not_before: datetime | None = None, not_after: datetime | None = None,
-               signing: bool = True) -> x509.Certificate:
+               signing: bool = True, uid: tuple[str, ...] = ()) -> x509.Certificate:
     ca_key, ca_cert = ca
     nb = not_before or datetime.now(UTC) - timedelta(days=1)
     na = not_after or nb + timedelta(days=730)
     ku = x509.KeyUsage(digital_signature=signing, content_commitment=signing, key_encipherment=not signing,
                        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
                        encipher_only=False, decipher_only=False)
-    return (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(ca_cert.subject)
+    return (x509.CertificateBuilder().subject_name(_name(cn, org, uid)).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(nb).not_valid_after(na)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -160,7 +162,10 @@ DEMO_ORG_LABEL = "DEMO-ORG"
 DEMO_PIN = "123456"          # public demo value; a demo token is never a real credential
 DEMO_SO_PIN = "12345678"
 DEMO_CLERK_NAME = "Trần Văn Đức"      # the sample dossier's clerk (never its applicant)
-DEMO_ORG_NAME = "UBND xã Mẫu"
+DEMO_ORG_NAME = "UBND xã Mẫu (DEMO)"   # the demo token's organisation; a station names its own (station.org_name)
+DEMO_CLERK_UID = "CCCD:001099000001"     # made-up identifiers: the subject marks the holder's kind as
+DEMO_ORG_UID = "MST:0100233488"          # Vietnamese CAs do (signing.certs.holder_kind)
+DEMO_VERSION = 2                         # 2: subjects carry UID=CCCD:/MST: (older stores are made anew)
 
 
 @dataclass(frozen=True)
@@ -199,24 +204,27 @@ def ensure_demo_token(home: Path | None = None) -> DemoToken:
     tok.activate()
     ca = make_ca("ScanStation DEMO Root CA (không dùng thật)")
     atomic_write_bytes(tok.ca_pem, ca[1].public_bytes(serialization.Encoding.PEM))
-    who = ((DEMO_CLERK_LABEL, DEMO_CLERK_NAME, None), (DEMO_ORG_LABEL, DEMO_ORG_NAME, DEMO_ORG_NAME))
-    for label, _, _ in who:
+    who = ((DEMO_CLERK_LABEL, DEMO_CLERK_NAME, None, (DEMO_CLERK_UID,)),
+           (DEMO_ORG_LABEL, DEMO_ORG_NAME, DEMO_ORG_NAME, (DEMO_ORG_UID,)))
+    for label, _, _, _ in who:
         init_token(conf, label, DEMO_PIN, DEMO_SO_PIN)
     from scanstation.signing.tokens import rescan
 
     rescan(module)
-    for label, cn, org in who:
+    for label, cn, org, uid in who:
         key = new_key("rsa")
-        put_key_and_cert(module, label, DEMO_PIN, key, issue_cert(ca, cn, key, org=org), b"\x01",
+        put_key_and_cert(module, label, DEMO_PIN, key, issue_cert(ca, cn, key, org=org, uid=uid), b"\x01",
                          extra_certs=(ca[1],))
     atomic_write_text(done, json.dumps({"created": datetime.now(UTC).isoformat(), "clerk": DEMO_CLERK_LABEL,
-                                        "org": DEMO_ORG_LABEL, "clerk_name": DEMO_CLERK_NAME}, ensure_ascii=False))
+                                        "org": DEMO_ORG_LABEL, "clerk_name": DEMO_CLERK_NAME,
+                                        "version": DEMO_VERSION}, ensure_ascii=False))
     return tok
 
 
 def _made_for(done: Path, clerk_name: str) -> bool:
     """A store made by an older station carried another clerk name on its certificate: make it anew."""
     try:
-        return json.loads(done.read_text("utf-8")).get("clerk_name") == clerk_name
+        made = json.loads(done.read_text("utf-8"))
+        return bool(made.get("clerk_name") == clerk_name and made.get("version") == DEMO_VERSION)
     except (OSError, ValueError):
         return False

@@ -555,6 +555,29 @@ class ProvincialClient:
         return RemoteUpload.from_json(self._json(resp))
 
 
+    # --- revocation and the citizen's digital identity (issue 15; docs/sync.md) ---
+    def notify_revocation(self, *, key: str, dossier_code: str, file_name: str, sha256: str, reason: str,
+                          revoked_at: str, document_id: str | None = None) -> dict[str, Any]:
+        """Tell the provincial system a file the station sent is revoked (hủy hiệu lực); idempotent by key."""
+        resp = self._api("POST", "/revocations", key, json={
+            "idempotency_key": key, "dossier_code": dossier_code, "file_name": file_name, "sha256": sha256,
+            "reason": reason, "revoked_at": revoked_at, "document_id": document_id})
+        self._raise_for(resp, "revocation")
+        return self._json(resp)
+
+    def identity(self, *, key: str, id_type: str, id_number: str) -> dict[str, Any]:
+        """Does this person or organisation have an account (digital identity) on the national portal?"""
+        resp = self._api("POST", "/identity/lookup", key, json={"id_type": id_type, "id_number": id_number})
+        self._raise_for(resp, "identity lookup")
+        return self._json(resp)
+
+    def stored_papers(self, *, key: str, id_type: str, id_number: str) -> dict[str, Any]:
+        """Which valid digitised papers the electronic store holds for this identifier."""
+        resp = self._api("POST", "/identity/papers", key, json={"id_type": id_type, "id_number": id_number})
+        self._raise_for(resp, "stored papers lookup")
+        return self._json(resp)
+
+
 def _could_not_connect(e: Exception) -> bool:
     """Refused, unreachable or unresolvable (we never got a connection) vs broken mid-request."""
     from urllib3.exceptions import NameResolutionError, NewConnectionError

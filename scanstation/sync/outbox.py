@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from scanstation.errors import JobNotFound, JobStateError, ValidationError
 from scanstation.model import new_id
 from scanstation.store.db import Store
-from scanstation.store.tables import OutboxRow
+from scanstation.store.tables import OutboxRow, OutputFileRow
 
 
 class JobState(StrEnum):
@@ -102,6 +102,7 @@ def enqueue(session: Session, *, dossier_code: str, path: Path | str, sha256: st
                               field="dossier")
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValidationError(f"Not a SHA-256 hex digest: {sha256!r}", "Mã băm SHA-256 không hợp lệ", field="sha256")
+    _refuse_revoked(session, output_file_id)
     key = key or idempotency_key(station, dossier_code, component_id, sha256)
     existing = session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
     if existing:
@@ -117,6 +118,16 @@ def enqueue(session: Session, *, dossier_code: str, path: Path | str, sha256: st
         remote_offset=0, created_at=now, updated_at=now, source=source, station=station or ""))
     session.flush()
     return job_id, True
+
+
+def _refuse_revoked(session: Session, output_file_id: str | None) -> None:
+    """A revoked file (hủy hiệu lực) is never uploaded again: not queued, not retried."""
+    if not output_file_id:
+        return
+    f = session.get(OutputFileRow, output_file_id)
+    if f is not None and f.state == "revoked":
+        raise JobStateError(f"{f.file_name} is revoked; a revoked file is never uploaded again",
+                            f"{f.file_name} đã bị hủy hiệu lực; không tải lên lại", field="job")
 
 
 def process_identity() -> str:
@@ -379,6 +390,7 @@ class Outbox:
                 raise JobStateError(f"Job {row.id[:8]} is {row.state}; only failed, held or cancelled jobs can be "
                                     "retried", f"Công việc {row.id[:8]} đang ở trạng thái {row.state}; chỉ thử lại "
                                     "được công việc lỗi, cần xử lý hoặc đã hủy", field="job")
+            _refuse_revoked(s, row.output_file_id)
             prev = row.state
             row.state, row.reason, row.failures, row.hash_mismatches = JobState.PENDING.value, None, 0, 0
             row.next_attempt_at, row.updated_at = now, now

@@ -116,6 +116,12 @@ class SimState:
             saved = json.loads((self.data / "anchors.json").read_text("utf-8"))
             self.anchors = {st: {int(k): v for k, v in a.items()} for st, a in saved["anchors"].items()}
             self.anchor_conflicts = saved["conflicts"]
+        self.revocations: dict[str, dict[str, Any]] = {}
+        rev = self.data / "revocations.json"
+        if rev.exists():
+            with contextlib.suppress(OSError, json.JSONDecodeError):
+                self.revocations = json.loads(rev.read_text("utf-8"))
+        self.identities = _load_identities(self.data / "identities.json")
         for p in sorted((self.data / "uploads").glob("*.json")):
             try:
                 u = json.loads(p.read_text("utf-8"))
@@ -179,7 +185,54 @@ class SimState:
                 f["sha256"] = f.pop("stored_sha256")
                 f["path"] = f.pop("stored_path")
             files.sort(key=lambda f: f["stored_at"])
-            return {"files": files, "pending": pending, "faults": dict(self.fault_counts), "requests": self.requests}
+            revoked = {r["sha256"] for r in self.revocations.values()}
+            for f in files:
+                f["revoked"] = f["sha256"] in revoked
+            return {"files": files, "pending": pending, "faults": dict(self.fault_counts), "requests": self.requests,
+                    "revocations": sorted(self.revocations.values(), key=lambda r: r["received_at"])}
+
+    def save_revocations(self) -> None:
+        p = self.data / "revocations.json"
+        tmp = p.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.revocations, ensure_ascii=False), "utf-8")
+        os.replace(tmp, p)
+
+
+# Seeded digital identities and electronic stores (made-up people; the station's tests and the demo).
+SEED_IDENTITIES: dict[str, dict[str, Any]] = {
+    "066190001234": {"name": "Nguyễn Thị Hồng Nhung", "account": True, "account_level": 2, "papers": [
+        {"document_id": "KHO-066190001234-0001", "type_code": "GXNHN", "name": "Giấy xác nhận tình trạng hôn nhân",
+         "number_symbol": "45/2026/XNHN", "issue_date": "2026-09-01", "valid_until": "2027-03-01", "valid": True},
+        {"document_id": "KHO-066190001234-0002", "type_code": "VBUQ", "name": "Văn bản ủy quyền",
+         "number_symbol": "12/2026/UQ", "issue_date": "2026-10-12", "valid_until": None, "valid": True},
+        {"document_id": "KHO-066190001234-0003", "type_code": "GCS", "name": "Giấy chứng sinh (hết hiệu lực)",
+         "number_symbol": "9/2019", "issue_date": "2019-01-01", "valid_until": "2020-01-01", "valid": False}]},
+    "001099012345": {"name": "Nguyễn Văn An", "account": True, "account_level": 2, "papers": []},
+    "079099000002": {"name": "Lê Thị Hạnh", "account": True, "account_level": 1, "sim_answer_for": "079099000003",
+                     "papers": [{"document_id": "KHO-079099000003-0001", "type_code": "VBUQ",
+                                 "name": "Văn bản ủy quyền", "number_symbol": "1/2026", "issue_date": "2026-01-02",
+                                 "valid": True}]},
+    "079099000004": {"name": "Phạm Văn Bình", "account": True, "account_level": 2, "sim_delay_s": 3.0,
+                     "papers": [{"document_id": "KHO-079099000004-0001", "type_code": "VBUQ",
+                                 "name": "Văn bản ủy quyền", "number_symbol": "2/2026", "issue_date": "2026-02-03",
+                                 "valid": True}]},
+    "079099000005": {"name": "Đỗ Thị Quỳnh", "account": True, "account_level": 2, "papers": [
+        {"document_id": "KHO-079099000005-0001", "type_code": "VBUQ", "name": "Văn bản ủy quyền",
+         "number_symbol": "3/2026", "issue_date": "2026-03-04", "valid": True},
+        {"document_id": "KHO-079099000005-0001", "type_code": "VBUQ", "name": "Văn bản ủy quyền",
+         "number_symbol": "3/2026", "issue_date": "2026-03-04", "valid": True}]},
+    "0100233488": {"name": "Công ty TNHH Mẫu", "account": True, "account_level": 2, "papers": []},
+}
+
+
+def _load_identities(path: Path) -> dict[str, dict[str, Any]]:
+    """The seeded identities, or those in ``identities.json`` under the simulator's data folder."""
+    if path.exists():
+        with contextlib.suppress(OSError, json.JSONDecodeError):
+            data = json.loads(path.read_text("utf-8"))
+            if isinstance(data, dict):
+                return data
+    return json.loads(json.dumps(SEED_IDENTITIES))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -272,6 +325,12 @@ class _Handler(BaseHTTPRequestHandler):
             if m and method == "GET":
                 self._auth()
                 return self._reply(200, self.st.anchor_view(unquote(m.group(1))))
+            if method == "POST" and path in ("/api/v1/revocations", "/api/v1/identity/lookup",
+                                             "/api/v1/identity/papers"):
+                self._common_faults()
+                self._auth()
+                return {"/api/v1/revocations": self._revocation, "/api/v1/identity/lookup": self._identity,
+                        "/api/v1/identity/papers": self._papers}[path]()
             m = re.fullmatch(r"/api/v1/uploads(?:/([0-9a-f]{32})(/complete)?)?", path)
             if not m:
                 return self._reply(404, {"error": "no such endpoint"}, close=True)
@@ -357,6 +416,65 @@ class _Handler(BaseHTTPRequestHandler):
             self.st.tokens = {k: v for k, v in self.st.tokens.items() if v > now}
             self.st.tokens[tok] = now + self.st.token_ttl
         self._reply(200, {"access_token": tok, "token_type": "Bearer", "expires_in": int(self.st.token_ttl)})
+
+    # --- revocation and digital identity (docs/sync.md) ---
+    def _revocation(self) -> None:
+        b = self._json_body()
+        key = str(b.get("idempotency_key") or self.headers.get("Idempotency-Key") or "")
+        sha = str(b.get("sha256") or "")
+        if not key or len(sha) != 64 or not str(b.get("reason") or "").strip():
+            return self._reply(400, {"error": "idempotency_key, sha256 and reason are required"})
+        with self.st.lock:
+            known = any(u.get("stored_sha256") == sha for u in self.st.uploads.values())
+            rec = self.st.revocations.get(key)
+            if rec is None:
+                rec = {"revocation_id": secrets.token_hex(8), "idempotency_key": key, "sha256": sha,
+                       "dossier_code": str(b.get("dossier_code") or ""), "file_name": str(b.get("file_name") or ""),
+                       "reason": str(b["reason"]), "revoked_at": str(b.get("revoked_at") or ""),
+                       "document_id": b.get("document_id"), "received_at": time.time(), "known_file": known}
+                self.st.revocations[key] = rec
+                self.st.save_revocations()
+        self._reply(200, {"revocation_id": rec["revocation_id"], "state": "recorded", "known_file": rec["known_file"]})
+
+    def _lookup_body(self) -> tuple[str, str] | None:
+        b = self._json_body()
+        id_type, number = str(b.get("id_type") or ""), str(b.get("id_number") or "")
+        if not id_type or not number:
+            self._reply(400, {"error": "id_type and id_number are required"})
+            return None
+        return id_type, number
+
+    def _identity_fault(self, number: str) -> bool:
+        """Seeded misbehaviour for the station's tests: a slow answer, or an answer about someone else."""
+        person = self.st.identities.get(number) or {}
+        if person.get("sim_delay_s"):
+            time.sleep(float(person["sim_delay_s"]))
+        return bool(person.get("sim_answer_for"))
+
+    def _identity(self) -> None:
+        q = self._lookup_body()
+        if q is None:
+            return
+        id_type, number = q
+        wrong = self._identity_fault(number)
+        person = self.st.identities.get(number)
+        answer_for = (person or {}).get("sim_answer_for") if wrong else number
+        self._reply(200, {"id_type": id_type, "id_number": answer_for,
+                          "has_account": bool(person and person.get("account")),
+                          "account_level": (person or {}).get("account_level"),
+                          "name": (person or {}).get("name")})
+
+    def _papers(self) -> None:
+        q = self._lookup_body()
+        if q is None:
+            return
+        id_type, number = q
+        wrong = self._identity_fault(number)
+        person = self.st.identities.get(number) or {}
+        papers = [p for p in person.get("papers", []) if p.get("valid", True)]
+        self._reply(200, {"id_type": id_type, "id_number": person.get("sim_answer_for") if wrong else number,
+                          "papers": [{k: p.get(k) for k in ("document_id", "type_code", "name", "number_symbol",
+                                                             "issue_date", "valid_until")} for p in papers]})
 
     # --- the upload contract ---
     def _view(self, u: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ def prepare(ctx: AppContext) -> None:
             s.set(key, value, layer="station")
     if not s.get("token.label"):
         s.set("token.label", tok.clerk_label)
+    if not s.get("station.org_name"):       # the demo names its own organisation (no placeholder default)
+        s.set("station.org_name", tok.org_name, layer="station")
     from scanstation.sync.simulator import ProvincialSimulator
 
     sim = ProvincialSimulator(paths.home() / "provincial-sim", secret=DEMO_SECRET).start()

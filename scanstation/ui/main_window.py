@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         ctx.tasks.finished.connect(self.progress.finished)
         ctx.tasks.failed.connect(self._task_failed)
 
-        for i in range(len(self.screens)):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
+        for i in range(min(len(self.screens), 10)):     # Ctrl+1 ... Ctrl+9, and Ctrl+0 for the tenth
+            QShortcut(QKeySequence(f"Ctrl+{(i + 1) % 10}"), self, lambda i=i: self.nav.setCurrentRow(i))
         QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.show_screen("intake"))
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.toggle_language)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         screen = list(self.screens.values())[row]
-        if getattr(screen, "it_only", False) and not self.ctx.it_mode:    # Ctrl+9 outside IT mode
+        if getattr(screen, "it_only", False) and not self.ctx.it_mode:    # its shortcut outside IT mode
             self.show_screen("settings")
             return
         self.stack.setCurrentWidget(screen)
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.heading.setText(self.ctx.settings.get("station.name"))
         for i, screen in enumerate(self.screens.values()):
             self.nav.item(i).setText(f"{i + 1}. {screen.title()}")
-            self.nav.item(i).setToolTip(f"Ctrl+{i + 1}")
+            self.nav.item(i).setToolTip(f"Ctrl+{(i + 1) % 10}" if i < 10 else "")
         self.progress.retranslate()
         self._dossier_changed()
         self._health_changed(self.ctx.health)

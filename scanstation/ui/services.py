@@ -103,6 +103,27 @@ def audit(station: Station, action: str, dossier: Dossier | None = None, **detai
                          details=details)
 
 
+def card_from_reader(text: str) -> Any:
+    """The CCCD a handheld reader typed (parsing only: no disk, no device; safe on the GUI thread)."""
+    from scanstation.flow.identity import read_card
+
+    return read_card(text=text)
+
+
+def card_missing(card: Any) -> str:
+    from scanstation.identity.cccd import missing_text
+    from scanstation.ui.i18n import pick
+
+    en, vi = missing_text(card)
+    return pick(vi, en)
+
+
+def card_filled(station: Station) -> None:
+    from scanstation.flow.identity import audit_filled
+
+    audit_filled(station, "reader")
+
+
 def health(ctx: Any) -> dict[str, Any]:
     return fstatus.health(ctx.settings, ctx.station.store, getattr(ctx, "sync_worker", None),
                           scanning=bool(getattr(ctx, "scanning", False)), last=getattr(ctx, "health", None))
@@ -577,3 +598,80 @@ def change_setting(ctx: Any, key: str, value: Any = None, *, layer: str = "clerk
     from scanstation.flow.station_settings import change_setting as _change
 
     return _change(key, value, layer=layer, lock=lock, settings=ctx.settings, station=ctx.station)
+
+
+# --- the counter's own steps (issue 15): identity and reuse, the records officer's result, revocation ----------
+def _provincial(ctx: Any, *, lookup: bool) -> Any:
+    from scanstation.flow import revocation
+
+    s = session(ctx)
+    secret = getattr(ctx, "provincial_secret", None)
+    return (revocation.lookup_client(s, secret=secret) if lookup else revocation.provincial_client(s, secret=secret))
+
+
+def identity_check(ctx: Any) -> tuple[Any, list[Any]]:
+    """Ask the provincial system about the applicant; never raises for the network (the answer says)."""
+    from scanstation.flow import reuse
+
+    s = session(ctx)
+    try:
+        client = _provincial(ctx, lookup=True)
+    except ScanStationError:
+        client = None
+    try:
+        ans = reuse.check_identity(s, client)
+    finally:
+        if client is not None:
+            client.close()
+    return ans, reuse.proposals(s, ans)
+
+
+def reuse_component(ctx: Any, component_id: str, document_id: str) -> Component:
+    from scanstation.flow import reuse
+
+    return reuse.reuse(session(ctx), component_id, document_id)
+
+
+def result_component(ctx: Any) -> Component | None:
+    from scanstation.flow import results
+
+    return results.result_component(session(ctx))
+
+
+def result_scan(ctx: Any, values: dict[str, str]) -> list[checking.Finding]:
+    """Add the result (first time), scan it with the station's scanner profile, check it; its findings."""
+    from scanstation.flow import results
+
+    s = session(ctx)
+    c = results.result_component(s)
+    if c is None:
+        meta = {k: values[k] for k in ("number_symbol", "issue_date", "issuing_body", "summary") if values.get(k)}
+        c = results.add_result(s, name=values.get("name", ""), code=values.get("code", ""), metadata=meta)
+    if not c.kept_pages():
+        fcapture.scan(s, fcapture.CaptureAction(component_id=c.id, sheets=c.declared_sheets or 1))
+    checking.check(s, components=[c])
+    return [f for f in checking.component_findings(s, c)]
+
+
+def result_sign(ctx: Any, token_label: str, pin: str) -> dict[str, Any]:
+    from scanstation.flow import results
+
+    return results.sign_result(session(ctx), token_label=token_label, pin=pin)
+
+
+def dossier_files(ctx: Any) -> list[dict[str, Any]]:
+    return fsigning.files_view(session(ctx))
+
+
+def revoke_file(ctx: Any, file_name: str, reason: str) -> dict[str, Any]:
+    from scanstation.flow import revocation
+
+    try:
+        client = _provincial(ctx, lookup=False)
+    except ScanStationError:
+        client = None
+    try:
+        return revocation.revoke(session(ctx), file_name, reason, client=client)
+    finally:
+        if client is not None:
+            client.close()

@@ -33,14 +33,15 @@ def demo_token(station_home, monkeypatch):
 
 
 def demo_plan(station, tok, **kw):
-    """The station's signing plan with the demo token's module and CA (SAO Y on unless told otherwise)."""
+    """The station's signing plan with the demo token's module and CA (SAO Y on unless told otherwise), and
+    the demo token's organisation as the SAO Y organisation when the station names none (no default)."""
     import dataclasses
 
     from scanstation.flow.signing import SigningPlan
 
     base = SigningPlan.from_settings(station.settings)
     return dataclasses.replace(base, module=tok.module, trust_root_files=(str(tok.ca_pem),),
-                               **{"certified_copy": True, **kw})
+                               **{"certified_copy": True, "org_name": base.org_name or tok.org_name, **kw})
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:

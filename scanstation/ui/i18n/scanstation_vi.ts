@@ -569,6 +569,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <source>Saving the dossier</source>
         <translation>Đang lưu hồ sơ</translation>
     </message>
+    <message>
+        <source>Filled from the ID card&apos;s QR code.</source>
+        <translation>Đã điền từ mã QR trên thẻ căn cước.</translation>
+    </message>
+    <message>
+        <source>Recording the card read</source>
+        <translation>Đang ghi nhận việc đọc thẻ</translation>
+    </message>
 </context>
 <context>
     <name>ItScreen</name>
@@ -1213,6 +1221,193 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Exporting to USB</source>
         <translation>Đang xuất ra USB</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsScreen</name>
+    <message>
+        <source>Records officer</source>
+        <translation>Văn thư</translation>
+    </message>
+    <message>
+        <source>Digital identity and papers already held electronically</source>
+        <translation>Danh tính số và giấy tờ đã có dữ liệu điện tử</translation>
+    </message>
+    <message>
+        <source>Check digital identity</source>
+        <translation>Xác minh danh tính số</translation>
+    </message>
+    <message>
+        <source>Component</source>
+        <translation>Thành phần</translation>
+    </message>
+    <message>
+        <source>Stored document</source>
+        <translation>Giấy tờ trong kho</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Số</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>Ngày cấp</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>Hiệu lực đến</translation>
+    </message>
+    <message>
+        <source>Reuse the selected paper instead of scanning it</source>
+        <translation>Dùng lại giấy tờ đã chọn thay vì quét</translation>
+    </message>
+    <message>
+        <source>Result digitised by the records officer (SAO Y, organisation token)</source>
+        <translation>Kết quả do văn thư số hóa (SAO Y, chứng thư số của cơ quan)</translation>
+    </message>
+    <message>
+        <source>Result name</source>
+        <translation>Tên kết quả</translation>
+    </message>
+    <message>
+        <source>Document type code</source>
+        <translation>Mã loại giấy tờ</translation>
+    </message>
+    <message>
+        <source>Number and symbol</source>
+        <translation>Số, ký hiệu</translation>
+    </message>
+    <message>
+        <source>Issue date</source>
+        <translation>Ngày cấp</translation>
+    </message>
+    <message>
+        <source>Issuing body</source>
+        <translation>Cơ quan cấp</translation>
+    </message>
+    <message>
+        <source>Organisation token</source>
+        <translation>Token của cơ quan</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>Mã PIN</translation>
+    </message>
+    <message>
+        <source>Scan and check the result</source>
+        <translation>Quét và kiểm tra kết quả</translation>
+    </message>
+    <message>
+        <source>Sign the result as the organisation</source>
+        <translation>Ký số kết quả bằng chứng thư của cơ quan</translation>
+    </message>
+    <message>
+        <source>Files of the dossier</source>
+        <translation>Các tệp của hồ sơ</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Signatures</source>
+        <translation>Chữ ký</translation>
+    </message>
+    <message>
+        <source>Reason for revoking (required)</source>
+        <translation>Lý do hủy hiệu lực (bắt buộc)</translation>
+    </message>
+    <message>
+        <source>Revoke the selected file</source>
+        <translation>Hủy hiệu lực tệp đã chọn</translation>
+    </message>
+    <message>
+        <source>Open a dossier first (home screen).</source>
+        <translation>Hãy mở một hồ sơ trước (màn hình chính).</translation>
+    </message>
+    <message>
+        <source>Reading the files</source>
+        <translation>Đang đọc các tệp</translation>
+    </message>
+    <message>
+        <source>PDF ready</source>
+        <translation>Đã tạo PDF</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>Đã ký số</translation>
+    </message>
+    <message>
+        <source>Waiting to upload</source>
+        <translation>Chờ gửi</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>Đã gửi</translation>
+    </message>
+    <message>
+        <source>Revoked (kept)</source>
+        <translation>Đã hủy hiệu lực (vẫn lưu)</translation>
+    </message>
+    <message>
+        <source>Checking the digital identity</source>
+        <translation>Đang xác minh danh tính số</translation>
+    </message>
+    <message>
+        <source>Select a stored paper first.</source>
+        <translation>Hãy chọn một giấy tờ trong kho trước.</translation>
+    </message>
+    <message>
+        <source>&apos;{0}&apos; will not be scanned: already held as valid electronic data ({1}).</source>
+        <translation>Không quét &apos;{0}&apos;: đã có dữ liệu điện tử còn hiệu lực ({1}).</translation>
+    </message>
+    <message>
+        <source>Recording the reuse</source>
+        <translation>Đang ghi nhận việc dùng lại</translation>
+    </message>
+    <message>
+        <source>Result scanned and checked: {0} finding(s) block signing.</source>
+        <translation>Đã quét và kiểm tra kết quả: {0} lỗi chặn việc ký số.</translation>
+    </message>
+    <message>
+        <source>Scanning the result</source>
+        <translation>Đang quét kết quả</translation>
+    </message>
+    <message>
+        <source>Result signed as SAO Y by {0}; queued for upload.</source>
+        <translation>Kết quả đã được {0} ký sao y; đã đưa vào hàng đợi tải lên.</translation>
+    </message>
+    <message>
+        <source>Signing the result</source>
+        <translation>Đang ký số kết quả</translation>
+    </message>
+    <message>
+        <source>Select a file first.</source>
+        <translation>Hãy chọn một tệp trước.</translation>
+    </message>
+    <message>
+        <source>Give the reason for revoking the file.</source>
+        <translation>Hãy nhập lý do hủy hiệu lực tệp.</translation>
+    </message>
+    <message>
+        <source>the provincial system was told</source>
+        <translation>đã báo cho hệ thống của tỉnh</translation>
+    </message>
+    <message>
+        <source>the provincial system could not be told yet; revoke again later to repeat the notice</source>
+        <translation>chưa báo được cho hệ thống của tỉnh; hãy hủy lại sau để gửi lại thông báo</translation>
+    </message>
+    <message>
+        <source>{0} revoked: {1}.</source>
+        <translation>Đã hủy hiệu lực {0}: {1}.</translation>
+    </message>
+    <message>
+        <source>Revoking the file</source>
+        <translation>Đang hủy hiệu lực tệp</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import date
 from typing import Any
 
@@ -36,6 +38,8 @@ from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.widgets import COLOURS
 
+BURST_GAP_S = 0.05     # longer pauses between two characters are a person typing, not a 2D reader
+
 ID_TYPES_BY_KIND = {
     PartyKind.CITIZEN: (IdType.CCCD, IdType.CMND, IdType.PASSPORT, IdType.NONE),
     PartyKind.FOREIGNER: (IdType.PASSPORT, IdType.NONE),
@@ -44,9 +48,16 @@ ID_TYPES_BY_KIND = {
 
 
 class PartyEditor(QGroupBox):
-    """One party: kind, identifier (checked as typed), name, birth date or founding year."""
+    """One party: kind, identifier (checked as typed), name, birth date or founding year.
+
+    The identifier field also takes a handheld 2D reader's burst (the chip CCCD's QR typed as keys,
+    ending with Enter): the party is filled from the card; a QR that is not a CCCD leaves the form
+    as it was before the burst and says why (``card_failed``).
+    """
 
     changed = Signal()
+    card_read = Signal(object)       # the CccdCard the party was filled from
+    card_failed = Signal(str)        # what was wrong with the QR, for the clerk
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +88,10 @@ class PartyEditor(QGroupBox):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.id_type.currentIndexChanged.connect(self._type_changed)
         self.number.textChanged.connect(self.validate_number)
+        self.number.textChanged.connect(self._remember_typed)
+        self.number.returnPressed.connect(self.read_card_burst)
+        self._typed = ""               # the field as the clerk typed it, before any reader burst
+        self._prev_text, self._last_change = "", 0.0
         self.retranslate()
         self._kind_changed()
 
@@ -154,6 +169,57 @@ class PartyEditor(QGroupBox):
         self.number.setProperty("invalid", not res.ok)
         self.number.setStyleSheet("" if res.ok else f"border: 2px solid {COLOURS['error']};")
         return res.ok
+
+    @staticmethod
+    def _looks_like_burst(text: str) -> bool:
+        t = text.strip()
+        return "|" in t or len(t) > 20 or "://" in t
+
+    def _remember_typed(self, text: str) -> None:
+        # A reader types a character every few milliseconds, a person every 100 ms or more: the text as it
+        # stood before a quick run of changes is what the clerk typed (restored when the burst is no CCCD).
+        now = time.monotonic()
+        if now - self._last_change > BURST_GAP_S:
+            self._typed = self._prev_text
+        self._prev_text, self._last_change = text, now
+
+    def _burst_start(self, text: str) -> int | None:
+        """Where a reader's burst begins in the field (the clerk may have typed something first), or None."""
+        typed = self._typed if text.startswith(self._typed) else ""
+        rest = text[len(typed):]
+        for pattern in (r"[0-9]{12}\|", r"[A-Za-z][A-Za-z0-9+.-]*://", r"000201"):
+            if re.match(pattern, rest):
+                return len(typed)
+            m = re.search(pattern, text)
+            if m:
+                return m.start()
+        return len(typed) if self._looks_like_burst(rest) else None
+
+    def read_card_burst(self) -> bool:
+        """Enter in the identifier field: a reader's CCCD QR fills the party; anything else is left alone."""
+        text = self.number.text()
+        start = self._burst_start(text)
+        if start is None:
+            return False
+        try:
+            card = services.card_from_reader(text[start:])
+        except ScanStationError as e:
+            self.number.blockSignals(True)
+            self.number.setText(text[:start])           # the form as it was before the burst
+            self.number.blockSignals(False)
+            self._typed = self._prev_text = text[:start]
+            self.validate_number()
+            self.card_failed.emit(describe_error(e))
+            return False
+        self.kind.setCurrentIndex(max(0, self.kind.findData(PartyKind.CITIZEN)))
+        self._fill_types()
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(IdType.CCCD)))
+        self.number.setText(card.id_number)
+        self.name.setText(card.name)
+        if card.birth_date:
+            self.birth.setDate(QDate(card.birth_date.year, card.birth_date.month, card.birth_date.day))
+        self.card_read.emit(card)
+        return True
 
     def to_plain(self) -> dict[str, Any]:
         id_type = IdType(self.id_type.currentData() or IdType.NONE)
@@ -315,6 +381,9 @@ class IntakeScreen(Screen):
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {COLOURS['error']}; font-weight: 600;")
+        for party in (self.applicant, self.authority):
+            party.card_read.connect(self._card_read)
+            party.card_failed.connect(self.error.setText)
         self.sample_btn = QPushButton(self)
         self.sample_btn.clicked.connect(self.load_sample)
         self.sample_btn.setVisible(ctx.demo)
@@ -488,6 +557,12 @@ class IntakeScreen(Screen):
 
         self.ctx.tasks.run(lambda: services.create_dossier(self.ctx.station, dossier), on_done=created,
                            on_error=failed, label=self.tr("Saving the dossier"))
+
+    def _card_read(self, card: Any) -> None:
+        """The applicant came from the card's QR: say so (and what the QR lacked); audit it, without the data."""
+        missing = services.card_missing(card)
+        self.error.setText(self.tr("Filled from the ID card's QR code.") + (" " + missing if missing else ""))
+        self.ctx.tasks.run(lambda: services.card_filled(self.ctx.station), label=self.tr("Recording the card read"))
 
     def show_field_error(self, e: ScanStationError) -> None:
         """Show the core's message and put the cursor in the field it names."""

@@ -1,0 +1,101 @@
+"""The records officer's screen, driven once: digital identity and reuse on a new dossier; on an uploaded
+dossier the result scanned, checked and signed with the organisation's token, then revoked. Screenshots
+of each step go to $SCANSTATION_SHOTS (default: the test's temporary folder)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scanstation.model import DossierStatus
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def _settle(qtbot, w, timeout=180_000):
+    qtbot.waitUntil(lambda: not w.ctx.tasks.active, timeout=timeout)
+
+
+def _shot(w, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / f"{name}.png"
+    assert w.grab().save(str(p))
+    return p
+
+
+def test_records_officer_screen(make_window, qtbot, tmp_path):
+    from scanstation.dossier_io import load_dossier_file
+    from scanstation.flow import checking, new_dossier, open_dossier
+    from scanstation.flow.demo import STAGES, DemoRun
+    from scanstation.resources import resource
+
+    shots = Path(os.environ.get("SCANSTATION_SHOTS") or tmp_path / "shots")
+    w = make_window(demo=True)
+    st = w.ctx.station
+    r = w.screens["records"]
+
+    # 1. A new dossier: the applicant's digital identity; the stored VBUQ is reused instead of scanned.
+    dossier, _ = load_dossier_file(resource("demo", "dossier.json"))
+    s = new_dossier(st, dossier)
+    w.ctx.open_dossier(s)
+    w.show_screen("records")
+    r.check_btn.click()
+    _settle(qtbot, w)
+    assert "valid paper" in r.answer.text() and r.papers.rowCount() == 1
+    assert "VBUQ" in r._proposals[0][1].type_code
+    r.reuse_btn.click()
+    _settle(qtbot, w)
+    assert "already held as valid electronic data" in r.status.text()
+    comp = next(c for c in s.dossier.components if c.document_type_code == "VBUQ")
+    assert not comp.digitised and comp.reused_document_id == "KHO-066190001234-0002"
+    _shot(w, shots, "records-1-identity-reuse")
+
+    # 2. An uploaded dossier (the demo's whole run): the records officer's result, then its revocation.
+    run = DemoRun(st)
+    for _name, fn in STAGES:
+        fn(run)
+    d2 = open_dossier(st, run.session.dossier.id)
+    assert d2.dossier.status == DossierStatus.UPLOADED
+    w.ctx.open_dossier(d2)
+    r.activated()
+    _settle(qtbot, w)
+    assert r.answer.text() == "" and r.papers.rowCount() == 0       # nothing of the previous dossier stays
+    r.r_name.setText("Giấy khai sinh")
+    r.r_code.setText("KQKS")
+    r.r_number.setText("15/2026")
+    r.r_date.setText("01/12/2026")
+    r.r_issuer.setText("UBND phường Tân Lợi")
+    r.scan_btn.click()
+    _settle(qtbot, w)
+    assert "Result scanned and checked" in r.status.text(), r.status.text()
+    res = next(c for c in d2.dossier.components if c.role == "result")
+    for f in [f for f in checking.component_findings(d2, res) if f.blocking and f.overridable]:
+        checking.override(d2, f.id, "Đã xem bằng mắt")
+    r.r_token.setText("DEMO-CLERK")                      # a personal certificate: refused
+    r.r_pin.setText("123456")
+    r.sign_btn.click()
+    _settle(qtbot, w)
+    assert "personal" in r.status.text() or "cá nhân" in r.status.text(), r.status.text()
+    r.r_token.setText("DEMO-ORG")
+    r.r_pin.setText("123456")
+    r.sign_btn.click()
+    _settle(qtbot, w)
+    assert "signed as SAO Y" in r.status.text(), r.status.text()
+    r.activated()
+    _settle(qtbot, w)
+    names = [r.files.item(i, 0).text() for i in range(r.files.rowCount())]
+    assert any(n.endswith(".KQKS.pdf") for n in names)
+    _shot(w, shots, "records-2-result-signed")
+
+    row = next(i for i, n in enumerate(names) if n.endswith(".KQKS.pdf"))
+    r.files.selectRow(row)
+    r.revoke_btn.click()                                 # no reason: refused, nothing revoked
+    assert "reason" in r.status.text()
+    r.reason.setText("Cấp sai ngày sinh")
+    r.revoke_btn.click()
+    _settle(qtbot, w)
+    assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
+    _settle(qtbot, w)
+    states = {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
+    assert states[names[row]] == "Revoked (kept)"
+    _shot(w, shots, "records-3-revoked")
