@@ -361,18 +361,22 @@ class Settings:
             "Hãy liên hệ cán bộ CNTT.", field="station")
 
     def _save_station(self, data: dict[str, Any]) -> None:
-        """Write the station layer readable by every user (0644), or refuse clearly if the OS says no."""
+        """Write the station layer (readable by every user when machine-wide), or refuse clearly if the OS says no."""
         ok, why = self.station_writable()
         if not ok:
             raise self._read_only(why)
         path = self.station_path
+        # Machine-wide (/etc/scanstation, ProgramData): every clerk reads it, only its owner (IT) writes it.
+        # Inside a self-contained station home (the demo, a training copy) it is as private as the home.
+        in_home = paths.home().resolve() in path.resolve().parents
+        dir_mode, file_mode = (0o700, 0o600) if in_home else (0o755, 0o644)
         tmp = None
         try:
-            path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=dir_mode, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".station.json.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as f:
                 if hasattr(os, "fchmod"):
-                    os.fchmod(f.fileno(), 0o644)    # clerks read it; only its owner (IT) writes it
+                    os.fchmod(f.fileno(), file_mode)
                 f.write(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())

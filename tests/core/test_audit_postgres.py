@@ -53,6 +53,9 @@ def pg_url():
         f"-p {port} -k {d} -c listen_addresses=127.0.0.1")
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        from scanstation.store.db import upgrade
+
+        upgrade(url)                  # the admin step (`scanstation db upgrade`): stations never migrate a server
         yield url
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(d / "data"), "-m", "immediate", "-w", "stop")

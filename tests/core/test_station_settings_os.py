@@ -49,7 +49,9 @@ def machine(tmp_path):
 
 def _run(m, home: Path, *args: str, as_clerk: bool):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SCANSTATION_HOME": str(home),
-           "SCANSTATION_STATION_DIR": str(m["station"]), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
+           "SCANSTATION_STATION_DIR": str(m["station"]), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8",
+           # each account's own audit key, outside the database (the clerk's account has no ~/.config here)
+           "SCANSTATION_AUDIT_KEY_DIR": str(home / ".audit-keys")}
     cmd = [sys.executable, "-m", "scanstation", *args]
     if as_clerk and m["clerk"]:
         # The clerk's account, with no capability but reading and searching folders: the interpreter and
