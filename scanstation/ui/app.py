@@ -87,9 +87,9 @@ def run(demo: bool = False, screenshots: Path | None = None) -> int:
     if screenshots is not None:
         from scanstation.ui.walkthrough import Walkthrough
         walk = Walkthrough(window, Path(screenshots))
-        window.show()
+        window.showMaximized()
         walk.start()
         code = app.exec()
         return code or walk.exit_code
-    window.show()
+    window.showMaximized()      # counter PCs have 1366x768 screens: every pixel is needed
     return app.exec()

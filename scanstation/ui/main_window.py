@@ -90,7 +90,10 @@ class MainWindow(QMainWindow):
         self._health_timer.timeout.connect(self.probe_health)
         self._health_timer.start()
         self.retranslate()
-        self.resize(1280, 800)
+        # Never larger than the screen (counter PCs: 1366x768, status lights on the last line); the
+        # application then shows it maximised. Without a window manager (Xvfb) this size is what shows.
+        avail = self.screen().availableGeometry()
+        self.resize(min(1366, avail.width()), min(768, avail.height()))
         self.nav.setCurrentRow(0)
         QTimer.singleShot(0, self.probe_health)
 

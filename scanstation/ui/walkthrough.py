@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from scanstation.ui.main_window import MainWindow
@@ -43,7 +44,10 @@ class Walkthrough(QObject):
     def start(self) -> None:
         from scanstation.ui import demo_setup
 
-        self.window.resize(1366, 820)
+        if QGuiApplication.platformName() == "offscreen":
+            self.window.resize(1366, 768)       # a counter PC's screen; offscreen has no real one
+        else:
+            self.window.showMaximized()         # as a clerk sees it (make screenshots: Xvfb 1366x768)
         self._steps = demo_setup.walk(self.window, self)
         QTimer.singleShot(300, self._next)
 
@@ -101,9 +105,12 @@ class Walkthrough(QObject):
 
     def _take(self, name: str, widget: QWidget | None) -> None:
         QApplication.processEvents()
-        target = widget or self.window
         path = self.out / f"{name}.png"
-        target.grab().save(str(path))
+        if widget is None and QGuiApplication.platformName() != "offscreen":
+            # the X server's own pixels: what the clerk sees, window frame and screen edge included
+            self.window.screen().grabWindow(0).save(str(path))
+        else:
+            (widget or self.window).grab().save(str(path))
         self.written.append(path)
         log.info("screenshot %s", path)
         self._next()
