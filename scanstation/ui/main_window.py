@@ -187,6 +187,14 @@ class MainWindow(QMainWindow):
         self.queue_light.set_state(d["queue"][0], self.tr("Network"), d["queue"][1])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers, workers and threads (once; from closeEvent, SIGTERM or the end of the session)."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
         self._health_timer.stop()
         self.ctx.heartbeat.stop()
         for screen in self.screens.values():
@@ -201,4 +209,3 @@ class MainWindow(QMainWindow):
             sim.stop()
             self.ctx.simulator = None
         self.ctx.tasks.shutdown()
-        super().closeEvent(event)
