@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -49,6 +50,9 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         self.nav = QListWidget(central)
         self.nav.setFixedWidth(190)
+        # The sidebar is for the mouse and Ctrl+1..8: never a Tab stop, never the focus (typing there
+        # jumped screens by first letter and lost what the clerk typed).
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget(central)
         body.addWidget(self.nav)
@@ -116,8 +120,11 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         screen = list(self.screens.values())[row]
+        self.stack.setFocus()           # park the focus: Qt would otherwise pass it to any widget of the new screen
         self.stack.setCurrentWidget(screen)
         screen.activated()
+        if QApplication.focusWidget() in (self.stack, None):    # the screen did not choose: its first open field
+            screen.focus_first()
 
     # --- language ----------------------------------------------------------------------------------
     def retranslate(self) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollBar,
     QSizePolicy,
     QToolButton,
     QWidget,
@@ -136,3 +141,31 @@ def make_banner(parent: QWidget, level: str = "warn") -> QLabel:
     lab.setWordWrap(True)
     lab.setStyleSheet(banner_style(level))
     return lab
+
+
+class WheelGuard(QObject):
+    """Application-wide: a mouse wheel over a spin box, combo box or slider that does not have the
+    focus scrolls the page instead of changing the value (the wheel over Settings once changed
+    "Số tệp gửi đồng thời" from 2 to 0 while the clerk only scrolled)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, (QAbstractSpinBox, QComboBox, QAbstractSlider)) \
+                and not isinstance(obj, QScrollBar) and not obj.hasFocus():
+            parent = obj.parentWidget()
+            while parent is not None and not isinstance(parent, QAbstractScrollArea):
+                parent = parent.parentWidget()
+            if parent is not None:
+                QCoreApplication.sendEvent(parent.verticalScrollBar(), event)
+            return True
+        return False
+
+
+def install_wheel_guard(app: QCoreApplication) -> None:
+    """Once per application (ensure_app may be called many times)."""
+    if not _GUARDS:
+        guard = WheelGuard(app)
+        app.installEventFilter(guard)
+        _GUARDS.append(guard)
+
+
+_GUARDS: list[WheelGuard] = []

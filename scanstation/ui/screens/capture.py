@@ -128,10 +128,10 @@ class CaptureScreen(Screen):
 
         self.shortcut("F5", self.scan_or_continue)
         self.shortcut("F6", self.rescan_sheet)
-        self.shortcut("Insert", self.insert_before)
+        self.shortcut("Insert", self.insert_before, within=self.thumbs)
         self.shortcut("F7", self.replace_page)
-        self.shortcut("Delete", self.delete_pages)
-        self.shortcut("X", self.toggle_exclude)
+        self.shortcut("Delete", self.delete_pages, within=self.thumbs)
+        self.shortcut("X", self.toggle_exclude, within=self.thumbs)     # only with the page view focused
         self.shortcut("Ctrl+Left", lambda: self.rotate(-90))
         self.shortcut("Ctrl+Right", lambda: self.rotate(90))
         self.shortcut("Alt+Left", lambda: self.thumbs.move_selected(-1))

@@ -126,7 +126,7 @@ class QcScreen(Screen):
         self.next_btn.clicked.connect(lambda: self.ctx.navigate.emit("metadata"))
         self.findings.itemActivated.connect(lambda _i: self.fix())
         self.shortcut("Ctrl+O", self.ask_override)
-        self.shortcut("I", self.show_info.toggle)
+        self.shortcut("I", self.show_info.toggle, within=self.findings)
         self.shortcut("F5", self.rerun)
         self.shortcut("F8", lambda: self.ctx.navigate.emit("metadata"))
         ctx.findings_changed.connect(self.refresh)
