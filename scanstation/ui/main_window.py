@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanstation.flow.pages import UndoStep
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.health import describe as describe_health
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
 
         ctx.navigate.connect(self.show_screen)
         ctx.message.connect(self.show_message)
+        ctx.undo_offered.connect(self.offer_undo)
+        self.message_bar.action_triggered.connect(self.undo)
         ctx.dossier_changed.connect(self._dossier_changed)
         ctx.health_changed.connect(self._health_changed)
         ctx.settings_changed.connect(lambda _keys: self.retranslate())
@@ -86,6 +89,8 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.show_screen("intake"))
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.toggle_language)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
+        # Ctrl+Z: in a text field the field's own undo (Qt gives it the key first), elsewhere the last page operation
+        QShortcut(QKeySequence("Ctrl+Z"), self, self.undo)
         self.esc = QShortcut(QKeySequence("Escape"), self, self._escape)
         self.esc.setContext(Qt.ShortcutContext.WindowShortcut)
 
@@ -155,6 +160,33 @@ class MainWindow(QMainWindow):
     # --- messages, tasks, health -------------------------------------------------------------------
     def show_message(self, text: str, level: str) -> None:
         self.message_bar.show_message(text, level, timeout_ms=8000 if level == "info" else 0)
+
+    def offer_undo(self, text: str) -> None:
+        self.message_bar.show_message(text, "info", action=self.tr("Undo (Ctrl+Z)"), timeout_ms=20000)
+
+    def undo(self) -> None:
+        """Take back the last page operation (journaled as its inverse by the flow, off the GUI thread)."""
+        capture = self.screens.get("capture")
+        if self.ctx.session is None or self.ctx.scanning:
+            return
+        self.message_bar.action.hide()
+        labels = {"exclude": self.tr("excluding a page"), "restore": self.tr("restoring a page"),
+                  "remove": self.tr("deleting a sheet"), "order": self.tr("moving a page"),
+                  "rotate": self.tr("rotating a page")}
+
+        def done(step: UndoStep | None) -> None:
+            if step is None:
+                self.show_message(self.tr("Nothing to undo."), "info")
+                return
+            cid, label = step.component_id, step.label
+            what = labels.get(label) or (self.tr("a scan") if label.startswith("capture.") else label)
+            if capture is not None and hasattr(capture, "after_page_op"):
+                capture.after_page_op(cid)
+            else:
+                self.ctx.pages_changed.emit(cid)
+            self.show_message(self.tr("Undone: {0}.").format(what), "info")
+
+        self.ctx.tasks.run(lambda: services.undo(self.ctx), on_done=done, label=self.tr("Undoing"))
 
     def _task_started(self, task: Task) -> None:
         if task.progress is not None:

@@ -113,6 +113,11 @@ def find_page(c: Component, page_id: str) -> Page | None:
     return next((p for p in c.pages if p.id == page_id), None)
 
 
+def page_position(c: Component, page_id: str) -> tuple[int, str]:
+    """(sheet, side) of a page from the feed order."""
+    return fpages.layout(c).get(page_id, (0, "front"))
+
+
 def index_of(c: Component, page_id: str) -> int | None:
     return next((i for i, p in enumerate(c.pages) if p.id == page_id), None)
 
@@ -151,6 +156,18 @@ def page_regions(p: Page, note_label: str, highlight_all: bool = False) -> list[
 # --- page operations: flow.pages --------------------------------------------------------------------------
 def remove_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
     fpages.remove(session(ctx), c, page_ids)
+
+
+def remove_sheet(ctx: Any, c: Component, page_id: str) -> list[Page]:
+    """Del: the whole sheet of the page (both sides, and its rescan without a sticky note)."""
+    p = find_page(c, page_id)
+    return fpages.remove_sheet(session(ctx), c, p) if p is not None else []
+
+
+def undo(ctx: Any) -> fpages.UndoStep | None:
+    """Ctrl+Z: take back the last page operation (journaled as its inverse); None when there is none."""
+    s = getattr(ctx, "session", None)
+    return fpages.undo(s) if s is not None else None
 
 
 def restore_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:

@@ -110,6 +110,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Quét (F5)</translation>
     </message>
     <message>
+        <source>Component complete</source>
+        <translation>Thành phần đã đủ tờ</translation>
+    </message>
+    <message>
+        <source>“{0}” already has its {1} declared sheet(s). Scan more sheets into it?</source>
+        <translation>“{0}” đã đủ {1} tờ đã khai. Vẫn quét thêm tờ vào thành phần này?</translation>
+    </message>
+    <message>
         <source>Scanning</source>
         <translation>Đang quét</translation>
     </message>
@@ -126,12 +134,12 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
     </message>
     <message>
-        <source>Deleting pages</source>
-        <translation>Đang xóa trang</translation>
+        <source>Sheet {0} taken out ({1} image(s)); the files stay in the work folder.</source>
+        <translation>Đã bỏ tờ {0} ra khỏi hồ sơ ({1} ảnh); tệp ảnh vẫn còn trong thư mục làm việc.</translation>
     </message>
     <message>
-        <source>{0} page(s) taken out of the dossier. The image files stay in the work folder.</source>
-        <translation>Đã bỏ {0} trang khỏi hồ sơ. Tệp ảnh vẫn được giữ trong thư mục làm việc.</translation>
+        <source>Deleting pages</source>
+        <translation>Đang xóa trang</translation>
     </message>
     <message>
         <source>excluded by the clerk</source>
@@ -395,6 +403,46 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Scan station — {0}</source>
         <translation>Trạm số hóa — {0}</translation>
+    </message>
+    <message>
+        <source>Undo (Ctrl+Z)</source>
+        <translation>Hoàn tác (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>excluding a page</source>
+        <translation>loại trang</translation>
+    </message>
+    <message>
+        <source>restoring a page</source>
+        <translation>khôi phục trang</translation>
+    </message>
+    <message>
+        <source>deleting a sheet</source>
+        <translation>xóa tờ</translation>
+    </message>
+    <message>
+        <source>moving a page</source>
+        <translation>di chuyển trang</translation>
+    </message>
+    <message>
+        <source>rotating a page</source>
+        <translation>xoay trang</translation>
+    </message>
+    <message>
+        <source>Nothing to undo.</source>
+        <translation>Không còn thao tác nào để hoàn tác.</translation>
+    </message>
+    <message>
+        <source>a scan</source>
+        <translation>lần quét</translation>
+    </message>
+    <message>
+        <source>Undone: {0}.</source>
+        <translation>Đã hoàn tác: {0}.</translation>
+    </message>
+    <message>
+        <source>Undoing</source>
+        <translation>Đang hoàn tác</translation>
     </message>
     <message>
         <source>No dossier open</source>

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -372,6 +373,15 @@ class CaptureScreen(Screen):
         c = self.component
         if c is None or self.scan_task is not None:
             return
+        if c.declared_sheets and services.sheets_captured(c) >= c.declared_sheets:
+            answer = QMessageBox.question(
+                self, self.tr("Component complete"),
+                self.tr("“{0}” already has its {1} declared sheet(s). Scan more sheets into it?")
+                .format(c.name, c.declared_sheets),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            self.activateWindow()
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.start_scan(services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "",
                                                 mode="append"))
 
@@ -524,20 +534,32 @@ class CaptureScreen(Screen):
             return
         cid = c.id
 
-        def done(_r) -> None:
-            self.ctx.pages_changed.emit(cid)
-            self._after_scan(services.CaptureRequest(component_id=cid, profile="", mode="append"))
+        self.ctx.tasks.run(work, on_done=lambda _r: self.after_page_op(cid), label=label)
 
-        self.ctx.tasks.run(work, on_done=done, label=label)
+    def after_page_op(self, component_id: str) -> None:
+        """A page operation (or its undo) is journaled: redraw from the dossier and check the component again."""
+        self.ctx.pages_changed.emit(component_id)
+        self.ctx.dossier_changed.emit()
+        self._after_scan(services.CaptureRequest(component_id=component_id, profile="", mode="append"))
 
     def delete_pages(self) -> None:
-        ids = self.thumbs.selected_ids()
-        if not ids or self.component is None:
+        """Del: take the selected sheet out, both sides (one side alone would turn the back of the sheet into
+        the front of the next one); the clerk can take it back with Ctrl+Z."""
+        page = self.current_page()
+        c = self.component
+        if page is None or c is None or self.scan_task is not None:
             return
-        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
-        self._page_op(lambda: services.remove_pages(self.ctx, d, wa, c, ids), self.tr("Deleting pages"))
-        self.ctx.info(self.tr("{0} page(s) taken out of the dossier. The image files stay in the work folder.")
-                      .format(len(ids)))
+        sheet = services.page_position(c, page.id)[0]
+
+        def work() -> int:
+            return len(services.remove_sheet(self.ctx, c, page.id))
+
+        def done(n: int) -> None:
+            self.after_page_op(c.id)
+            self.ctx.offer_undo(self.tr("Sheet {0} taken out ({1} image(s)); the files stay in the work folder.")
+                                .format(sheet, n))
+
+        self.ctx.tasks.run(work, on_done=done, label=self.tr("Deleting pages"))
 
     def toggle_exclude(self) -> None:
         page = self.current_page()

@@ -1,0 +1,72 @@
+"""Undo of page operations: each one journaled as its inverse, so reopening the dossier (one replay of the
+journal) gives exactly the pages the clerk sees after Ctrl+Z."""
+
+from __future__ import annotations
+
+from scanstation.flow import pages
+from scanstation.flow.session import open_dossier
+from tests.ui.ui_pages import add_pages
+
+
+def _state(c):
+    return [(p.id, p.kept, p.excluded_reason, p.variant.value) for p in c.pages]
+
+
+def _reopened(s, c):
+    again = open_dossier(s.station, s.dossier.id)
+    return again, again.dossier.component(c.id)
+
+
+def _session_with_pages(sample_session):
+    s = sample_session
+    c = s.dossier.components[0]                 # 2 sheets, two-sided
+    add_pages(s.station, s.dossier, s.workarea, c, 2)
+    return s, c
+
+
+def test_every_page_operation_is_undone_through_the_journal(sample_session):
+    s, c = _session_with_pages(sample_session)
+    start = _state(c)
+    ids = [p.id for p in c.pages]
+    pages.exclude(s, c, c.pages[1], "mặt sau trắng")
+    pages.reorder(s, c, [ids[2], ids[3], ids[0], ids[1]])
+    rotated = pages.rotate(s, c, c.pages[0], 90)
+    pages.remove(s, c, [c.pages[3].id])
+    assert len(c.pages) == 3 and rotated.id in [p.id for p in c.pages]
+    labels = []
+    while (step := pages.undo(s)) is not None:
+        labels.append(step.label)
+        again, c2 = _reopened(s, c)
+        assert _state(c2) == _state(c)               # the journal says what the window shows, at each step
+        assert again.clerk_excluded == s.clerk_excluded and again.clerk_restored == s.clerk_restored
+    assert labels == ["remove", "rotate", "order", "exclude"]
+    assert _state(c) == start and not s.clerk_excluded
+    assert not pages.can_undo(s) and pages.undo(s) is None
+    actions = [e.action for e in s.station.audit.events()]
+    assert actions.count("page.undone") == 4
+
+
+def test_undoing_a_restore_puts_the_clerks_exclusion_back(sample_session):
+    s, c = _session_with_pages(sample_session)
+    back = c.pages[3]
+    pages.exclude(s, c, back, "giấy trắng")
+    pages.restore(s, c, back)
+    assert back.kept and back.id in s.clerk_restored
+    assert pages.undo(s).label == "restore"
+    assert not back.kept and back.excluded_reason == "giấy trắng" and back.id in s.clerk_excluded
+    again, c2 = _reopened(s, c)
+    assert not c2.pages[3].kept and back.id in again.clerk_excluded and back.id not in again.clerk_restored
+
+
+def test_del_removes_the_whole_sheet_and_undo_brings_both_sides_back(sample_session):
+    s, c = _session_with_pages(sample_session)
+    start = _state(c)
+    gone = pages.remove_sheet(s, c, c.pages[1])           # the back of sheet 1: the front goes with it
+    assert [p.id for p in gone] == [start[0][0], start[1][0]]
+    assert [pages.layout(c)[p.id] for p in c.pages] == [(1, "front"), (1, "back")]   # sheet 2 became sheet 1
+    again, c2 = _reopened(s, c)
+    assert _state(c2) == _state(c)
+    pages.undo(s)
+    assert _state(c) == start
+    again, c2 = _reopened(s, c)
+    assert _state(c2) == start

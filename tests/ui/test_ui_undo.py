@@ -1,0 +1,82 @@
+"""Safe keys on the Scan screen: Del takes out a whole sheet and offers undo, Ctrl+Z takes back every page
+operation (through the journal), F5 on a complete component asks before scanning more."""
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from scanstation.dossier_io import load_dossier_file
+from scanstation.resources import resource
+from scanstation.ui import services
+from tests.ui.ui_pages import add_pages
+
+
+def _open(w):
+    st = w.ctx.station
+    d, _ = load_dossier_file(resource("demo", "dossier.json"))
+    wa = st.create_dossier(d)
+    comp = d.components[0]                     # Giấy chứng sinh: 2 sheets, two-sided
+    add_pages(st, d, wa, comp, 2)
+    w.ctx.open_dossier(d, wa)
+    w.show_screen("capture")
+    return d, wa, comp
+
+
+def _key(qtbot, w, key, mod=Qt.KeyboardModifier.NoModifier):
+    if QApplication.activeWindow() is None:
+        with qtbot.waitActive(w):
+            w.activateWindow()
+    qtbot.keyClick(QApplication.focusWidget() or w, key, mod)
+
+
+def _state(c):
+    return [(p.id, p.kept) for p in c.pages]
+
+
+def test_del_takes_out_the_sheet_and_ctrl_z_brings_it_back(make_window, qtbot):
+    w = make_window(language="vi")
+    d, wa, comp = _open(w)
+    cap = w.screens["capture"]
+    start = _state(comp)
+    cap.thumbs.setFocus()
+    cap.thumbs.setCurrentRow(1)                                  # the back of sheet 1
+    _key(qtbot, w, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(comp.pages) == 2 and cap.thumbs.count() == 2)
+    assert [p.id for p in comp.pages] == [start[2][0], start[3][0]]      # the whole sheet went, both sides
+    qtbot.waitUntil(lambda: w.message_bar.isVisible() and w.message_bar.action.isVisible())
+    assert "tờ 1" in w.message_bar.text.text() and "Ctrl+Z" in w.message_bar.action.text()
+    _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _state(comp) == start and cap.thumbs.page_ids() == [p for p, _k in start])
+    # exclude, then undo it with the message bar's button
+    cap.thumbs.setFocus()
+    cap.thumbs.setCurrentRow(3)
+    _key(qtbot, w, Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: not comp.pages[3].kept)
+    _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: comp.pages[3].kept)
+    qtbot.waitUntil(lambda: "đã loại" not in cap.thumbs.item(3).text())
+    again = services.load_dossier(w.ctx.station, d.id).dossier.component(comp.id)   # the journal agrees
+    assert _state(again) == start
+    _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Không còn" in w.message_bar.text.text() or "Nothing" in w.message_bar.text.text())
+
+
+def test_f5_on_a_complete_component_asks_first(make_window, qtbot):
+    w = make_window(language="vi")
+    d, wa, comp = _open(w)
+    cap = w.screens["capture"]
+    asked = []
+
+    def answer_no():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(30, answer_no)
+            return
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.No).click()
+
+    QTimer.singleShot(30, answer_no)
+    _key(qtbot, w, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert "2" in asked[0] and comp.name in asked[0]
+    qtbot.wait(200)
+    assert cap.scan_task is None and len(comp.pages) == 4             # nothing scanned
