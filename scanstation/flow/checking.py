@@ -162,7 +162,8 @@ class Checker:
                       and page.excluded_reason == EXCLUDED_BY_QC):
                     s.journal("restore", page=page.id, by="qc")
                     page.kept, page.excluded_reason = True, None
-            record = {"pages": list(sess[1]), "findings": [f.to_dict() for f in report.checks],
+            found = _blank_backs_as_kept(s, c, pages, report, [f.to_dict() for f in report.checks])
+            record = {"pages": list(sess[1]), "findings": found,
                       "pairs": [dict(p) for p in report.pairs], "summary": report.summary(),
                       "at": datetime.now(UTC).isoformat()}
             s.journal("checks", component=c.id, pages=record["pages"], findings=record["findings"],
@@ -174,6 +175,40 @@ class Checker:
 
 
 OnChecked = Callable[[str, str], None]
+
+
+def _blank_backs_as_kept(s: DossierSession, c: Component, pages: list[Page], report: Any,
+                         found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blank-back finding as the pages really are after the clerk's choices.
+
+    QC drops the blank backs all or none; the clerk may restore one of them. Then, under the
+    all-or-none rule, every back of the component stays (restored here, journaled as QC's), and the
+    finding says so; never a stale "2 blank backs left out" beside a file that keeps one of the two."""
+    dropped = [page for page, r in zip(pages, report.pages, strict=True)
+               if not r.kept and r.excluded_reason == EXCLUDED_BY_QC]
+    if not dropped:
+        return found
+    restored_by_clerk = [p for p in dropped if p.id in s.clerk_restored]
+    if restored_by_clerk and s.profile.blank_backs != "drop-each":
+        for p in dropped:
+            if not p.kept and p.excluded_reason == EXCLUDED_BY_QC and p.id not in s.clerk_excluded:
+                s.journal("restore", page=p.id, by="qc")
+                p.kept, p.excluded_reason = True, None
+        pos = [i for i, p in enumerate(pages) if p in dropped]       # indexes into the checked pages
+        found = [f for f in found if f.get("code") != "BLANK_BACKS_EXCLUDED"]
+        found.append({"code": "BLANK_BACKS_KEPT", "severity": "info",
+                      "message_en": f"A blank back was restored by the clerk, so all {len(dropped)} blank backs stay "
+                                    "in the file (rule: all or none)",
+                      "message_vi": f"Cán bộ đã khôi phục mặt sau để trắng, nên giữ lại cả {len(dropped)} mặt sau "
+                                    "để trắng trong tệp (quy tắc: bỏ tất cả hoặc không bỏ mặt nào)",
+                      "pages": pos, "overridable": True, "override": None})
+        return found
+    out = sum(1 for p in dropped if not p.kept)
+    for f in found:
+        if f.get("code") == "BLANK_BACKS_EXCLUDED" and out != len(dropped):
+            f["message_en"] = f"{out} blank back(s) left out of the PDF (they stay listed and can be restored)"
+            f["message_vi"] = f"Đã bỏ {out} mặt sau để trắng khỏi tệp PDF (vẫn được liệt kê và có thể khôi phục)"
+    return found
 
 
 def check(s: DossierSession, checker: Checker | None = None, progress: Progress = NULL_PROGRESS,

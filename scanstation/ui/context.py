@@ -19,6 +19,7 @@ class AppContext(QObject):
     findings_changed = Signal()         # QC findings recomputed
     page_checked = Signal(str, str)     # component id, page id: the page's own QC result arrived
     message = Signal(str, str)          # text, level: shown in the window's message bar
+    problems_noted = Signal()           # "N problems to fix": a message the window keeps in step with the findings
     undo_offered = Signal(str)          # text of an info message whose button undoes the last page operation
     navigate = Signal(str)              # screen key
     health_changed = Signal(dict)

@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         ctx.navigate.connect(self.show_screen)
         ctx.message.connect(self.show_message)
         ctx.undo_offered.connect(self.offer_undo)
+        ctx.problems_noted.connect(self._problems_noted)
+        ctx.findings_changed.connect(self._findings_changed)
+        ctx.dossier_changed.connect(self._findings_changed)
         self.message_bar.action_triggered.connect(self.undo)
         ctx.dossier_changed.connect(self._dossier_changed)
         ctx.health_changed.connect(self._health_changed)
@@ -159,9 +162,30 @@ class MainWindow(QMainWindow):
 
     # --- messages, tasks, health -------------------------------------------------------------------
     def show_message(self, text: str, level: str) -> None:
+        self.message_topic = ""
         self.message_bar.show_message(text, level, timeout_ms=8000 if level == "info" else 0)
 
+    # One source of truth: a message about the findings is redrawn from them, never left stale beside
+    # the check screen's banner (a yellow "4 problems" next to a green "nothing blocks signing").
+    message_topic = ""
+
+    def _problems_noted(self) -> None:
+        self.message_topic = "problems"
+        self._findings_changed()
+
+    def _findings_changed(self) -> None:
+        if self.message_topic != "problems":
+            return
+        n = services.blocking_count(self.ctx) if self.ctx.session is not None else 0
+        if not n:
+            self.message_topic = ""
+            self.message_bar.hide()
+            return
+        self.message_bar.show_message(self.tr("{0} problem(s) to fix before signing: press F8 to see them.").format(n),
+                                      "warn")
+
     def offer_undo(self, text: str) -> None:
+        self.message_topic = ""
         self.message_bar.show_message(text, "info", action=self.tr("Undo (Ctrl+Z)"), timeout_ms=20000)
 
     def undo(self) -> None:

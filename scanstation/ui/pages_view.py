@@ -128,6 +128,15 @@ class PagePreview(QWidget):
         self._regions = []
         self.update()
 
+    def set_caption(self, caption: str) -> None:
+        """The caption follows the page's state (e.g. no "(excluded)" once it is restored)."""
+        if caption != self._caption:
+            self._caption = caption
+            self.update()
+
+    def caption(self) -> str:
+        return self._caption
+
     def clear(self, placeholder: str = "") -> None:
         self._image = QImage()
         self._regions = []

@@ -70,3 +70,40 @@ def test_del_removes_the_whole_sheet_and_undo_brings_both_sides_back(sample_sess
     assert _state(c) == start
     again, c2 = _reopened(s, c)
     assert _state(c2) == start
+
+
+def _blank_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (827, 1169), "white").save(buf, "PNG", dpi=(100, 100))
+    return buf.getvalue()
+
+
+def test_restoring_one_blank_back_keeps_all_backs_and_the_finding_says_so(sample_session):
+    """All or none: after the clerk restores one of two blank backs and the component is checked again, both
+    backs stay and no finding still says they were left out."""
+    from scanstation.flow import checking
+    from scanstation.model import Side
+    from tests.ui.ui_pages import page_png
+
+    s = sample_session
+    c = s.dossier.components[0]
+    for sheet in (1, 2):
+        for side, data in ((Side.FRONT, page_png(f"{c.name} {sheet}")), (Side.BACK, _blank_png())):
+            c.pages.append(s.workarea.add_page(c.id, data, ext="png", sheet=sheet, side=side, dpi=(100, 100),
+                                               mode="RGB", width=827, height=1169, device="test"))
+    s.save(c)
+    checking.check(s, components=[c])
+    backs = [c.pages[1], c.pages[3]]
+    codes = [f["code"] for f in s.checks[c.id]["findings"]]
+    assert "BLANK_BACKS_EXCLUDED" in codes and not any(p.kept for p in backs)
+    pages.restore(s, c, backs[0])
+    checking.check(s, components=[c])
+    codes = [f["code"] for f in s.checks[c.id]["findings"]]
+    assert all(p.kept for p in backs)
+    assert "BLANK_BACKS_EXCLUDED" not in codes and "BLANK_BACKS_KEPT" in codes
+    again, c2 = _reopened(s, c)
+    assert [p.kept for p in c2.pages] == [True] * 4

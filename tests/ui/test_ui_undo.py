@@ -80,3 +80,30 @@ def test_f5_on_a_complete_component_asks_first(make_window, qtbot):
     assert "2" in asked[0] and comp.name in asked[0]
     qtbot.wait(200)
     assert cap.scan_task is None and len(comp.pages) == 4             # nothing scanned
+
+
+def test_what_is_shown_follows_the_dossier(make_window, qtbot, monkeypatch):
+    """The preview's caption follows a restore; the "N problems" message follows the findings to 0."""
+    w = make_window(language="vi")
+    d, wa, comp = _open(w)
+    cap = w.screens["capture"]
+    cap.thumbs.setFocus()
+    cap.thumbs.setCurrentRow(1)
+    qtbot.waitUntil(cap.preview.has_image)
+    _key(qtbot, w, Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: "đã loại" in cap.preview.caption())
+    _key(qtbot, w, Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: comp.pages[1].kept)
+    qtbot.waitUntil(lambda: "đã loại" not in cap.preview.caption() and "đã loại" not in cap.thumbs.item(1).text())
+    w.ctx.tasks.wait_idle(30)
+    qtbot.waitUntil(lambda: not w.ctx.tasks.active)
+    count = [4]
+    monkeypatch.setattr(services, "blocking_count", lambda ctx: count[0])
+    w.ctx.problems_noted.emit()
+    assert w.message_bar.isVisible() and "Còn 4 lỗi" in w.message_bar.text.text()
+    count[0] = 1
+    w.ctx.findings_changed.emit()
+    assert "Còn 1 lỗi" in w.message_bar.text.text()
+    count[0] = 0
+    w.ctx.findings_changed.emit()
+    assert not w.message_bar.isVisible()                    # never beside a green "nothing blocks signing"

@@ -130,10 +130,6 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Đang kiểm tra các trang</translation>
     </message>
     <message>
-        <source>{0} problem(s) to fix before signing: press F8 to see them.</source>
-        <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
-    </message>
-    <message>
         <source>Sheet {0} taken out ({1} image(s)); the files stay in the work folder.</source>
         <translation>Đã bỏ tờ {0} ra khỏi hồ sơ ({1} ảnh); tệp ảnh vẫn còn trong thư mục làm việc.</translation>
     </message>
@@ -403,6 +399,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Scan station — {0}</source>
         <translation>Trạm số hóa — {0}</translation>
+    </message>
+    <message>
+        <source>{0} problem(s) to fix before signing: press F8 to see them.</source>
+        <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
     </message>
     <message>
         <source>Undo (Ctrl+Z)</source>

@@ -143,6 +143,7 @@ class CaptureScreen(Screen):
         self.shortcut("F8", lambda: self.ctx.navigate.emit("qc"))
 
         self.scan_task: Task | None = None
+        self._shown_component: str | None = None
         self.stopped_component: str | None = None
         self.thumb_latencies: list[float] = []     # seconds from page written to thumbnail shown (bench)
         ctx.dossier_changed.connect(self.reload)
@@ -238,14 +239,24 @@ class CaptureScreen(Screen):
                                   self.tr("two-sided") if c.duplex else self.tr("one-sided")))
 
     def _component_changed(self, *_args) -> None:
-        self.thumbs.clear()
         c = self.component
+        same = c is not None and c.id == self._shown_component
+        if same and c is not None and self.thumbs.page_ids() == [p.id for p in c.pages]:
+            self._refresh_labels()             # same pages: keep the thumbnails and the clerk's selection
+            self._update_counters()
+            self._update_buttons()
+            return
+        cur = self.thumbs.currentItem()
+        keep = cur.data(Qt.ItemDataRole.UserRole) if same and cur is not None else None
+        self.thumbs.clear()
+        self._shown_component = c.id if c is not None else None
         if c is not None:
             for p in c.pages:
                 self.thumbs.add_page(p, page_label(p, c))
                 self._request_thumbnail(p)
             if c.pages:
-                self.thumbs.setCurrentRow(0)
+                ids = [p.id for p in c.pages]   # stay on the page the clerk was on (not back to sheet 1)
+                self.thumbs.setCurrentRow(ids.index(keep) if keep in ids else 0)
         if not c or not c.pages:
             self.preview.clear(self.tr("Put the papers in the feeder and press F5.\n"
                                        "Pages appear here as they are scanned."))
@@ -275,6 +286,8 @@ class CaptureScreen(Screen):
             page = by_id.get(item.data(Qt.ItemDataRole.UserRole))
             if page is not None:
                 item.setText(page_label(page, c))
+                if item is self.thumbs.currentItem() and self.preview.has_image():
+                    self.preview.set_caption(page_label(page, c).replace("\n", " · "))
         self._show_banner()
 
     def _page_checked(self, component_id: str, page_id: str) -> None:
@@ -512,7 +525,7 @@ class CaptureScreen(Screen):
         n = services.blocking_count(self.ctx)
         c = self.component
         if c is not None and n and services.unpaired_note(c) is None:
-            self.ctx.warn(self.tr("{0} problem(s) to fix before signing: press F8 to see them.").format(n))
+            self.ctx.problems_noted.emit()      # the window keeps the count true until it is 0
 
     def stop(self) -> None:
         if self.scan_task is not None:
