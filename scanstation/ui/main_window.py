@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
 
         for i in range(len(self.screens)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
-        QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.show_screen("intake"))
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_dossier)
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.toggle_language)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
         # Ctrl+Z: in a text field the field's own undo (Qt gives it the key first), elsewhere the last page operation
@@ -117,6 +117,9 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.UserRole, screen.key)
 
     def show_screen(self, key: str) -> None:
+        if key == "new":
+            self.new_dossier()
+            return
         keys = list(self.screens)
         if key in keys:
             self.nav.setCurrentRow(keys.index(key))
@@ -183,6 +186,13 @@ class MainWindow(QMainWindow):
             return
         self.message_bar.show_message(self.tr("{0} problem(s) to fix before signing: press F8 to see them.").format(n),
                                       "warn")
+
+    def new_dossier(self) -> None:
+        """Ctrl+N: the intake form, blank, for a new dossier (the open one stays open until it is saved)."""
+        self.show_screen("intake")
+        intake = self.screens.get("intake")
+        if intake is not None and hasattr(intake, "new_dossier"):
+            intake.new_dossier()
 
     def offer_undo(self, text: str) -> None:
         self.message_topic = ""

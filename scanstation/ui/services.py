@@ -88,7 +88,19 @@ def load_dossier(station: Station, dossier_id: str) -> DossierSession:
 
 
 def create_dossier(station: Station, dossier: Dossier) -> DossierSession:
+    from scanstation.flow.intake import DuplicateReceipt, dossier_with_receipt
+
+    other = dossier_with_receipt(station, dossier.receipt_code)
+    if other is not None:                  # the window offers to open that dossier instead
+        raise DuplicateReceipt(dossier.receipt_code, other)
     return new_dossier(station, dossier)
+
+
+def update_intake(ctx: Any, dossier: Dossier) -> list[str]:
+    """Correct the open dossier's intake (a typo in a name, a wrong sheet count)."""
+    from scanstation.flow.intake import update_intake as update
+
+    return update(session(ctx), dossier)
 
 
 def save_dossier(ctx: Any) -> None:

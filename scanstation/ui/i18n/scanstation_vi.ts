@@ -382,8 +382,28 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Xóa trắng</translation>
     </message>
     <message>
+        <source>New dossier (Ctrl+N)</source>
+        <translation>Hồ sơ mới (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open that dossier (Ctrl+O)</source>
+        <translation>Mở hồ sơ đó (Ctrl+O)</translation>
+    </message>
+    <message>
         <source>Save and scan (Ctrl+Enter)</source>
         <translation>Lưu và quét (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Correcting the intake of dossier {0} (open). Save with Ctrl+Enter; Ctrl+N takes in a new dossier.</source>
+        <translation>Đang sửa thông tin tiếp nhận của hồ sơ {0} (đang mở). Lưu bằng Ctrl+Enter; Ctrl+N để tiếp nhận hồ sơ mới.</translation>
+    </message>
+    <message>
+        <source>Save changes (Ctrl+Enter)</source>
+        <translation>Lưu thay đổi (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>New dossier</source>
+        <translation>Hồ sơ mới</translation>
     </message>
     <message>
         <source>Dossier {0} saved. Put the first component in the feeder and press F5.</source>
@@ -392,6 +412,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Saving the dossier</source>
         <translation>Đang lưu hồ sơ</translation>
+    </message>
+    <message>
+        <source>Dossier {0}: changes saved.</source>
+        <translation>Hồ sơ {0}: đã lưu thay đổi.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Không có gì thay đổi.</translation>
     </message>
 </context>
 <context>

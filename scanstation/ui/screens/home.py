@@ -130,7 +130,7 @@ class HomeScreen(Screen):
             self.table.selectRow(0)
 
     def new_dossier(self) -> None:
-        self.ctx.navigate.emit("intake")
+        self.ctx.navigate.emit("new")          # the intake form, blank
 
     def open_selected(self) -> None:
         row = self.table.currentRow()
