@@ -20,6 +20,7 @@ class AppContext(QObject):
     page_checked = Signal(str, str)     # component id, page id: the page's own QC result arrived
     message = Signal(str, str)          # text, level: shown in the window's message bar
     problems_noted = Signal()           # "N problems to fix": a message the window keeps in step with the findings
+    health_probe = Signal()             # look at the scanner, token and network now (e.g. after a token fault)
     undo_offered = Signal(str)          # text of an info message whose button undoes the last page operation
     navigate = Signal(str)              # screen key
     health_changed = Signal(dict)

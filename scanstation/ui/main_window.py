@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         ctx.message.connect(self.show_message)
         ctx.undo_offered.connect(self.offer_undo)
         ctx.problems_noted.connect(self._problems_noted)
+        ctx.health_probe.connect(self.probe_health)
         ctx.findings_changed.connect(self._findings_changed)
         ctx.dossier_changed.connect(self._findings_changed)
         self.message_bar.action_triggered.connect(self.undo)

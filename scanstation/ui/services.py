@@ -423,7 +423,7 @@ def output_state(d: Dossier, c: Component) -> str:
         if o.component_id == c.id:
             if o.state in ("queued", "uploaded"):
                 return "queued"
-            return "signed" if o.signed else "assembling"
+            return "signed" if o.signed else "built"      # made, not signed: never "making PDF/A…" at rest
     return ""
 
 

@@ -1231,6 +1231,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>đang tạo PDF/A…</translation>
     </message>
     <message>
+        <source>PDF/A made, not signed yet</source>
+        <translation>đã tạo PDF/A, chưa ký</translation>
+    </message>
+    <message>
         <source>signing…</source>
         <translation>đang ký…</translation>
     </message>
