@@ -137,6 +137,9 @@ class PagePreview(QWidget):
     def caption(self) -> str:
         return self._caption
 
+    def region_labels(self) -> list[str]:
+        return [label for _r, _c, label in self._regions if label]
+
     def clear(self, placeholder: str = "") -> None:
         self._image = QImage()
         self._regions = []

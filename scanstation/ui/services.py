@@ -235,9 +235,14 @@ class CaptureResult:
 
 def scanner_profiles(ctx: Any) -> list[ScannerProfile]:
     """Saved presets (IT staff) plus the built-in default, for the profile chooser."""
+    from PySide6.QtCore import QCoreApplication
+
     from scanstation.devices import load_profiles
 
-    return [ScannerProfile(name, f"{name} · {p.device}" + (" (IT)" if p.locked else ""))
+    def shown(name: str) -> str:    # the built-in profile's name in the clerk's language
+        return QCoreApplication.translate("Profiles", "standard") if name == "default" else name
+
+    return [ScannerProfile(name, f"{shown(name)} · {p.device}" + (" (IT)" if p.locked else ""))
             for name, p in load_profiles(ctx.settings).items()]
 
 

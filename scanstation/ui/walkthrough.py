@@ -30,6 +30,7 @@ class Walkthrough(QObject):
         self.out.mkdir(parents=True, exist_ok=True)
         self.quit_when_done = quit_when_done
         self.written: list[Path] = []
+        self.texts: dict[str, list[str]] = {}      # screenshot name -> every string visible then (tests read it)
         self.problems: list[str] = []
         self.exit_code = 0
         self._steps: Iterator[Step] | None = None
@@ -105,6 +106,7 @@ class Walkthrough(QObject):
 
     def _take(self, name: str, widget: QWidget | None) -> None:
         QApplication.processEvents()
+        self.texts[name] = visible_strings(self.window)
         path = self.out / f"{name}.png"
         if widget is None and QGuiApplication.platformName() != "offscreen":
             # the X server's own pixels: what the clerk sees, window frame and screen edge included
@@ -126,3 +128,63 @@ class Walkthrough(QObject):
         if self.quit_when_done:
             self.window.close()
             QApplication.instance().exit(self.exit_code)
+
+
+def visible_strings(window: QWidget) -> list[str]:
+    """Every string a clerk can see in the window now: labels, buttons, titles, fields, list and table
+    rows, combo boxes, the window title, the status bar's lights and the message bar."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QComboBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QPlainTextEdit,
+        QTableWidget,
+    )
+
+    from scanstation.ui.pages_view import PagePreview
+
+    out: list[str] = [window.windowTitle()]
+
+    def shown(w: QWidget) -> bool:
+        return w.isVisible() and w.window() is window
+
+    for w in window.findChildren(QLabel):
+        if shown(w) and w.text():
+            out.append(w.text())
+    for w in window.findChildren(QAbstractButton):
+        if shown(w) and w.text():
+            out.append(w.text())
+    for w in window.findChildren(QGroupBox):
+        if shown(w) and w.title():
+            out.append(w.title())
+    for w in window.findChildren(QLineEdit):
+        if shown(w):
+            out.append(w.text() or w.placeholderText())
+    for w in window.findChildren(QPlainTextEdit):
+        if shown(w):
+            out.append(w.toPlainText() or w.placeholderText())
+    for w in window.findChildren(QComboBox):
+        if shown(w):
+            out.append(w.currentText())
+    for w in window.findChildren(QListWidget):
+        if shown(w):
+            out.extend(w.item(i).text() for i in range(w.count()))
+    for w in window.findChildren(QTableWidget):
+        if shown(w):
+            for r in range(w.rowCount()):
+                for c in range(w.columnCount()):
+                    item = w.item(r, c)
+                    if item is not None and not w.isColumnHidden(c):
+                        out.append(item.text())
+            for c in range(w.columnCount()):
+                h = w.horizontalHeaderItem(c)
+                if h is not None and not w.isColumnHidden(c):
+                    out.append(h.text())
+    for w in window.findChildren(PagePreview):
+        if shown(w):
+            out.append(w.caption())
+            out.extend(label for label in w.region_labels())
+    return [t for t in out if t and t.strip()]

@@ -204,6 +204,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Đang kiểm tra…</translation>
     </message>
     <message>
+        <source>virtual scanner (sample dossiers)</source>
+        <translation>máy quét ảo (hồ sơ mẫu)</translation>
+    </message>
+    <message>
         <source>Ready: {0}</source>
         <translation>Sẵn sàng: {0}</translation>
     </message>
@@ -733,6 +737,13 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>Profiles</name>
+    <message>
+        <source>standard</source>
+        <translation>chuẩn</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
@@ -1090,6 +1101,90 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Days to keep files after upload</source>
         <translation>Số ngày giữ tệp sau khi gửi</translation>
+    </message>
+    <message>
+        <source>Add the organisation&apos;s certified copy (SAO Y)</source>
+        <translation>Thêm chữ ký sao y của cơ quan (SAO Y)</translation>
+    </message>
+    <message>
+        <source>Font of the signature stamp</source>
+        <translation>Phông chữ của dấu chữ ký</translation>
+    </message>
+    <message>
+        <source>Font of the certified-copy stamp</source>
+        <translation>Phông chữ của dấu sao y</translation>
+    </message>
+    <message>
+        <source>Upload piece size (kB)</source>
+        <translation>Kích thước mỗi phần khi gửi (kB)</translation>
+    </message>
+    <message>
+        <source>Wait for the provincial system (seconds)</source>
+        <translation>Thời gian chờ hệ thống của tỉnh (giây)</translation>
+    </message>
+    <message>
+        <source>Longest pause between upload tries (seconds)</source>
+        <translation>Thời gian nghỉ dài nhất giữa các lần gửi lại (giây)</translation>
+    </message>
+    <message>
+        <source>Scanner calibration tolerances (JSON)</source>
+        <translation>Sai số cho phép khi hiệu chuẩn máy quét (JSON)</translation>
+    </message>
+    <message>
+        <source>Scanner calibration before scanning</source>
+        <translation>Hiệu chuẩn máy quét trước khi quét</translation>
+    </message>
+    <message>
+        <source>Calibration valid for (days)</source>
+        <translation>Hiệu chuẩn còn hiệu lực (ngày)</translation>
+    </message>
+    <message>
+        <source>Image compression in the PDF</source>
+        <translation>Cách nén ảnh trong tệp PDF</translation>
+    </message>
+    <message>
+        <source>JPEG quality (1-100)</source>
+        <translation>Chất lượng JPEG (1-100)</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Tắt</translation>
+    </message>
+    <message>
+        <source>Warn only</source>
+        <translation>Chỉ cảnh báo</translation>
+    </message>
+    <message>
+        <source>Required (blocks scanning)</source>
+        <translation>Bắt buộc (chặn quét)</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Tự động</translation>
+    </message>
+    <message>
+        <source>Lossless</source>
+        <translation>Không giảm chất lượng</translation>
+    </message>
+    <message>
+        <source>JPEG (smaller)</source>
+        <translation>JPEG (nhỏ hơn)</translation>
+    </message>
+    <message>
+        <source>Mixed text and image (smallest)</source>
+        <translation>Tách chữ và ảnh (nhỏ nhất)</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Có</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>Không</translation>
+    </message>
+    <message>
+        <source>standard</source>
+        <translation>chuẩn</translation>
     </message>
     <message>
         <source>Station (IT staff)</source>
