@@ -151,40 +151,40 @@ def visible_strings(window: QWidget) -> list[str]:
     def shown(w: QWidget) -> bool:
         return w.isVisible() and w.window() is window
 
-    for w in window.findChildren(QLabel):
-        if shown(w) and w.text():
-            out.append(w.text())
-    for w in window.findChildren(QAbstractButton):
-        if shown(w) and w.text():
-            out.append(w.text())
-    for w in window.findChildren(QGroupBox):
-        if shown(w) and w.title():
-            out.append(w.title())
-    for w in window.findChildren(QLineEdit):
-        if shown(w):
-            out.append(w.text() or w.placeholderText())
-    for w in window.findChildren(QPlainTextEdit):
-        if shown(w):
-            out.append(w.toPlainText() or w.placeholderText())
-    for w in window.findChildren(QComboBox):
-        if shown(w):
-            out.append(w.currentText())
-    for w in window.findChildren(QListWidget):
-        if shown(w):
-            out.extend(w.item(i).text() for i in range(w.count()))
-    for w in window.findChildren(QTableWidget):
-        if shown(w):
-            for r in range(w.rowCount()):
-                for c in range(w.columnCount()):
-                    item = w.item(r, c)
-                    if item is not None and not w.isColumnHidden(c):
+    for lab in window.findChildren(QLabel):
+        if shown(lab) and lab.text():
+            out.append(lab.text())
+    for btn in window.findChildren(QAbstractButton):
+        if shown(btn) and btn.text():
+            out.append(btn.text())
+    for box in window.findChildren(QGroupBox):
+        if shown(box) and box.title():
+            out.append(box.title())
+    for line in window.findChildren(QLineEdit):
+        if shown(line):
+            out.append(line.text() or line.placeholderText())
+    for text in window.findChildren(QPlainTextEdit):
+        if shown(text):
+            out.append(text.toPlainText() or text.placeholderText())
+    for combo in window.findChildren(QComboBox):
+        if shown(combo):
+            out.append(combo.currentText())
+    for lst in window.findChildren(QListWidget):
+        if shown(lst):
+            out.extend(lst.item(i).text() for i in range(lst.count()))
+    for table in window.findChildren(QTableWidget):
+        if shown(table):
+            for r in range(table.rowCount()):
+                for c in range(table.columnCount()):
+                    item = table.item(r, c)
+                    if item is not None and not table.isColumnHidden(c):
                         out.append(item.text())
-            for c in range(w.columnCount()):
-                h = w.horizontalHeaderItem(c)
-                if h is not None and not w.isColumnHidden(c):
+            for c in range(table.columnCount()):
+                h = table.horizontalHeaderItem(c)
+                if h is not None and not table.isColumnHidden(c):
                     out.append(h.text())
-    for w in window.findChildren(PagePreview):
-        if shown(w):
-            out.append(w.caption())
-            out.extend(label for label in w.region_labels())
+    for preview in window.findChildren(PagePreview):
+        if shown(preview):
+            out.append(preview.caption())
+            out.extend(preview.region_labels())
     return [t for t in out if t and t.strip()]
