@@ -107,3 +107,17 @@ def test_what_is_shown_follows_the_dossier(make_window, qtbot, monkeypatch):
     count[0] = 0
     w.ctx.findings_changed.emit()
     assert not w.message_bar.isVisible()                    # never beside a green "nothing blocks signing"
+
+
+def test_the_page_preview_zooms(make_window, qtbot):
+    w = make_window(language="vi")
+    d, wa, comp = _open(w)
+    cap = w.screens["capture"]
+    qtbot.waitUntil(cap.preview.has_image)
+    cap.preview.setFocus()
+    qtbot.keyClick(cap.preview, Qt.Key.Key_Plus)
+    qtbot.keyClick(cap.preview, Qt.Key.Key_Plus)
+    assert cap.preview.zoom == 2.0
+    before = cap.preview.grab().toImage()
+    qtbot.keyClick(cap.preview, Qt.Key.Key_0)
+    assert cap.preview.zoom == 1.0 and cap.preview.grab().toImage() != before
