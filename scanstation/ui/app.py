@@ -34,9 +34,6 @@ def ensure_app() -> QApplication:
     font = QFont("Noto Sans", 10)   # full Vietnamese coverage; falls back through fontconfig elsewhere
     app.setFont(font)
     app.setStyleSheet(STYLE)
-    from scanstation.ui.widgets import install_wheel_guard
-
-    install_wheel_guard(app)
     return app
 
 

@@ -23,7 +23,7 @@ from scanstation.ui.health import describe as describe_health
 from scanstation.ui.i18n import current_language, describe_error, set_language
 from scanstation.ui.screens.base import Screen, status_text
 from scanstation.ui.tasks import Task
-from scanstation.ui.widgets import HealthLight, MessageBar, ProgressPanel
+from scanstation.ui.widgets import HealthLight, MessageBar, ProgressPanel, guard_wheel
 
 HEALTH_INTERVAL_MS = 15_000
 
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         for cls in registry.SCREENS:
             self.add_screen(cls(ctx, self.stack))
         self.nav.currentRowChanged.connect(self._nav_changed)
+        guard_wheel(self)               # no value changes under a wheel that only meant to scroll
 
         ctx.navigate.connect(self.show_screen)
         ctx.message.connect(self.show_message)

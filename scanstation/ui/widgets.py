@@ -160,12 +160,23 @@ class WheelGuard(QObject):
         return False
 
 
-def install_wheel_guard(app: QCoreApplication) -> None:
-    """Once per application (ensure_app may be called many times)."""
+def guard_wheel(root: QWidget) -> None:
+    """Install the guard on every spin box, combo box and slider inside ``root`` (and ``root`` itself).
+
+    Per widget, not on the application: an application-wide Python filter would run for every event
+    of the window (a screen change sends ~1000), which costs milliseconds on the GUI thread."""
     if not _GUARDS:
-        guard = WheelGuard(app)
-        app.installEventFilter(guard)
-        _GUARDS.append(guard)
+        _GUARDS.append(WheelGuard(QCoreApplication.instance()))   # lives and dies with the application
+    guard = _GUARDS[0]
+    kinds = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+    targets = [root] if isinstance(root, kinds) else []
+    for kind in kinds:
+        targets += root.findChildren(kind)
+    for w in targets:
+        if not isinstance(w, QScrollBar) and not w.property("wheelGuard"):
+            w.installEventFilter(guard)
+            w.setProperty("wheelGuard", True)
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)       # the wheel does not take the focus either
 
 
 _GUARDS: list[WheelGuard] = []

@@ -34,7 +34,7 @@ from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.screens.base import Screen
-from scanstation.ui.widgets import COLOURS
+from scanstation.ui.widgets import COLOURS, guard_wheel
 
 ID_TYPES_BY_KIND = {
     PartyKind.CITIZEN: (IdType.CCCD, IdType.CMND, IdType.PASSPORT, IdType.NONE),
@@ -434,6 +434,7 @@ class IntakeScreen(Screen):
     # --- components --------------------------------------------------------------------------------
     def add_component(self, focus: bool = False) -> ComponentRow:
         row = ComponentRow(self.comp_box)
+        guard_wheel(row)                # its sheet count must not change under a wheel that meant to scroll
         row.remove_requested.connect(self.remove_component)
         self.rows.append(row)
         self.comp_list.addWidget(row)
