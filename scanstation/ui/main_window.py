@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run(lambda: services.undo(self.ctx), on_done=done, label=self.tr("Undoing"))
 
     def _task_started(self, task: Task) -> None:
-        if task.progress is not None:
+        if task.progress is not None and not getattr(task.progress, "shown_by_screen", False):
             self.progress.track(task)
 
     def _task_failed(self, task: Task, exc: BaseException) -> None:

@@ -121,3 +121,27 @@ def test_the_page_preview_zooms(make_window, qtbot):
     before = cap.preview.grab().toImage()
     qtbot.keyClick(cap.preview, Qt.Key.Key_0)
     assert cap.preview.zoom == 1.0 and cap.preview.grab().toImage() != before
+
+
+def test_a_scan_shows_one_progress_bar_and_one_stop_button(make_window, qtbot):
+    w = make_window(demo=True, language="vi")
+    st = w.ctx.station
+    d, _ = load_dossier_file(resource("demo", "dossier.json"))
+    wa = st.create_dossier(d)
+    w.ctx.open_dossier(d, wa)
+    w.show_screen("capture")
+    cap = w.screens["capture"]
+    seen = []
+
+    def look():
+        if cap.scan_task is not None:
+            seen.append((cap.bar.isVisible(), cap.stop_btn.isEnabled(), w.progress.isVisible()))
+    from PySide6.QtCore import QTimer
+
+    t = QTimer()
+    t.timeout.connect(look)
+    t.start(20)
+    cap.scan_or_continue()
+    qtbot.waitUntil(lambda: cap.scan_task is None, timeout=120_000)
+    t.stop()
+    assert seen and all(bar and stop and not panel for bar, stop, panel in seen)

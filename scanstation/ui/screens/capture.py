@@ -432,7 +432,7 @@ class CaptureScreen(Screen):
         d, wa = self.ctx.dossier, self.ctx.workarea
         if d is None or wa is None:
             return
-        progress = UiProgress(self.tr("Scanning"))
+        progress = UiProgress(self.tr("Scanning"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
         self.bar.show()

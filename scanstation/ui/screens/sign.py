@@ -310,7 +310,7 @@ class SignScreen(Screen):
             return
         pin = dlg.take_pin()
         key_id = self.cert.currentData()
-        progress = UiProgress(self.tr("Signing the dossier"))
+        progress = UiProgress(self.tr("Signing the dossier"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
         self.bar.show()
