@@ -32,6 +32,7 @@ FIX_BY_CODE: dict[str, str] = {
     "STICKY_NOTE_UNPAIRED": "note_removed", "STICKY_NOTE_NOT_REMOVED": "redo_note",
     "STICKY_PAIR_MISMATCH": "redo_note", "DUPLICATE_PAGE": "delete", "BLANK_BACKS_EXCLUDED": "restore",
     "PAGE_COUNT_MISMATCH": "continue", "QC_NOT_RUN": "check", "METADATA_MISSING": "metadata",
+    "COMPONENT_RESCAN": "rescan_all",
 }
 
 _RANK = {"block": 0, "warn": 1, "info": 2}
@@ -240,6 +241,36 @@ def _make(s: DossierSession, c: Component, code: str, severity: str, en: str, vi
                    source=source, **kw)
 
 
+def _without_file(msg: str) -> str:
+    """A page finding's text without the file name QC puts first ("p0003.png: ...")."""
+    head, sep, rest = msg.partition(": ")
+    return rest if sep and "." in head and " " not in head else msg
+
+
+def _group_whole_component(s: DossierSession, c: Component, found: list[Finding]) -> list[Finding]:
+    """One finding, one fix, when a whole component is wrong: every kept page blocked for the same
+    reasons (100-dpi grey scans gave 12 findings for 6 pages) becomes "rescan the component"."""
+    kept = [p.id for p in c.pages if p.kept]
+    if len(kept) < 2:
+        return found
+    by_code: dict[str, list[Finding]] = {}
+    for f in found:
+        if f.source == "page" and f.severity == "block":
+            by_code.setdefault(f.code, []).append(f)
+    whole = [code for code, fs in by_code.items() if {pid for f in fs for pid in f.page_ids} >= set(kept)]
+    if not whole:
+        return found
+    members = [f for f in found if f.source == "page" and f.code in whole]
+    first = {code: by_code[code][0] for code in whole}
+    en = "; ".join(_without_file(f.message_en) for f in first.values())
+    vi = "; ".join(_without_file(f.message_vi) for f in first.values())
+    grouped = _make(s, c, "COMPONENT_RESCAN", "block",
+                    f"All {len(kept)} pages of '{c.name}': {en}. Rescan the whole component with the right settings",
+                    f"Cả {len(kept)} trang của '{c.name}': {vi}. Hãy quét lại cả thành phần với thiết lập đúng",
+                    kept, overridable=all(f.overridable for f in members), source="page")
+    return [grouped] + [f for f in found if f not in members]
+
+
 def component_findings(s: DossierSession, c: Component) -> list[Finding]:
     out: list[Finding] = []
     if not c.digitised:
@@ -260,6 +291,7 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
             out.append(_make(s, c, f["code"], f.get("severity", "warn"), f.get("message_en", ""),
                              f.get("message_vi", ""), [p.id], overridable=bool(f.get("overridable", True)),
                              source="page"))
+    out = _group_whole_component(s, c, out)
     if checked is not None and checked["pages"] == [p.id for p in c.pages]:
         ids = checked["pages"]
         for f in checked["findings"]:

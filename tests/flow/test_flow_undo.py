@@ -107,3 +107,31 @@ def test_restoring_one_blank_back_keeps_all_backs_and_the_finding_says_so(sample
     assert "BLANK_BACKS_EXCLUDED" not in codes and "BLANK_BACKS_KEPT" in codes
     again, c2 = _reopened(s, c)
     assert [p.kept for p in c2.pages] == [True] * 4
+
+
+def test_a_whole_component_scanned_wrong_is_one_finding_with_one_fix(sample_session):
+    """100-dpi grey scans: not one finding per page and reason, one "rescan the component"."""
+    import io
+
+    from PIL import Image
+
+    from scanstation.flow import checking
+    from scanstation.model import Side
+
+    s = sample_session
+    c = s.dossier.components[1]                       # 3 sheets, two-sided
+    for sheet in range(1, 4):
+        for side in (Side.FRONT, Side.BACK):
+            im = Image.open(io.BytesIO(__import__("tests.ui.ui_pages", fromlist=["page_png"]).page_png(
+                f"{c.name} {sheet} {side.value}"))).convert("L")
+            buf = io.BytesIO()
+            im.save(buf, "PNG", dpi=(100, 100))
+            c.pages.append(s.workarea.add_page(c.id, buf.getvalue(), ext="png", sheet=sheet, side=side,
+                                               dpi=(100, 100), mode="L", width=827, height=1169, device="test"))
+    s.save(c)
+    found = [f for f in checking.check(s, components=[c]) if f.component_id == c.id]
+    grouped = [f for f in found if f.code == "COMPONENT_RESCAN"]
+    assert len(grouped) == 1 and len(grouped[0].page_ids) == len([p for p in c.pages if p.kept])
+    assert "Cả" in grouped[0].message_vi and "quét lại cả thành phần" in grouped[0].message_vi
+    assert grouped[0].fix == "rescan_all"
+    assert not [f for f in found if f.source == "page" and f.severity == "block" and f.code != "COMPONENT_RESCAN"]

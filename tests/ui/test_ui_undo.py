@@ -145,3 +145,30 @@ def test_a_scan_shows_one_progress_bar_and_one_stop_button(make_window, qtbot):
     qtbot.waitUntil(lambda: cap.scan_task is None, timeout=120_000)
     t.stop()
     assert seen and all(bar and stop and not panel for bar, stop, panel in seen)
+
+
+def test_a_whole_component_wrong_is_one_finding_and_enter_rescans_it(make_window, qtbot):
+    from tests.ui.ui_pages import set_checks
+
+    w = make_window(demo=True, language="vi")
+    d, wa, comp = _open(w)
+    old = [p.id for p in comp.pages]
+    for p in comp.pages:                # what QC says of a 100-dpi grey scan, page by page
+        p.qc = {"findings": [
+            {"code": "COLOUR_REQUIRED", "severity": "block", "overridable": False,
+             "message_en": f"{p.file}: L image", "message_vi": f"{p.file}: ảnh xám, nhưng quy định yêu cầu ảnh màu"},
+            {"code": "DPI_TOO_LOW", "severity": "block", "overridable": False,
+             "message_en": f"{p.file}: 100 dpi", "message_vi": f"{p.file}: độ phân giải 100 dpi thấp hơn quy định"}]}
+    set_checks(w.ctx, comp, [])
+    w.show_screen("qc")
+    qc = w.screens["qc"]
+    qc.refresh()
+    blocking = [r for r in qc.items if r.finding["severity"] == "block" and r.component is comp]
+    assert [r.finding["code"] for r in blocking] == ["COMPONENT_RESCAN"]
+    assert "Cả 4 trang" in blocking[0].finding["message_vi"]
+    qc.findings.setCurrentRow(qc.items.index(blocking[0]))
+    assert "Quét lại cả thành phần" in qc.fix_btn.text()
+    qc.findings.setFocus()
+    _key(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.current_screen().key == "capture", timeout=10_000)
+    qtbot.waitUntil(lambda: len(comp.pages) == 4 and not set(old) & {p.id for p in comp.pages}, timeout=120_000)

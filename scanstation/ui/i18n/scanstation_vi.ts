@@ -865,6 +865,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Xem trang</translation>
     </message>
     <message>
+        <source>Rescan the whole component</source>
+        <translation>Quét lại cả thành phần</translation>
+    </message>
+    <message>
         <source>No fix needed</source>
         <translation>Không cần khắc phục</translation>
     </message>

@@ -256,6 +256,7 @@ class QcScreen(Screen):
             "redo_note": self.tr("Scan the page again without the note"),
             "delete": self.tr("Delete the duplicate"),
             "goto": self.tr("Show the page"),
+            "rescan_all": self.tr("Rescan the whole component"),
             None: self.tr("No fix needed"),
         }[fix]
 
@@ -331,6 +332,20 @@ class QcScreen(Screen):
             self.ctx.tasks.run(work, on_done=done, label=self.tr("Fixing"))
             return
         if capture is None:
+            return
+        if fix == "rescan_all":         # the whole component again: its pages go (one Ctrl+Z brings them back)
+            ids = [p.id for p in c.pages]
+            if d is None or wa is None:
+                return
+
+            def rescan(_r: object) -> None:
+                capture.after_page_op(c.id)
+                self.ctx.navigate.emit("capture")
+                capture.show_component(c.id)
+                capture.scan_or_continue()
+
+            self.ctx.tasks.run(lambda: services.remove_pages(self.ctx, d, wa, c, ids), on_done=rescan,
+                               label=self.tr("Fixing"))
             return
         self.ctx.navigate.emit("capture")
         capture.show_component(ref.component.id, pages[0].id if pages else None)
