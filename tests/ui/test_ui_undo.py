@@ -56,6 +56,7 @@ def test_del_takes_out_the_sheet_and_ctrl_z_brings_it_back(make_window, qtbot):
     qtbot.waitUntil(lambda: "đã loại" not in cap.thumbs.item(3).text())
     again = services.load_dossier(w.ctx.station, d.id).dossier.component(comp.id)   # the journal agrees
     assert _state(again) == start
+    qtbot.waitUntil(lambda: not w.ctx.tasks.active, timeout=60_000)   # the re-check's message comes first
     _key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Không còn" in w.message_bar.text.text() or "Nothing" in w.message_bar.text.text())
 
