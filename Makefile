@@ -11,12 +11,20 @@ SYSSTAMP := .sysdeps-ok
 # an sRGB ICC profile, Qt's runtime libraries, Xvfb for screenshots, and Tesseract's Vietnamese
 # language data (tesseract-ocr-vie) for the OCR text layer, and PostgreSQL for the
 # multi-counter tests (tests/pg start a throw-away server of their own; the package's own cluster is not used).
+# Qt's xcb platform plugin (a real X display, `make run`) links the libxcb-* and libX11-xcb libraries
+# below and loads libxcb-cursor0 at run time: without any one of them Qt stops with "Could not load the
+# Qt platform plugin xcb". Re-check after a PySide6 upgrade with:
+#   ldd .venv/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so | grep 'not found'
+# tests/ui/test_ui_xcb.py starts the window on Xvfb with the xcb platform, so a missing one fails CI.
 APT_PACKAGES := libsane-dev sane-utils softhsm2 opensc poppler-utils qpdf \
 	fonts-noto-core fonts-liberation2 fonts-dejavu-core icc-profiles-free \
 	libgl1 libglib2.0-0 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb \
+	libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
+	libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 \
 	python3-venv gcc python3-dev tesseract-ocr tesseract-ocr-vie postgresql
 
-.PHONY: all demo test run lint bench sysdeps venv clean i18n
+.PHONY: all demo test run lint bench sysdeps venv clean i18n screenshots
 all: test
 
 $(SYSSTAMP): Makefile
@@ -61,6 +69,12 @@ I18N_TS := scanstation/ui/i18n/scanstation_vi.ts
 i18n: $(STAMP)
 	$(VENV)/bin/pyside6-lupdate $$(find scanstation/ui -name '*.py' | sort) -ts $(I18N_TS) -no-obsolete -locations none
 	$(VENV)/bin/pyside6-lrelease $(I18N_TS) -qm $(I18N_TS:.ts=.qm)
+
+# Every screen of the demo walk on a real X server (Xvfb, xcb platform) at a counter PC's 1366x768.
+SHOTS ?= screenshots
+screenshots: $(STAMP)
+	rm -rf $(SHOTS) && SCANSTATION_HOME=$$(mktemp -d) QT_QPA_PLATFORM=xcb xvfb-run -a -s '-screen 0 1366x768x24' \
+	  $(PY) -m scanstation gui --demo --screenshots $(SHOTS)
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)

@@ -90,7 +90,9 @@ class Recovered:
 
 #: Journal operations, each one JSON line ``{"v", "at", "op", ...}``; :meth:`WorkArea.replay` is the one reader.
 OPS = ("page", "exclude", "restore", "remove", "replace", "order", "variant", "qc", "checks", "override",
-       "event", "event_resolved", "reading")
+       "event", "event_resolved", "reading", "reinstate")
+# "reinstate" {component, page}: an undo puts a removed (or replaced) page back; an "order" follows.
+# "exclude"/"restore" with by="undo" carry the clerk's marks as they were: clerk_excluded, clerk_restored.
 
 
 class WorkArea:
@@ -266,6 +268,12 @@ class WorkArea:
                 if r.get("by") == "clerk":
                     rec.clerk_restored.add(pid)
                     rec.clerk_excluded.discard(pid)
+            if op in ("exclude", "restore") and r.get("by") == "undo":
+                for marks, key in ((rec.clerk_excluded, "clerk_excluded"), (rec.clerk_restored, "clerk_restored")):
+                    if r.get(key):
+                        marks.add(pid)
+                    else:
+                        marks.discard(pid)
             elif op == "remove":
                 rec.pages[comp] = [q for q in rec.pages[comp] if q.id != p.id]
             elif op == "variant":
@@ -285,6 +293,11 @@ class WorkArea:
             n = r.get("number")
             rec.readings[pid] = {"deg": int(r.get("deg", 0)) % 360, "confidence": float(r.get("confidence", 0.0)),
                                  "number": int(n) if n is not None else None}
+        elif op == "reinstate" and pid in by_id:
+            comp, p = by_id[pid]
+            lst = rec.pages.setdefault(comp, [])
+            if p.id not in [q.id for q in lst]:
+                lst.append(p)                      # where it goes: the "order" record that follows
         elif op == "order" and r.get("component") in rec.pages:
             comp = r["component"]
             pos = {pid: i for i, pid in enumerate(r["pages"])}

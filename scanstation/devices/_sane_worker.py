@@ -258,6 +258,9 @@ class _Worker:
 
 
 def worker_main(conn, ctl) -> None:
+    from scanstation.lifeline import exit_with_parent
+
+    exit_with_parent()      # even while libsane blocks this thread, the station's end ends this process
     try:
         import sane  # python-sane; compiled against libsane
 

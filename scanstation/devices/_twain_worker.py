@@ -235,6 +235,9 @@ def _kind_of(e: BaseException) -> str:
 
 
 def worker_main(conn, backend_name: str) -> None:
+    from scanstation.lifeline import exit_with_parent
+
+    exit_with_parent()      # even while the data source blocks this thread, the station's end ends this process
     try:
         backend = FakeBackend() if backend_name == "fake" else PyTwainBackend()
     except Exception as e:

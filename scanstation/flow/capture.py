@@ -18,7 +18,7 @@ from typing import Any
 
 from scanstation.errors import Cancelled, ScanStationError, ValidationError
 from scanstation.flow import calibration
-from scanstation.flow.pages import layout, pages_of_sheet, sheets_captured
+from scanstation.flow.pages import forget, layout, pages_of_sheet, remember, sheets_captured
 from scanstation.flow.session import DossierSession, exclusive
 from scanstation.model import Component, DossierStatus, Page, PageVariant, new_id
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -143,6 +143,7 @@ def scan(s: DossierSession, act: CaptureAction, progress: Progress = NULL_PROGRE
         if d.status == DossierStatus.INTAKE:
             s.set_status(DossierStatus.CAPTURING)
         new: list[Page] = []
+        step = remember(s, c, f"capture.{act.action}")      # Ctrl+Z takes the pages of this scan back out
 
         def page_done(pc: Any) -> None:
             with s.lock:
@@ -159,6 +160,8 @@ def scan(s: DossierSession, act: CaptureAction, progress: Progress = NULL_PROGRE
         except Cancelled as e:
             stop = e
         with s.lock:
+            if not new:
+                forget(s, step)
             _place(s, c, act, target, new)
             event = _record_event(s, c, stop, first, new) if stop is not None else None
             s.save(c)

@@ -34,6 +34,7 @@ FIX_BY_CODE: dict[str, str] = {
     "STICKY_PAIR_MISMATCH": "redo_note", "DUPLICATE_PAGE": "delete", "BLANK_BACKS_EXCLUDED": "restore",
     "PAGE_COUNT_MISMATCH": "continue", "QC_NOT_RUN": "check", "METADATA_MISSING": "metadata",
     "PAGE_TURNED": "rotate",
+    "COMPONENT_RESCAN": "rescan_all",
 }
 
 _RANK = {"block": 0, "warn": 1, "info": 2}
@@ -182,7 +183,8 @@ class Checker:
                       and page.excluded_reason == EXCLUDED_BY_QC):
                     s.journal("restore", page=page.id, by="qc")
                     page.kept, page.excluded_reason = True, None
-            record = {"pages": list(sess[1]), "findings": [f.to_dict() for f in report.checks],
+            found = _blank_backs_as_kept(s, c, pages, report, [f.to_dict() for f in report.checks])
+            record = {"pages": list(sess[1]), "findings": found,
                       "pairs": [dict(p) for p in report.pairs], "summary": report.summary(),
                       "at": datetime.now(UTC).isoformat()}
             s.journal("checks", component=c.id, pages=record["pages"], findings=record["findings"],
@@ -195,6 +197,40 @@ class Checker:
 
 
 OnChecked = Callable[[str, str], None]
+
+
+def _blank_backs_as_kept(s: DossierSession, c: Component, pages: list[Page], report: Any,
+                         found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blank-back finding as the pages really are after the clerk's choices.
+
+    QC drops the blank backs all or none; the clerk may restore one of them. Then, under the
+    all-or-none rule, every back of the component stays (restored here, journaled as QC's), and the
+    finding says so; never a stale "2 blank backs left out" beside a file that keeps one of the two."""
+    dropped = [page for page, r in zip(pages, report.pages, strict=True)
+               if not r.kept and r.excluded_reason == EXCLUDED_BY_QC]
+    if not dropped:
+        return found
+    restored_by_clerk = [p for p in dropped if p.id in s.clerk_restored]
+    if restored_by_clerk and s.profile.blank_backs != "drop-each":
+        for p in dropped:
+            if not p.kept and p.excluded_reason == EXCLUDED_BY_QC and p.id not in s.clerk_excluded:
+                s.journal("restore", page=p.id, by="qc")
+                p.kept, p.excluded_reason = True, None
+        pos = [i for i, p in enumerate(pages) if p in dropped]       # indexes into the checked pages
+        found = [f for f in found if f.get("code") != "BLANK_BACKS_EXCLUDED"]
+        found.append({"code": "BLANK_BACKS_KEPT", "severity": "info",
+                      "message_en": f"A blank back was restored by the clerk, so all {len(dropped)} blank backs stay "
+                                    "in the file (rule: all or none)",
+                      "message_vi": f"Cán bộ đã khôi phục mặt sau để trắng, nên giữ lại cả {len(dropped)} mặt sau "
+                                    "để trắng trong tệp (quy tắc: bỏ tất cả hoặc không bỏ mặt nào)",
+                      "pages": pos, "overridable": True, "override": None})
+        return found
+    out = sum(1 for p in dropped if not p.kept)
+    for f in found:
+        if f.get("code") == "BLANK_BACKS_EXCLUDED" and out != len(dropped):
+            f["message_en"] = f"{out} blank back(s) left out of the PDF (they stay listed and can be restored)"
+            f["message_vi"] = f"Đã bỏ {out} mặt sau để trắng khỏi tệp PDF (vẫn được liệt kê và có thể khôi phục)"
+    return found
 
 
 def check(s: DossierSession, checker: Checker | None = None, progress: Progress = NULL_PROGRESS,
@@ -266,6 +302,36 @@ def _order_findings(s: DossierSession, c: Component, readings: dict[str, dict[st
     return out
 
 
+def _without_file(msg: str) -> str:
+    """A page finding's text without the file name QC puts first ("p0003.png: ...")."""
+    head, sep, rest = msg.partition(": ")
+    return rest if sep and "." in head and " " not in head else msg
+
+
+def _group_whole_component(s: DossierSession, c: Component, found: list[Finding]) -> list[Finding]:
+    """One finding, one fix, when a whole component is wrong: every kept page blocked for the same
+    reasons (100-dpi grey scans gave 12 findings for 6 pages) becomes "rescan the component"."""
+    kept = [p.id for p in c.pages if p.kept]
+    if len(kept) < 2:
+        return found
+    by_code: dict[str, list[Finding]] = {}
+    for f in found:
+        if f.source == "page" and f.severity == "block":
+            by_code.setdefault(f.code, []).append(f)
+    whole = [code for code, fs in by_code.items() if {pid for f in fs for pid in f.page_ids} >= set(kept)]
+    if not whole:
+        return found
+    members = [f for f in found if f.source == "page" and f.code in whole]
+    first = {code: by_code[code][0] for code in whole}
+    en = "; ".join(_without_file(f.message_en) for f in first.values())
+    vi = "; ".join(_without_file(f.message_vi) for f in first.values())
+    grouped = _make(s, c, "COMPONENT_RESCAN", "block",
+                    f"All {len(kept)} pages of '{c.name}': {en}. Rescan the whole component with the right settings",
+                    f"Cả {len(kept)} trang của '{c.name}': {vi}. Hãy quét lại cả thành phần với thiết lập đúng",
+                    kept, overridable=all(f.overridable for f in members), source="page")
+    return [grouped] + [f for f in found if f not in members]
+
+
 def component_findings(s: DossierSession, c: Component) -> list[Finding]:
     out: list[Finding] = []
     if not c.digitised:
@@ -295,6 +361,7 @@ def component_findings(s: DossierSession, c: Component) -> list[Finding]:
                              f.get("message_vi", ""), [p.id], overridable=bool(f.get("overridable", True)),
                              source="page"))
     out += _order_findings(s, c, readings)
+    out = _group_whole_component(s, c, out)
     if checked is not None and checked["pages"] == [p.id for p in c.pages]:
         ids = checked["pages"]
         for f in checked["findings"]:

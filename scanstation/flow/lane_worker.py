@@ -9,8 +9,6 @@ bytes). A worker exits as soon as its station is gone, whatever ended it.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +39,9 @@ def init_worker(languages: str, parent_pid: int) -> None:
         pass
     global _LANG
     _LANG = languages
-    _exit_with_parent(parent_pid)
+    from scanstation.lifeline import exit_with_parent
 
-
-def _exit_with_parent(parent: int) -> None:
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="lane-parent-watch", daemon=True).start()
+    exit_with_parent(parent_pid)        # gone with the station, whatever ended it (scanstation.lifeline)
 
 
 def read_page(path: str, ocr: bool, encoding: str | None, jpeg_quality: int) -> tuple[Any, Any, str | None]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from scanstation.compliance import ComplianceProfile, get_profile
 from scanstation.config import Settings
@@ -25,6 +25,9 @@ from scanstation.flow.station import Station
 from scanstation.model import Component, Dossier, DossierStatus, Page
 from scanstation.store.tables import DossierRow
 from scanstation.workarea import Recovered, WorkArea
+
+if TYPE_CHECKING:
+    from scanstation.flow.pages import UndoStep
 
 
 @dataclass
@@ -46,6 +49,8 @@ class DossierSession:
     #: upright (0 = upright) and its printed page number (None: none found)
     readings: dict[str, dict[str, Any]] = field(default_factory=dict)
     recovered: Recovered | None = None
+    #: the clerk's page operations that Ctrl+Z can take back, newest last (flow.pages.undo)
+    undo_steps: list[UndoStep] = field(default_factory=list, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # --- shortcuts ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def scanner_health(settings: Settings) -> dict[str, Any]:
         if getattr(e, "code", "") == "DEVICE_NOT_FOUND":
             return {"state": "missing", "device": device}
         return {"state": "error", "device": device, "error_vi": e.message_vi, "error_en": e.message_en}
-    return {"state": "ok", "device": caps.device.name or device}
+    return {"state": "ok", "device": caps.device.name or device, "id": device}
 
 
 def token_health(settings: Settings) -> dict[str, Any]:

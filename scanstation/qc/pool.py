@@ -24,6 +24,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 from scanstation.compliance import ComplianceProfile, get_profile
+from scanstation.lifeline import exit_with_parent
 from scanstation.qc.component import DeviceEvent, QCReport, check_component
 from scanstation.qc.page import PageChecker, PageContext, PageResult, Source
 
@@ -33,28 +34,11 @@ log = logging.getLogger(__name__)
 
 def _init(profile_id: str, paper: str | None) -> None:
     global _CHECKER
+    exit_with_parent()            # a worker whose station was killed must not linger (scanstation.lifeline)
     import cv2
 
     cv2.setNumThreads(1)          # one worker = one core, whatever OpenCV would like
-    _exit_with_parent()
     _CHECKER = PageChecker(profile_id, paper)
-
-
-def _exit_with_parent() -> None:
-    """A worker whose station was killed (SIGKILL, a crash) must not linger, holding the station's
-    files and output pipes: it exits as soon as its parent is gone."""
-    import os
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="qc-parent-watch", daemon=True).start()
 
 
 def _run(source: Source, ctx: PageContext) -> tuple[PageResult, float]:

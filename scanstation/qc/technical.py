@@ -8,6 +8,9 @@ from scanstation.qc.imageio import LoadedPage
 
 COMMON_DPI = (72, 96, 100, 150, 200, 240, 300, 400, 600, 1200)
 COLOUR_MODES = {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"}
+#: a PIL image mode in a clerk's words ("ảnh chế độ L" was jargon)
+MODE_WORDS_VI = {"L": "xám (đen trắng nhiều mức)", "LA": "xám", "I;16": "xám 16 bit", "I": "xám", "P": "bảng màu rút gọn",
+                 "1": "đen trắng"}
 # What the PDF/A assembly embeds as captured (scanstation/pdf/images.py, FORMATS and MODES; the two
 # packages may not import each other, tests/qc/test_qc_formats.py checks they agree). Anything else
 # QC reports at capture, with the fix, instead of letting ``pdf`` refuse it after signing is prepared.
@@ -58,7 +61,8 @@ def technical_findings(page: LoadedPage, profile: ComplianceProfile, size_mm: tu
         out.append(finding(
             "COLOUR_REQUIRED", Severity.BLOCK,
             f"{n}: {page.mode} image, but the profile requires {profile.min_bit_depth}-bit colour; rescan in colour",
-            f"{n}: ảnh chế độ {page.mode}, nhưng quy định yêu cầu ảnh màu {profile.min_bit_depth} bit; hãy quét lại",
+            f"{n}: ảnh {MODE_WORDS_VI.get(page.mode, 'không phải ảnh màu')}, nhưng quy định yêu cầu ảnh màu; "
+            "hãy đặt máy quét chế độ màu và quét lại",
             overridable=False))
     elif page.format == "raw" and profile.colour_required and page.mode != "RGB":
         out.append(finding(

@@ -114,6 +114,14 @@ class TokenInfo:
 _lib_env: dict[str, str | None] = {}
 _open_sessions: dict[str, int] = {}
 _lib_lock = threading.Lock()
+#: modules whose token failed mid-work (pulled out, a driver error): re-initialised on their next use,
+#: so a token plugged back in is seen without restarting the station
+_stale_modules: set[str] = set()
+
+
+def mark_stale(module: str) -> None:
+    with _lib_lock:
+        _stale_modules.add(module)
 
 
 def _load(module: str) -> Any:
@@ -130,8 +138,14 @@ def _load(module: str) -> Any:
                                "hoặc không đúng phiên bản (32/64-bit).", field="module") from e
     conf = os.environ.get("SOFTHSM2_CONF")
     with _lib_lock:
-        if module in _lib_env and _lib_env[module] != conf and not _open_sessions.get(module):
-            lib.reinitialize()
+        if not _open_sessions.get(module) and (
+                module in _stale_modules or (module in _lib_env and _lib_env[module] != conf)):
+            try:
+                lib.reinitialize()          # C_Finalize + C_Initialize: the slots are read afresh
+            except p11e.PKCS11Error as e:
+                log.warning("re-initialising PKCS#11 module %s failed: %s", module, e)
+            else:
+                _stale_modules.discard(module)
         _lib_env[module] = conf
     return lib
 
@@ -182,13 +196,18 @@ def _read_certs(session: Any) -> list[tuple[CertInfo, x509.Certificate]]:
     return out
 
 
-def _translate(e: Exception, label: str) -> SigningError:
-    if isinstance(e, REMOVED_ERRORS):
-        return TokenRemovedError(f"Token '{label}' was removed or stopped answering ({type(e).__name__})",
+def _translate(e: Exception, label: str, *, in_use: bool = False) -> SigningError:
+    """A PKCS#11 failure in words. ``in_use``: it happened while working with a logged-in token, where
+    every failure (a pulled token often gives GeneralError or DeviceError, not DeviceRemoved) means the
+    same to the clerk: plug the token back in and sign again."""
+    if isinstance(e, REMOVED_ERRORS) or in_use:
+        return TokenRemovedError(f"Token '{label}' was removed or stopped answering ({type(e).__name__}); "
+                                 "files already signed are kept: plug it back in and sign again",
                                  f"Token '{label}' đã bị rút ra hoặc không phản hồi. Các tệp đã ký được giữ "
-                                 "nguyên; hãy cắm lại token và tiếp tục.", field="token")
+                                 "nguyên; hãy cắm lại token rồi nhấn F9 để ký tiếp.", field="token")
     return SigningError(f"Token '{label}' error: {type(e).__name__} {e}".strip(),
-                        f"Lỗi token '{label}': {type(e).__name__}", field="token")
+                        f"Token '{label}' báo lỗi ({type(e).__name__}). Hãy rút token ra, cắm lại rồi nhấn F9.",
+                        field="token")
 
 
 # --- listing (no PIN) ----------------------------------------------------------------------------
@@ -223,6 +242,7 @@ def _list_tokens(module: str) -> list[TokenInfo]:
     try:
         slots = lib.get_slots(token_present=True)
     except p11e.PKCS11Error as e:
+        mark_stale(module)
         raise _translate(e, module) from e
     for slot in slots:
         try:
@@ -241,6 +261,10 @@ def _list_tokens(module: str) -> list[TokenInfo]:
                                 serial=_serial(tok), manufacturer=_text(tok.manufacturer_id),
                                 model=_text(tok.model), pin=PinStatus.from_flags(int(tok.flags)),
                                 certificates=tuple(certs)))
+    if not tokens:
+        # nothing plugged in: look afresh next time (a software token store, and some middleware,
+        # only see a token plugged in after the module is re-initialised)
+        mark_stale(module)
     return tokens
 
 
@@ -302,7 +326,8 @@ class TokenSession:
             raise WrongPinError("The token refused the PIN for this signature",
                                 "Token từ chối mã PIN khi ký.") from e
         except p11e.PKCS11Error as e:
-            raise _translate(e, self.token_label) from e
+            mark_stale(self.module)     # the next listing or login re-initialises the module
+            raise _translate(e, self.token_label, in_use=True) from e
         finally:
             self.stats.token_seconds += time.perf_counter() - t0
         self.stats.signatures += 1
@@ -378,7 +403,8 @@ def _open_session(module: str, label: str, pin: str | None, key_id: str | None,
                              "Mã PIN của token đã bị khóa do nhập sai quá số lần cho phép. Hãy mở khóa bằng "
                              "phần mềm của nhà cung cấp chữ ký số.", field="pin") from None
     except p11e.PKCS11Error as e:
-        raise _translate(e, label) from e
+        mark_stale(module)
+        raise _translate(e, label, in_use=True) from e
     with _lib_lock:
         _open_sessions[module] = _open_sessions.get(module, 0) + 1
     try:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import socket
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from scanstation import lifeline
 from scanstation.flow import Station
 from scanstation.ui.context import AppContext
 from scanstation.ui.heartbeat import Heartbeat
@@ -80,19 +85,63 @@ def start_uploads(ctx: AppContext) -> None:
         ctx.health), on_error=lambda e: ctx.warn(describe_error(e)))
 
 
+_KEEP: list[object] = []
+
+
+def install_shutdown_handlers(app: QApplication, window: MainWindow) -> None:
+    """Close the window cleanly on SIGTERM/SIGINT/SIGHUP (shutdown, logoff, Ctrl+C in a terminal) and
+    on the session manager's end-of-session request.
+
+    A Python signal handler only runs when the interpreter gets control, which the Qt event loop does
+    not give it; so the handler does nothing itself: Python writes the signal number into a socket
+    (``signal.set_wakeup_fd``) that a QSocketNotifier watches on the GUI thread, and the slot closes the
+    window there (workers stopped, journal flushed) and quits the loop."""
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    try:
+        signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
+    except ValueError:                  # not the main thread (an embedding test): nothing to install
+        rsock.close()
+        wsock.close()
+        return
+    wanted = [s for s in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, s)]
+    for name in wanted:
+        signal.signal(getattr(signal, name), lambda _n, _f: None)   # the wakeup fd carries it to Qt
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, window)
+
+    def on_signal() -> None:
+        with contextlib.suppress(OSError):
+            data = rsock.recv(64)
+            log.warning("signal %s: closing the window", ", ".join(str(b) for b in data))
+        close_and_quit()
+
+    def close_and_quit() -> None:
+        window.close()
+        window.shutdown()               # also when a dialog is open and refuses the close
+        app.quit()
+
+    notifier.activated.connect(on_signal)
+    _KEEP.append((rsock, wsock, notifier))          # alive as long as the process
+    app.commitDataRequest.connect(lambda _manager: close_and_quit())   # end of the desktop session
+    app.aboutToQuit.connect(window.shutdown)
+
+
 def run(demo: bool = False, screenshots: Path | None = None) -> int:
     """Entry point of ``scanstation gui``."""
     from scanstation.paths import private_umask
 
     private_umask()   # also when the window is started without the command line (python -c, a launcher)
+    lifeline.kill_children_with_me()    # Windows: every worker ends with the station (job object)
     app = ensure_app()
     window = build_window(demo=demo or screenshots is not None)
+    install_shutdown_handlers(app, window)
     if screenshots is not None:
         from scanstation.ui.walkthrough import Walkthrough
         walk = Walkthrough(window, Path(screenshots))
-        window.show()
+        window.showMaximized()
         walk.start()
         code = app.exec()
         return code or walk.exit_code
-    window.show()
+    window.showMaximized()      # counter PCs have 1366x768 screens: every pixel is needed
     return app.exec()

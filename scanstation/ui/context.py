@@ -19,6 +19,9 @@ class AppContext(QObject):
     findings_changed = Signal()         # QC findings recomputed
     page_checked = Signal(str, str)     # component id, page id: the page's own QC result arrived
     message = Signal(str, str)          # text, level: shown in the window's message bar
+    problems_noted = Signal()           # "N problems to fix": a message the window keeps in step with the findings
+    health_probe = Signal()             # look at the scanner, token and network now (e.g. after a token fault)
+    undo_offered = Signal(str)          # text of an info message whose button undoes the last page operation
     navigate = Signal(str)              # screen key
     health_changed = Signal(dict)
     settings_changed = Signal(list)     # keys that changed
@@ -75,6 +78,9 @@ class AppContext(QObject):
 
     def info(self, text: str) -> None:
         self.message.emit(text, "info")
+
+    def offer_undo(self, text: str) -> None:
+        self.undo_offered.emit(text)
 
     def warn(self, text: str) -> None:
         self.message.emit(text, "warn")

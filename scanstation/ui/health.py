@@ -14,7 +14,10 @@ def describe(raw: dict) -> dict[str, tuple[str, str]]:
     if s is None or s.get("state") == "ok" and not s.get("device"):
         out["scanner"] = ("off", QCoreApplication.translate("Health", "Checking…"))
     elif s["state"] == "ok":
-        out["scanner"] = ("ok", QCoreApplication.translate("Health", "Ready: {0}").format(s.get("device", "")))
+        name = s.get("device", "")
+        if str(s.get("id", "")).startswith("virtual:"):     # our own device: its name in the clerk's language
+            name = QCoreApplication.translate("Health", "virtual scanner (sample dossiers)")
+        out["scanner"] = ("ok", QCoreApplication.translate("Health", "Ready: {0}").format(name))
     elif s["state"] == "missing":
         out["scanner"] = ("error", QCoreApplication.translate("Health", "Not found: {0}. Check the cable and power, then press F5.").format(
             s.get("device", "")))

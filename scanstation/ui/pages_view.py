@@ -120,13 +120,80 @@ class PagePreview(QWidget):
         self._caption = ""
         self._placeholder = ""
         self._rotation = 0
+        # Zoom: 1.0 fits the page in the widget; Ctrl+wheel or +/-/0 (with focus) zoom, dragging pans.
+        self.zoom = 1.0
+        self._pan = QPoint(0, 0)
+        self._drag: QPoint | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+    ZOOMS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = max(self.ZOOMS[0], min(self.ZOOMS[-1], zoom))
+        if self.zoom == 1.0:
+            self._pan = QPoint(0, 0)
+        self.update()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(next((z for z in self.ZOOMS if z > self.zoom + 1e-6), self.ZOOMS[-1]))
+
+    def zoom_out(self) -> None:
+        self.set_zoom(next((z for z in reversed(self.ZOOMS) if z < self.zoom - 1e-6), self.ZOOMS[0]))
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and not self._image.isNull():
+            (self.zoom_in if event.angleDelta().y() > 0 else self.zoom_out)()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key == Qt.Key.Key_0:
+            self.set_zoom(1.0)
+        else:
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        self._drag = event.position().toPoint() if self.zoom > 1.0 else None
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag is not None:
+            pos = event.position().toPoint()
+            self._pan += pos - self._drag
+            self._drag = pos
+            self.update()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._drag = None
+        super().mouseReleaseEvent(event)
 
     def set_page(self, image: QImage, full_size: QSize | None = None, caption: str = "") -> None:
+        if image.cacheKey() != self._image.cacheKey() and caption != self._caption:
+            self.zoom, self._pan = 1.0, QPoint(0, 0)      # another page: fitted again
         self._image = image
         self._full = full_size if full_size and full_size.isValid() else image.size()
         self._caption = caption
         self._regions = []
         self.update()
+
+    def set_caption(self, caption: str) -> None:
+        """The caption follows the page's state (e.g. no "(excluded)" once it is restored)."""
+        if caption != self._caption:
+            self._caption = caption
+            self.update()
+
+    def caption(self) -> str:
+        return self._caption
+
+    def region_labels(self) -> list[str]:
+        return [label for _r, _c, label in self._regions if label]
 
     def clear(self, placeholder: str = "") -> None:
         self._image = QImage()
@@ -153,9 +220,10 @@ class PagePreview(QWidget):
             return
         caption_h = 24 if self._caption else 0
         area = self.rect().adjusted(8, 8, -8, -8 - caption_h)
-        scaled = self._image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        scaled = self._image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio) * self.zoom
         top_left = QPoint(area.x() + (area.width() - scaled.width()) // 2, area.y() + (area.height() - scaled.height()) // 2)
-        target = QRect(top_left, scaled)
+        target = QRect(top_left + self._pan, scaled)
+        p.setClipRect(area)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(target, self._image)
         p.setPen(QPen(QColor("#9aa0a6"), 1))
@@ -172,6 +240,7 @@ class PagePreview(QWidget):
                     p.fillRect(QRect(r.x(), r.y() - 20, p.fontMetrics().horizontalAdvance(label) + 10, 20), colour)
                     p.setPen(QColor("white"))
                     p.drawText(QRect(r.x() + 5, r.y() - 20, 1000, 20), Qt.AlignmentFlag.AlignVCenter, label)
+        p.setClipping(False)
         if self._caption:
             p.setPen(QColor("#202124"))
             p.drawText(QRect(8, self.height() - caption_h - 4, self.width() - 16, caption_h),

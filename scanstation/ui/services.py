@@ -88,7 +88,19 @@ def load_dossier(station: Station, dossier_id: str) -> DossierSession:
 
 
 def create_dossier(station: Station, dossier: Dossier) -> DossierSession:
+    from scanstation.flow.intake import DuplicateReceipt, dossier_with_receipt
+
+    other = dossier_with_receipt(station, dossier.receipt_code)
+    if other is not None:                  # the window offers to open that dossier instead
+        raise DuplicateReceipt(dossier.receipt_code, other)
     return new_dossier(station, dossier)
+
+
+def update_intake(ctx: Any, dossier: Dossier) -> list[str]:
+    """Correct the open dossier's intake (a typo in a name, a wrong sheet count)."""
+    from scanstation.flow.intake import update_intake as update
+
+    return update(session(ctx), dossier)
 
 
 def save_dossier(ctx: Any) -> None:
@@ -134,6 +146,11 @@ def find_page(c: Component, page_id: str) -> Page | None:
     return next((p for p in c.pages if p.id == page_id), None)
 
 
+def page_position(c: Component, page_id: str) -> tuple[int, str]:
+    """(sheet, side) of a page from the feed order."""
+    return fpages.layout(c).get(page_id, (0, "front"))
+
+
 def index_of(c: Component, page_id: str) -> int | None:
     return next((i for i, p in enumerate(c.pages) if p.id == page_id), None)
 
@@ -172,6 +189,18 @@ def page_regions(p: Page, note_label: str, highlight_all: bool = False) -> list[
 # --- page operations: flow.pages --------------------------------------------------------------------------
 def remove_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
     fpages.remove(session(ctx), c, page_ids)
+
+
+def remove_sheet(ctx: Any, c: Component, page_id: str) -> list[Page]:
+    """Del: the whole sheet of the page (both sides, and its rescan without a sticky note)."""
+    p = find_page(c, page_id)
+    return fpages.remove_sheet(session(ctx), c, p) if p is not None else []
+
+
+def undo(ctx: Any) -> fpages.UndoStep | None:
+    """Ctrl+Z: take back the last page operation (journaled as its inverse); None when there is none."""
+    s = getattr(ctx, "session", None)
+    return fpages.undo(s) if s is not None else None
 
 
 def restore_pages(ctx: Any, d: Dossier, wa: WorkArea, c: Component, page_ids: list[str]) -> None:
@@ -227,9 +256,14 @@ class CaptureResult:
 
 def scanner_profiles(ctx: Any) -> list[ScannerProfile]:
     """Saved presets (IT staff) plus the built-in default, for the profile chooser."""
+    from PySide6.QtCore import QCoreApplication
+
     from scanstation.devices import load_profiles
 
-    return [ScannerProfile(name, f"{name} · {p.device}" + (" (IT)" if p.locked else ""))
+    def shown(name: str) -> str:    # the built-in profile's name in the clerk's language
+        return QCoreApplication.translate("Profiles", "standard") if name == "default" else name
+
+    return [ScannerProfile(name, f"{shown(name)} · {p.device}" + (" (IT)" if p.locked else ""))
             for name, p in load_profiles(ctx.settings).items()]
 
 
@@ -420,7 +454,7 @@ def output_state(d: Dossier, c: Component) -> str:
         if o.component_id == c.id:
             if o.state in ("queued", "uploaded"):
                 return "queued"
-            return "signed" if o.signed else "assembling"
+            return "signed" if o.signed else "built"      # made, not signed: never "making PDF/A…" at rest
     return ""
 
 

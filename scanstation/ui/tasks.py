@@ -44,9 +44,11 @@ def _lower_priority(niceness: int) -> None:
 class UiProgress(Progress):
     """A Progress whose reports reach the GUI thread, at most every ``interval`` seconds."""
 
-    def __init__(self, label: str = "", interval: float = 0.05) -> None:
+    def __init__(self, label: str = "", interval: float = 0.05, *, shown_by_screen: bool = False) -> None:
         super().__init__(self._report_from_worker)
         self.label = label
+        # the screen shows this task's own bar and stop button: the status bar shows none (one bar, one cancel)
+        self.shown_by_screen = shown_by_screen
         self.interval = interval
         self._last = 0.0
         self.listeners: list[Callable[[int, int, str], None]] = []   # run on the GUI thread

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from scanstation.ui.main_window import MainWindow
@@ -29,6 +30,7 @@ class Walkthrough(QObject):
         self.out.mkdir(parents=True, exist_ok=True)
         self.quit_when_done = quit_when_done
         self.written: list[Path] = []
+        self.texts: dict[str, list[str]] = {}      # screenshot name -> every string visible then (tests read it)
         self.problems: list[str] = []
         self.exit_code = 0
         self._steps: Iterator[Step] | None = None
@@ -43,7 +45,10 @@ class Walkthrough(QObject):
     def start(self) -> None:
         from scanstation.ui import demo_setup
 
-        self.window.resize(1366, 820)
+        if QGuiApplication.platformName() == "offscreen":
+            self.window.resize(1366, 768)       # a counter PC's screen; offscreen has no real one
+        else:
+            self.window.showMaximized()         # as a clerk sees it (make screenshots: Xvfb 1366x768)
         self._steps = demo_setup.walk(self.window, self)
         QTimer.singleShot(300, self._next)
 
@@ -101,9 +106,13 @@ class Walkthrough(QObject):
 
     def _take(self, name: str, widget: QWidget | None) -> None:
         QApplication.processEvents()
-        target = widget or self.window
+        self.texts[name] = visible_strings(self.window)
         path = self.out / f"{name}.png"
-        target.grab().save(str(path))
+        if widget is None and QGuiApplication.platformName() != "offscreen":
+            # the X server's own pixels: what the clerk sees, window frame and screen edge included
+            self.window.screen().grabWindow(0).save(str(path))
+        else:
+            (widget or self.window).grab().save(str(path))
         self.written.append(path)
         log.info("screenshot %s", path)
         self._next()
@@ -119,3 +128,63 @@ class Walkthrough(QObject):
         if self.quit_when_done:
             self.window.close()
             QApplication.instance().exit(self.exit_code)
+
+
+def visible_strings(window: QWidget) -> list[str]:
+    """Every string a clerk can see in the window now: labels, buttons, titles, fields, list and table
+    rows, combo boxes, the window title, the status bar's lights and the message bar."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QComboBox,
+        QGroupBox,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QPlainTextEdit,
+        QTableWidget,
+    )
+
+    from scanstation.ui.pages_view import PagePreview
+
+    out: list[str] = [window.windowTitle()]
+
+    def shown(w: QWidget) -> bool:
+        return w.isVisible() and w.window() is window
+
+    for lab in window.findChildren(QLabel):
+        if shown(lab) and lab.text():
+            out.append(lab.text())
+    for btn in window.findChildren(QAbstractButton):
+        if shown(btn) and btn.text():
+            out.append(btn.text())
+    for box in window.findChildren(QGroupBox):
+        if shown(box) and box.title():
+            out.append(box.title())
+    for line in window.findChildren(QLineEdit):
+        if shown(line):
+            out.append(line.text() or line.placeholderText())
+    for text in window.findChildren(QPlainTextEdit):
+        if shown(text):
+            out.append(text.toPlainText() or text.placeholderText())
+    for combo in window.findChildren(QComboBox):
+        if shown(combo):
+            out.append(combo.currentText())
+    for lst in window.findChildren(QListWidget):
+        if shown(lst):
+            out.extend(lst.item(i).text() for i in range(lst.count()))
+    for table in window.findChildren(QTableWidget):
+        if shown(table):
+            for r in range(table.rowCount()):
+                for c in range(table.columnCount()):
+                    item = table.item(r, c)
+                    if item is not None and not table.isColumnHidden(c):
+                        out.append(item.text())
+            for c in range(table.columnCount()):
+                h = table.horizontalHeaderItem(c)
+                if h is not None and not table.isColumnHidden(c):
+                    out.append(h.text())
+    for preview in window.findChildren(PagePreview):
+        if shown(preview):
+            out.append(preview.caption())
+            out.extend(preview.region_labels())
+    return [t for t in out if t and t.strip()]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollBar,
     QSizePolicy,
     QToolButton,
     QWidget,
@@ -136,3 +141,42 @@ def make_banner(parent: QWidget, level: str = "warn") -> QLabel:
     lab.setWordWrap(True)
     lab.setStyleSheet(banner_style(level))
     return lab
+
+
+class WheelGuard(QObject):
+    """Application-wide: a mouse wheel over a spin box, combo box or slider that does not have the
+    focus scrolls the page instead of changing the value (the wheel over Settings once changed
+    "Số tệp gửi đồng thời" from 2 to 0 while the clerk only scrolled)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, (QAbstractSpinBox, QComboBox, QAbstractSlider)) \
+                and not isinstance(obj, QScrollBar) and not obj.hasFocus():
+            parent = obj.parentWidget()
+            while parent is not None and not isinstance(parent, QAbstractScrollArea):
+                parent = parent.parentWidget()
+            if parent is not None:
+                QCoreApplication.sendEvent(parent.verticalScrollBar(), event)
+            return True
+        return False
+
+
+def guard_wheel(root: QWidget) -> None:
+    """Install the guard on every spin box, combo box and slider inside ``root`` (and ``root`` itself).
+
+    Per widget, not on the application: an application-wide Python filter would run for every event
+    of the window (a screen change sends ~1000), which costs milliseconds on the GUI thread."""
+    if not _GUARDS:
+        _GUARDS.append(WheelGuard(QCoreApplication.instance()))   # lives and dies with the application
+    guard = _GUARDS[0]
+    kinds = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+    targets = [root] if isinstance(root, kinds) else []
+    for kind in kinds:
+        targets += root.findChildren(kind)
+    for w in targets:
+        if not isinstance(w, QScrollBar) and not w.property("wheelGuard"):
+            w.installEventFilter(guard)
+            w.setProperty("wheelGuard", True)
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)       # the wheel does not take the focus either
+
+
+_GUARDS: list[WheelGuard] = []

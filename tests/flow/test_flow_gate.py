@@ -27,7 +27,11 @@ def test_gate_refuses_build_and_sign_for_a_cut_off_page_a_grey_150_dpi_scan_and_
     assert {f["code"] for f in e.value.findings} == {"QC_NOT_RUN"}
     checking.check(s)
     codes = {f.code for f in checking.blocking(s)}
-    assert {"PAGE_CUT_OFF", "DPI_TOO_LOW", "COLOUR_REQUIRED"} <= codes
+    # the whole grey 150-dpi component is one finding with one fix (rescan it), naming both reasons
+    assert {"PAGE_CUT_OFF", "COMPONENT_RESCAN"} <= codes and not {"DPI_TOO_LOW", "COLOUR_REQUIRED"} & codes
+    whole = next(f for f in checking.blocking(s) if f.code == "COMPONENT_RESCAN")
+    assert whole.component_id == s.component("GCS").id and "dpi" in whole.message_en
+    assert "colour" in whole.message_en.lower() and not whole.overridable
     with pytest.raises(GateBlocked) as e:
         signing.build(s)
     assert "PAGE_CUT_OFF" in e.value.message_en and not s.workarea.out_dir.exists()
@@ -35,7 +39,7 @@ def test_gate_refuses_build_and_sign_for_a_cut_off_page_a_grey_150_dpi_scan_and_
         signing.sign(s, "clerk", token_label=demo_token.clerk_label, pin=demo_token.pin,
                      plan=demo_plan(s.station, demo_token))
     assert not (s.workarea.root / "signed").exists()
-    dpi = next(f for f in checking.blocking(s) if f.code == "DPI_TOO_LOW")
+    dpi = next(f for f in checking.blocking(s) if f.code == "COMPONENT_RESCAN")
     with pytest.raises(ValidationError):       # the law's hard limits cannot be accepted with a reason
         checking.override(s, dpi.id, "vội")
 

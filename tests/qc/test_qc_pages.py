@@ -115,6 +115,8 @@ def test_missing_dpi_is_a_finding_with_an_estimate(page_rgb):
 def test_grey_and_bitonal_images_fail_the_colour_rule(page_rgb):
     grey = PageChecker().check(_save(page_rgb.convert("L"), "PNG", dpi=(300, 300)), PageContext())
     assert "COLOUR_REQUIRED" in _codes(grey) and grey.mode == "L"
+    vi = next(f.message_vi for f in grey.findings if f.code == "COLOUR_REQUIRED")
+    assert "chế độ L" not in vi and "ảnh xám" in vi and "chế độ màu" in vi     # a clerk's words, not PIL's
     bw = PageChecker().check(_save(page_rgb.convert("1"), "PNG", dpi=(300, 300)), PageContext())
     assert "BITONAL_IMAGE" in _codes(bw) and bw.bits == 1
     assert bw.blank["verdict"] == "content"      # the page is still checked

@@ -81,7 +81,7 @@ def test_it_mode_edits_station_values_and_locks(make_window, qtbot):
     qtbot.keyClick(s, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert w.ctx.it_mode and s.editors["station.id"].widget.isReadOnly() is False
     s.editors["station.id"].widget.setText("MOTCUA-EA-TU-02")
-    s.editors["scanner.profile"].widget.setText("a4-color-300")
+    s.editors["scanner.profile"].widget.setCurrentText("a4-color-300")     # a name typed in
     s.editors["scanner.profile"].lock.setChecked(True)
     s.save()
     qtbot.waitUntil(lambda: s.status.text() == "Saved.")
@@ -89,7 +89,7 @@ def test_it_mode_edits_station_values_and_locks(make_window, qtbot):
     assert fresh.get("station.id") == "MOTCUA-EA-TU-02" and fresh.source("station.id") == "station"
     assert fresh.is_locked_for_clerk("scanner.profile") and fresh.get("scanner.profile") == "a4-color-300"
     s.it_btn.setChecked(False)
-    assert s.editors["scanner.profile"].widget.isReadOnly()
+    assert not s.editors["scanner.profile"].widget.isEnabled()              # locked: not editable by clerks
 
 
 def test_a_wrong_value_is_named_and_nothing_is_written(make_window, qtbot):

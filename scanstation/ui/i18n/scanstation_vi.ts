@@ -302,16 +302,8 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Đang kiểm tra các trang</translation>
     </message>
     <message>
-        <source>{0} problem(s) to fix before signing: press F8 to see them.</source>
-        <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
-    </message>
-    <message>
         <source>Deleting pages</source>
         <translation>Đang xóa trang</translation>
-    </message>
-    <message>
-        <source>{0} page(s) taken out of the dossier. The image files stay in the work folder.</source>
-        <translation>Đã bỏ {0} trang khỏi hồ sơ. Tệp ảnh vẫn được giữ trong thư mục làm việc.</translation>
     </message>
     <message>
         <source>excluded by the clerk</source>
@@ -328,6 +320,18 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Saving the new order</source>
         <translation>Đang lưu thứ tự mới</translation>
+    </message>
+    <message>
+        <source>Component complete</source>
+        <translation>Thành phần đã đủ tờ</translation>
+    </message>
+    <message>
+        <source>“{0}” already has its {1} declared sheet(s). Scan more sheets into it?</source>
+        <translation>“{0}” đã đủ {1} tờ đã khai. Vẫn quét thêm tờ vào thành phần này?</translation>
+    </message>
+    <message>
+        <source>Sheet {0} taken out ({1} image(s)); the files stay in the work folder.</source>
+        <translation>Đã bỏ tờ {0} ra khỏi hồ sơ ({1} ảnh); tệp ảnh vẫn còn trong thư mục làm việc.</translation>
     </message>
 </context>
 <context>
@@ -434,6 +438,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Offline: files wait safely on this station</source>
         <translation>Mất mạng: tệp được lưu an toàn trên trạm</translation>
+    </message>
+    <message>
+        <source>virtual scanner (sample dossiers)</source>
+        <translation>máy quét ảo (hồ sơ mẫu)</translation>
     </message>
 </context>
 <context>
@@ -577,6 +585,34 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <source>Recording the card read</source>
         <translation>Đang ghi nhận việc đọc thẻ</translation>
     </message>
+    <message>
+        <source>New dossier (Ctrl+N)</source>
+        <translation>Hồ sơ mới (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open that dossier (Ctrl+O)</source>
+        <translation>Mở hồ sơ đó (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Correcting the intake of dossier {0} (open). Save with Ctrl+Enter; Ctrl+N takes in a new dossier.</source>
+        <translation>Đang sửa thông tin tiếp nhận của hồ sơ {0} (đang mở). Lưu bằng Ctrl+Enter; Ctrl+N để tiếp nhận hồ sơ mới.</translation>
+    </message>
+    <message>
+        <source>Save changes (Ctrl+Enter)</source>
+        <translation>Lưu thay đổi (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>New dossier</source>
+        <translation>Hồ sơ mới</translation>
+    </message>
+    <message>
+        <source>Dossier {0}: changes saved.</source>
+        <translation>Hồ sơ {0}: đã lưu thay đổi.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Không có gì thay đổi.</translation>
+    </message>
 </context>
 <context>
     <name>ItScreen</name>
@@ -622,6 +658,50 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Network</source>
         <translation>Mạng</translation>
+    </message>
+    <message>
+        <source>{0} problem(s) to fix before signing: press F8 to see them.</source>
+        <translation>Còn {0} lỗi cần khắc phục trước khi ký số: nhấn F8 để xem.</translation>
+    </message>
+    <message>
+        <source>Undo (Ctrl+Z)</source>
+        <translation>Hoàn tác (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>excluding a page</source>
+        <translation>loại trang</translation>
+    </message>
+    <message>
+        <source>restoring a page</source>
+        <translation>khôi phục trang</translation>
+    </message>
+    <message>
+        <source>deleting a sheet</source>
+        <translation>xóa tờ</translation>
+    </message>
+    <message>
+        <source>moving a page</source>
+        <translation>di chuyển trang</translation>
+    </message>
+    <message>
+        <source>rotating a page</source>
+        <translation>xoay trang</translation>
+    </message>
+    <message>
+        <source>Nothing to undo.</source>
+        <translation>Không còn thao tác nào để hoàn tác.</translation>
+    </message>
+    <message>
+        <source>a scan</source>
+        <translation>lần quét</translation>
+    </message>
+    <message>
+        <source>Undone: {0}.</source>
+        <translation>Đã hoàn tác: {0}.</translation>
+    </message>
+    <message>
+        <source>Undoing</source>
+        <translation>Đang hoàn tác</translation>
     </message>
 </context>
 <context>
@@ -861,6 +941,13 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Cancel</source>
         <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>Profiles</name>
+    <message>
+        <source>standard</source>
+        <translation>chuẩn</translation>
     </message>
 </context>
 <context>
@@ -1126,6 +1213,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Checking the pages</source>
         <translation>Đang kiểm tra các trang</translation>
+    </message>
+    <message>
+        <source>Rescan the whole component</source>
+        <translation>Quét lại cả thành phần</translation>
     </message>
 </context>
 <context>
@@ -1695,6 +1786,90 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <source>Nothing changed.</source>
         <translation>Không có thay đổi.</translation>
     </message>
+    <message>
+        <source>Add the organisation&apos;s certified copy (SAO Y)</source>
+        <translation>Thêm chữ ký sao y của cơ quan (SAO Y)</translation>
+    </message>
+    <message>
+        <source>Font of the signature stamp</source>
+        <translation>Phông chữ của dấu chữ ký</translation>
+    </message>
+    <message>
+        <source>Font of the certified-copy stamp</source>
+        <translation>Phông chữ của dấu sao y</translation>
+    </message>
+    <message>
+        <source>Upload piece size (kB)</source>
+        <translation>Kích thước mỗi phần khi gửi (kB)</translation>
+    </message>
+    <message>
+        <source>Wait for the provincial system (seconds)</source>
+        <translation>Thời gian chờ hệ thống của tỉnh (giây)</translation>
+    </message>
+    <message>
+        <source>Longest pause between upload tries (seconds)</source>
+        <translation>Thời gian nghỉ dài nhất giữa các lần gửi lại (giây)</translation>
+    </message>
+    <message>
+        <source>Scanner calibration tolerances (JSON)</source>
+        <translation>Sai số cho phép khi hiệu chuẩn máy quét (JSON)</translation>
+    </message>
+    <message>
+        <source>Scanner calibration before scanning</source>
+        <translation>Hiệu chuẩn máy quét trước khi quét</translation>
+    </message>
+    <message>
+        <source>Calibration valid for (days)</source>
+        <translation>Hiệu chuẩn còn hiệu lực (ngày)</translation>
+    </message>
+    <message>
+        <source>Image compression in the PDF</source>
+        <translation>Cách nén ảnh trong tệp PDF</translation>
+    </message>
+    <message>
+        <source>JPEG quality (1-100)</source>
+        <translation>Chất lượng JPEG (1-100)</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Tắt</translation>
+    </message>
+    <message>
+        <source>Warn only</source>
+        <translation>Chỉ cảnh báo</translation>
+    </message>
+    <message>
+        <source>Required (blocks scanning)</source>
+        <translation>Bắt buộc (chặn quét)</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Tự động</translation>
+    </message>
+    <message>
+        <source>Lossless</source>
+        <translation>Không giảm chất lượng</translation>
+    </message>
+    <message>
+        <source>JPEG (smaller)</source>
+        <translation>JPEG (nhỏ hơn)</translation>
+    </message>
+    <message>
+        <source>Mixed text and image (smallest)</source>
+        <translation>Tách chữ và ảnh (nhỏ nhất)</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Có</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>Không</translation>
+    </message>
+    <message>
+        <source>standard</source>
+        <translation>chuẩn</translation>
+    </message>
 </context>
 <context>
     <name>SignScreen</name>
@@ -1821,6 +1996,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Signed file, page 1 as a reader shows it</source>
         <translation>Tệp đã ký, trang 1 như khi mở bằng phần mềm đọc PDF</translation>
+    </message>
+    <message>
+        <source>PDF/A made, not signed yet</source>
+        <translation>đã tạo PDF/A, chưa ký</translation>
     </message>
 </context>
 <context>

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 
 from scanstation.model import DossierStatus
 from scanstation.ui.context import AppContext
@@ -31,12 +31,53 @@ class Screen(QWidget):
     def activated(self) -> None:
         """The screen became visible: refresh what may be stale (in the background)."""
 
-    def shortcut(self, keys: str | QKeySequence, slot: Callable[[], None]) -> QShortcut:
-        """A shortcut active only while this screen is shown."""
-        sc = QShortcut(QKeySequence(keys), self)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    def shortcut(self, keys: str | QKeySequence, slot: Callable[[], None], *,
+                 within: QWidget | None = None) -> QShortcut:
+        """A shortcut active only while this screen is shown.
+
+        A command key (with Ctrl or Alt, or a function key) works wherever the focus is in the window
+        (message bar, status bar, a field of the screen): a clerk must not have to click somewhere
+        first. A plain key (a letter, Del, Ins, Enter) would steal typing and can destroy work, so it
+        acts only while the focus is inside ``within`` (default: this screen), e.g. the page view.
+        """
+        seq = QKeySequence(keys)
+        sc = QShortcut(seq, within or self)
+        combo = seq[0]  # type: ignore[index]  # QKeySequence.operator[] (missing from the stubs)
+        mods = combo.keyboardModifiers()
+        key = combo.key()
+        command = bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)) or (
+            Qt.Key.Key_F1.value <= key.value <= Qt.Key.Key_F35.value)
+        if command and within is None:
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)   # a hidden screen's shortcuts never fire
+        else:
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         sc.activated.connect(slot)
         return sc
+
+    def first_field(self) -> QWidget | None:
+        """Where the cursor goes when the screen opens: the first empty field that can be typed in (in Tab
+        order), else the first widget that takes the keyboard."""
+        first: QWidget | None = None
+        w = self.nextInFocusChain()
+        seen = 0
+        while w is not None and w is not self and seen < 2000:
+            seen += 1
+            if (self.isAncestorOf(w) and w.isVisible() and w.isEnabled()
+                    and w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                if isinstance(w, QLineEdit) and not w.isReadOnly() and not w.text():
+                    return w
+                if isinstance(w, QPlainTextEdit) and not w.isReadOnly() and not w.toPlainText():
+                    return w
+                if first is None:
+                    first = w
+            w = w.nextInFocusChain()
+        return first
+
+    def focus_first(self) -> None:
+        """Put the cursor in the screen's first field that needs attention."""
+        target = self.first_field()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

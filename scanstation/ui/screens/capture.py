@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -128,10 +129,10 @@ class CaptureScreen(Screen):
 
         self.shortcut("F5", self.scan_or_continue)
         self.shortcut("F6", self.rescan_sheet)
-        self.shortcut("Insert", self.insert_before)
+        self.shortcut("Insert", self.insert_before, within=self.thumbs)
         self.shortcut("F7", self.replace_page)
-        self.shortcut("Delete", self.delete_pages)
-        self.shortcut("X", self.toggle_exclude)
+        self.shortcut("Delete", self.delete_pages, within=self.thumbs)
+        self.shortcut("X", self.toggle_exclude, within=self.thumbs)     # only with the page view focused
         self.shortcut("Ctrl+Left", lambda: self.rotate(-90))
         self.shortcut("Ctrl+Right", lambda: self.rotate(90))
         self.shortcut("Alt+Left", lambda: self.thumbs.move_selected(-1))
@@ -142,6 +143,7 @@ class CaptureScreen(Screen):
         self.shortcut("F8", lambda: self.ctx.navigate.emit("qc"))
 
         self.scan_task: Task | None = None
+        self._shown_component: str | None = None
         self.stopped_component: str | None = None
         self.thumb_latencies: list[float] = []     # seconds from page written to thumbnail shown (bench)
         ctx.dossier_changed.connect(self.reload)
@@ -237,14 +239,24 @@ class CaptureScreen(Screen):
                                   self.tr("two-sided") if c.duplex else self.tr("one-sided")))
 
     def _component_changed(self, *_args) -> None:
-        self.thumbs.clear()
         c = self.component
+        same = c is not None and c.id == self._shown_component
+        if same and c is not None and self.thumbs.page_ids() == [p.id for p in c.pages]:
+            self._refresh_labels()             # same pages: keep the thumbnails and the clerk's selection
+            self._update_counters()
+            self._update_buttons()
+            return
+        cur = self.thumbs.currentItem()
+        keep = cur.data(Qt.ItemDataRole.UserRole) if same and cur is not None else None
+        self.thumbs.clear()
+        self._shown_component = c.id if c is not None else None
         if c is not None:
             for p in c.pages:
                 self.thumbs.add_page(p, page_label(p, c))
                 self._request_thumbnail(p)
             if c.pages:
-                self.thumbs.setCurrentRow(0)
+                ids = [p.id for p in c.pages]   # stay on the page the clerk was on (not back to sheet 1)
+                self.thumbs.setCurrentRow(ids.index(keep) if keep in ids else 0)
         if not c or not c.pages:
             self.preview.clear(self.tr("Put the papers in the feeder and press F5.\n"
                                        "Pages appear here as they are scanned."))
@@ -274,6 +286,8 @@ class CaptureScreen(Screen):
             page = by_id.get(item.data(Qt.ItemDataRole.UserRole))
             if page is not None:
                 item.setText(page_label(page, c))
+                if item is self.thumbs.currentItem() and self.preview.has_image():
+                    self.preview.set_caption(page_label(page, c).replace("\n", " · "))
         self._show_banner()
 
     def _page_checked(self, component_id: str, page_id: str) -> None:
@@ -372,6 +386,15 @@ class CaptureScreen(Screen):
         c = self.component
         if c is None or self.scan_task is not None:
             return
+        if c.declared_sheets and services.sheets_captured(c) >= c.declared_sheets:
+            answer = QMessageBox.question(
+                self, self.tr("Component complete"),
+                self.tr("“{0}” already has its {1} declared sheet(s). Scan more sheets into it?")
+                .format(c.name, c.declared_sheets),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            self.activateWindow()
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.start_scan(services.CaptureRequest(component_id=c.id, profile=self.profile.currentData() or "",
                                                 mode="append"))
 
@@ -409,7 +432,7 @@ class CaptureScreen(Screen):
         d, wa = self.ctx.dossier, self.ctx.workarea
         if d is None or wa is None:
             return
-        progress = UiProgress(self.tr("Scanning"))
+        progress = UiProgress(self.tr("Scanning"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -502,7 +525,7 @@ class CaptureScreen(Screen):
         n = services.blocking_count(self.ctx)
         c = self.component
         if c is not None and n and services.unpaired_note(c) is None:
-            self.ctx.warn(self.tr("{0} problem(s) to fix before signing: press F8 to see them.").format(n))
+            self.ctx.problems_noted.emit()      # the window keeps the count true until it is 0
 
     def stop(self) -> None:
         if self.scan_task is not None:
@@ -524,20 +547,32 @@ class CaptureScreen(Screen):
             return
         cid = c.id
 
-        def done(_r) -> None:
-            self.ctx.pages_changed.emit(cid)
-            self._after_scan(services.CaptureRequest(component_id=cid, profile="", mode="append"))
+        self.ctx.tasks.run(work, on_done=lambda _r: self.after_page_op(cid), label=label)
 
-        self.ctx.tasks.run(work, on_done=done, label=label)
+    def after_page_op(self, component_id: str) -> None:
+        """A page operation (or its undo) is journaled: redraw from the dossier and check the component again."""
+        self.ctx.pages_changed.emit(component_id)
+        self.ctx.dossier_changed.emit()
+        self._after_scan(services.CaptureRequest(component_id=component_id, profile="", mode="append"))
 
     def delete_pages(self) -> None:
-        ids = self.thumbs.selected_ids()
-        if not ids or self.component is None:
+        """Del: take the selected sheet out, both sides (one side alone would turn the back of the sheet into
+        the front of the next one); the clerk can take it back with Ctrl+Z."""
+        page = self.current_page()
+        c = self.component
+        if page is None or c is None or self.scan_task is not None:
             return
-        c, d, wa = self.component, self.ctx.dossier, self.ctx.workarea
-        self._page_op(lambda: services.remove_pages(self.ctx, d, wa, c, ids), self.tr("Deleting pages"))
-        self.ctx.info(self.tr("{0} page(s) taken out of the dossier. The image files stay in the work folder.")
-                      .format(len(ids)))
+        sheet = services.page_position(c, page.id)[0]
+
+        def work() -> int:
+            return len(services.remove_sheet(self.ctx, c, page.id))
+
+        def done(n: int) -> None:
+            self.after_page_op(c.id)
+            self.ctx.offer_undo(self.tr("Sheet {0} taken out ({1} image(s)); the files stay in the work folder.")
+                                .format(sheet, n))
+
+        self.ctx.tasks.run(work, on_done=done, label=self.tr("Deleting pages"))
 
     def toggle_exclude(self) -> None:
         page = self.current_page()

@@ -82,7 +82,7 @@ class HomeScreen(Screen):
         self.new_btn.clicked.connect(self.new_dossier)
         self.open_btn.clicked.connect(self.open_selected)
         self.refresh_btn.clicked.connect(self.refresh)
-        self.shortcut("Return", self.open_selected)
+        self.shortcut("Return", self.open_selected, within=self.table)
         self.shortcut("F5", self.refresh)
         ctx.health_changed.connect(self.show_health)
         self.retranslate()
@@ -130,7 +130,7 @@ class HomeScreen(Screen):
             self.table.selectRow(0)
 
     def new_dossier(self) -> None:
-        self.ctx.navigate.emit("intake")
+        self.ctx.navigate.emit("new")          # the intake form, blank
 
     def open_selected(self) -> None:
         row = self.table.currentRow()

@@ -36,7 +36,7 @@ from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.screens.base import Screen
-from scanstation.ui.widgets import COLOURS
+from scanstation.ui.widgets import COLOURS, guard_wheel
 
 BURST_GAP_S = 0.05     # longer pauses between two characters are a person typing, not a 2D reader
 
@@ -329,6 +329,17 @@ class IntakeScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         outer = QVBoxLayout(self)
+        # Which dossier the form is about: the open one (its intake can be corrected) or a new one.
+        self.editing: str | None = None       # dossier id; "" = a new dossier; None = not decided yet
+        self._seen: str | None = None         # the open dossier when the screen was last shown
+        self.mode_label = QLabel(self)
+        self.mode_label.setStyleSheet("font-weight: 600;")
+        self.new_btn = QPushButton(self)
+        self.new_btn.clicked.connect(self.new_dossier)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.mode_label, 1)
+        mode_row.addWidget(self.new_btn)
+        outer.addLayout(mode_row)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -392,7 +403,12 @@ class IntakeScreen(Screen):
         self.save_btn = QPushButton(self)
         self.save_btn.setDefault(True)
         self.save_btn.clicked.connect(self.submit)
+        self.open_dup_btn = QPushButton(self)        # a receipt code already taken: open that dossier instead
+        self.open_dup_btn.clicked.connect(self.open_duplicate)
+        self.open_dup_btn.hide()
+        self.duplicate_of: str | None = None
         buttons.addWidget(self.error, 1)
+        buttons.addWidget(self.open_dup_btn)
         buttons.addWidget(self.sample_btn)
         buttons.addWidget(self.clear_btn)
         buttons.addWidget(self.save_btn)
@@ -403,6 +419,8 @@ class IntakeScreen(Screen):
         self.shortcut("Ctrl+Enter", self.submit)
         self.shortcut("Ctrl+Shift+A", lambda: self.add_component(focus=True))
         self.shortcut("Ctrl+L", self.load_sample)
+        self.shortcut("Ctrl+O", self.open_duplicate)
+        ctx.dossier_changed.connect(self._show_mode)
         self.retranslate()
         self.clear()
 
@@ -423,17 +441,69 @@ class IntakeScreen(Screen):
         self.add_btn.setText(self.tr("Add component (Ctrl+Shift+A)"))
         self.sample_btn.setText(self.tr("Load sample dossier (Ctrl+L)"))
         self.clear_btn.setText(self.tr("Clear"))
+        self.new_btn.setText(self.tr("New dossier (Ctrl+N)"))
+        self.open_dup_btn.setText(self.tr("Open that dossier (Ctrl+O)"))
+        self._show_mode()
         self.save_btn.setText(self.tr("Save and scan (Ctrl+Enter)"))
         for w in (self.applicant, self.authority, *self.rows):
             w.retranslate()
 
     def activated(self) -> None:
+        d = self.ctx.dossier
+        opened_since = d is not None and d.id != self._seen
+        self._seen = d.id if d is not None else None
+        if d is not None and (opened_since or self.editing is None):
+            self.edit_open_dossier()           # the open dossier's intake, to correct
+        elif d is None and self.editing:
+            self.new_dossier()
         if not self.receipt.text():
             self.receipt.setFocus()
+
+    def _show_mode(self) -> None:
+        d = self.ctx.dossier
+        if self.editing and d is not None and d.id == self.editing:
+            self.mode_label.setText(self.tr("Correcting the intake of dossier {0} (open). Save with Ctrl+Enter; "
+                                            "Ctrl+N takes in a new dossier.").format(d.receipt_code))
+            self.save_btn.setText(self.tr("Save changes (Ctrl+Enter)"))
+        else:
+            self.mode_label.setText(self.tr("New dossier"))
+            self.save_btn.setText(self.tr("Save and scan (Ctrl+Enter)"))
+
+    def edit_open_dossier(self) -> None:
+        d = self.ctx.dossier
+        if d is None:
+            return
+        self.fill(d)
+        for row, c in zip(self.rows, d.components, strict=False):
+            row.component_id = c.id            # saved onto the same components: their pages stay
+        self.editing = d.id
+        self._show_mode()
+
+    def new_dossier(self) -> None:
+        """A blank form for a new dossier ("" = new, even while another dossier is open)."""
+        self.clear()
+        self.editing = ""
+        self._show_mode()
+        self.receipt.setFocus()
+
+    def open_duplicate(self) -> None:
+        target = self.duplicate_of
+        if not target:
+            return
+
+        def opened(session) -> None:
+            self.ctx.open_dossier(session)
+            self.editing = None
+            self.edit_open_dossier()
+            self.receipt.setFocus()
+
+        self.ctx.tasks.run(lambda: services.load_dossier(self.ctx.station, target), on_done=opened,
+                           on_error=lambda e: self.error.setText(describe_error(e)))
 
     # --- components --------------------------------------------------------------------------------
     def add_component(self, focus: bool = False) -> ComponentRow:
         row = ComponentRow(self.comp_box)
+        guard_wheel(row)                # its sheet count must not change under a wheel that meant to scroll
         row.remove_requested.connect(self.remove_component)
         self.rows.append(row)
         self.comp_list.addWidget(row)
@@ -536,27 +606,51 @@ class IntakeScreen(Screen):
 
     def submit(self) -> None:
         self.error.clear()
+        self.open_dup_btn.hide()
+        self.duplicate_of = None
         try:
             dossier = self.build()
         except ScanStationError as e:
             self.show_field_error(e)
+            return
+        open_d = self.ctx.dossier
+        if self.editing and open_d is not None and open_d.id == self.editing:
+            self._save_changes(dossier)
             return
 
         def created(session) -> None:
             self.ctx.open_dossier(session)
             self.ctx.info(self.tr("Dossier {0} saved. Put the first component in the feeder and press F5.")
                           .format(dossier.receipt_code))
-            self.clear()
+            self.edit_open_dossier()          # back on Intake later: this dossier, to correct
+            self._seen = session.dossier.id
             self.ctx.navigate.emit("capture")
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, ScanStationError):
-                self.show_field_error(exc)
-            else:
-                self.error.setText(describe_error(exc))
-
         self.ctx.tasks.run(lambda: services.create_dossier(self.ctx.station, dossier), on_done=created,
-                           on_error=failed, label=self.tr("Saving the dossier"))
+                           on_error=self._failed, label=self.tr("Saving the dossier"))
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ScanStationError):
+            self.show_field_error(exc)
+            dup = getattr(exc, "dossier_id", None)
+            if dup:
+                self.duplicate_of = dup
+                self.open_dup_btn.show()
+        else:
+            self.error.setText(describe_error(exc))
+
+    def _save_changes(self, dossier: Dossier) -> None:
+        """The open dossier's intake, corrected: same components (their pages stay), new values."""
+        def saved(changed: list[str]) -> None:
+            d = self.ctx.dossier
+            self.ctx.dossier_changed.emit()
+            for c in d.components if d else []:
+                self.ctx.pages_changed.emit(c.id)
+            self.ctx.info(self.tr("Dossier {0}: changes saved.").format(d.receipt_code if d else "")
+                          if changed else self.tr("Nothing changed."))
+
+        self.ctx.tasks.run(lambda: services.update_intake(self.ctx, dossier), on_done=saved,
+                           on_error=self._failed, label=self.tr("Saving the dossier"))
 
     def _card_read(self, card: Any) -> None:
         """The applicant came from the card's QR: say so (and what the QR lacked); audit it, without the data."""

@@ -126,7 +126,7 @@ class QcScreen(Screen):
         self.next_btn.clicked.connect(lambda: self.ctx.navigate.emit("metadata"))
         self.findings.itemActivated.connect(lambda _i: self.fix())
         self.shortcut("Ctrl+O", self.ask_override)
-        self.shortcut("I", self.show_info.toggle)
+        self.shortcut("I", self.show_info.toggle, within=self.findings)
         self.shortcut("F5", self.rerun)
         self.shortcut("F8", lambda: self.ctx.navigate.emit("metadata"))
         ctx.findings_changed.connect(self.refresh)
@@ -257,6 +257,7 @@ class QcScreen(Screen):
             "delete": self.tr("Delete the duplicate"),
             "goto": self.tr("Show the page"),
             "rotate": self.tr("Turn the page upright"),
+            "rescan_all": self.tr("Rescan the whole component"),
             None: self.tr("No fix needed"),
         }[fix]
 
@@ -343,6 +344,20 @@ class QcScreen(Screen):
             self.ctx.tasks.run(work, on_done=done, label=self.tr("Fixing"))
             return
         if capture is None:
+            return
+        if fix == "rescan_all":         # the whole component again: its pages go (one Ctrl+Z brings them back)
+            ids = [p.id for p in c.pages]
+            if d is None or wa is None:
+                return
+
+            def rescan(_r: object) -> None:
+                capture.after_page_op(c.id)
+                self.ctx.navigate.emit("capture")
+                capture.show_component(c.id)
+                capture.scan_or_continue()
+
+            self.ctx.tasks.run(lambda: services.remove_pages(self.ctx, d, wa, c, ids), on_done=rescan,
+                               label=self.tr("Fixing"))
             return
         self.ctx.navigate.emit("capture")
         capture.show_component(ref.component.id, pages[0].id if pages else None)

@@ -54,10 +54,18 @@ class OptionEditor:
             w = QComboBox(parent)
             w.addItem("Tiếng Việt", "vi")
             w.addItem("English", "en")
+        elif opt.key == "scanner.profile":           # a profile's name; the built-in one in words
+            w = QComboBox(parent)
+            w.setEditable(True)                      # IT staff may name a profile saved later
+            w.addItem("default", "default")
         elif opt.choices:
             w = QComboBox(parent)
             for c in opt.choices:
-                w.addItem(str(c), c)
+                w.addItem(str(c), c)          # shown in words by SettingsScreen.retranslate
+        elif opt.type is bool:
+            w = QComboBox(parent)
+            w.addItem("", True)
+            w.addItem("", False)
         elif opt.type is int:
             w = QSpinBox(parent)
             w.setRange(0, 10_000_000)
@@ -75,6 +83,8 @@ class OptionEditor:
     def set_value(self, v: Any) -> None:
         w = self.widget
         if isinstance(w, QComboBox):
+            if w.findData(v) < 0 and self.opt.key == "scanner.profile" and v:
+                w.addItem(str(v), v)              # a profile IT staff saved
             w.setCurrentIndex(max(0, w.findData(v)))
         elif isinstance(w, QSpinBox):
             w.setValue(int(v))
@@ -86,7 +96,10 @@ class OptionEditor:
     def value(self) -> Any:
         w = self.widget
         if isinstance(w, QComboBox):
-            return w.currentData()
+            i = w.findText(w.currentText())
+            if w.isEditable() and (i < 0 or w.itemData(i) is None):
+                return w.currentText().strip()       # a name typed in
+            return w.itemData(i) if w.isEditable() else w.currentData()
         if isinstance(w, QSpinBox):
             return w.value()
         if isinstance(w, QPlainTextEdit):
@@ -153,7 +166,8 @@ class SettingsScreen(Screen):
             row.addWidget(ed.widget, 1)
             row.addWidget(ed.source)
             row.addWidget(ed.lock)
-            lab = QLabel(key, body)
+            lab = QLabel(body)                # plain words from labels(); the technical key only as a tooltip
+            lab.setBuddy(ed.widget)
             self.row_labels[key] = lab
             self.form.addRow(lab, row)
         bottom = QHBoxLayout()
@@ -195,16 +209,40 @@ class SettingsScreen(Screen):
             "sync.concurrency": self.tr("Parallel uploads"), "sync.bandwidth_kbps": self.tr("Upload limit (kB/s)"),
             "sync.window": self.tr("Upload window (HH:MM-HH:MM)"),
             "sync.retention_days": self.tr("Days to keep files after upload"),
+            "signing.certified_copy": self.tr("Add the organisation's certified copy (SAO Y)"),
+            "signing.stamp_font": self.tr("Font of the signature stamp"),
+            "signing.copy_font": self.tr("Font of the certified-copy stamp"),
+            "sync.chunk_kb": self.tr("Upload piece size (kB)"),
+            "sync.timeout_s": self.tr("Wait for the provincial system (seconds)"),
+            "sync.backoff_max_s": self.tr("Longest pause between upload tries (seconds)"),
+            "calibration.tolerances": self.tr("Scanner calibration tolerances (JSON)"),
+            "calibration.required": self.tr("Scanner calibration before scanning"),
+            "calibration.max_age_days": self.tr("Calibration valid for (days)"),
+            "pdf.image_encoding": self.tr("Image compression in the PDF"),
+            "pdf.jpeg_quality": self.tr("JPEG quality (1-100)"),
         }
+
+    def choice_words(self) -> dict[object, str]:
+        return {"off": self.tr("Off"), "warn": self.tr("Warn only"), "block": self.tr("Required (blocks scanning)"),
+                "": self.tr("Automatic"), "lossless": self.tr("Lossless"), "jpeg": self.tr("JPEG (smaller)"),
+                "mrc": self.tr("Mixed text and image (smallest)"), True: self.tr("Yes"), False: self.tr("No"),
+                "default": self.tr("standard")}
 
     def retranslate(self) -> None:
         names = {"station": self.tr("Station (IT staff)"), "clerk": self.tr("Clerk"), "scanner": self.tr("Scanner"),
                  "token": self.tr("Signing"), "provincial": self.tr("Provincial system and uploads")}
         for g, lab in self.group_labels.items():
             lab.setText(names[g])
-        for key, text in self.labels().items():
-            if key in self.row_labels:
-                self.row_labels[key].setText(text)
+        labels = self.labels()
+        for key, lab in self.row_labels.items():
+            lab.setText(labels.get(key) or key)
+            lab.setToolTip(key)               # for IT staff and the documentation
+        words = self.choice_words()
+        for key, ed in self.editors.items():
+            if isinstance(ed.widget, QComboBox) and key not in ("compliance.profile", "ui.language"):
+                for i in range(ed.widget.count()):
+                    data = ed.widget.itemData(i)
+                    ed.widget.setItemText(i, words.get(data, str(data)))
         for ed in self.editors.values():
             ed.lock.setText(self.tr("Lock"))
             ed.lock.setToolTip(self.tr("Clerks cannot change a locked value"))

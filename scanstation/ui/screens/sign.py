@@ -139,6 +139,7 @@ class SignScreen(Screen):
         self.tokens: list[services.TokenChoice] = []
         self.task: Task | None = None
         self.file_states: dict[str, str] = {}
+        self._batch = 0                         # signing attempts: late file states of an ended one are dropped
         self.token.currentIndexChanged.connect(self._token_changed)
         self.cert.currentIndexChanged.connect(lambda _i: self._show_stamp())
         self.refresh_btn.clicked.connect(self.load_tokens)
@@ -180,9 +181,16 @@ class SignScreen(Screen):
         self._refresh()
 
     # --- tokens ---------------------------------------------------------------------------------------
-    def load_tokens(self) -> None:
+    def load_tokens(self, then=None) -> None:
+        """Look for tokens (F5); ``then`` runs once they are listed (F9 right after plugging a token back)."""
         self.token_state.setText(self.tr("Looking for tokens…"))
-        self.ctx.tasks.run(lambda: services.list_tokens(self.ctx), on_done=self._tokens_loaded,
+
+        def done(tokens: list[services.TokenChoice]) -> None:
+            self._tokens_loaded(tokens)
+            if then is not None and tokens:
+                then()
+
+        self.ctx.tasks.run(lambda: services.list_tokens(self.ctx), on_done=done,
                            on_error=self._tokens_failed, lane="token")
 
     def _tokens_failed(self, exc: BaseException) -> None:
@@ -236,6 +244,7 @@ class SignScreen(Screen):
             name = services.output_name(self.ctx, d, c)
             state = self.file_states.get(c.id) or services.output_state(d, c)
             words = {"": self.tr("not signed yet"), "assembling": self.tr("making PDF/A…"),
+                     "built": self.tr("PDF/A made, not signed yet"),
                      "signing": self.tr("signing…"), "signed": self.tr("signed and verified"),
                      "queued": self.tr("signed, waiting to upload"), "failed": self.tr("failed")}
             for j, text in enumerate((c.name, name, words.get(state, state))):
@@ -291,6 +300,9 @@ class SignScreen(Screen):
     def sign(self, *, problem: str = "") -> None:
         t = self.current_token()
         d, wa = self.ctx.dossier, self.ctx.workarea
+        if t is None and d is not None and self.task is None and not services.sign_blockers(self.ctx):
+            self.load_tokens(then=self.sign)   # F9 after plugging the token back: look for it, then sign
+            return
         if t is None or d is None or wa is None or not self.sign_btn.isEnabled() and not problem:
             return
         dlg = PinDialog(t.label, t.tries_left, problem, t.final_try, self)
@@ -298,14 +310,19 @@ class SignScreen(Screen):
             return
         pin = dlg.take_pin()
         key_id = self.cert.currentData()
-        progress = UiProgress(self.tr("Signing the dossier"))
+        progress = UiProgress(self.tr("Signing the dossier"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
         self.bar.show()
         self.cancel_btn.show()
 
+        self._batch += 1
+        batch = self._batch
+
         def on_file(component_id: str, state: str) -> None:
-            self.ctx.tasks.run_on_main(lambda: self._file_state(component_id, state))
+            # a late state from a batch that has ended must not bring back "making PDF/A…"
+            self.ctx.tasks.run_on_main(lambda: self._file_state(component_id, state)
+                                       if batch == self._batch else None)
 
         def done(result) -> None:
             self._finish()
@@ -319,8 +336,10 @@ class SignScreen(Screen):
             self._show_signed()
 
         def failed(exc: BaseException) -> None:
+            self._batch += 1                  # the unsigned files go back to their saved state
             self._finish()
             self.ctx.dossier_changed.emit()
+            self.ctx.health_probe.emit()      # the token light tells the truth (pulled out, back in)
             if isinstance(exc, Cancelled):
                 self.ctx.info(self.tr("Signing stopped. Files already signed are kept."))
                 return
@@ -330,6 +349,8 @@ class SignScreen(Screen):
                 self.sign(problem=describe_error(exc))
                 return
             self.ctx.error(describe_error(exc))
+            if isinstance(exc, ScanStationError) and exc.code == "TOKEN_REMOVED":
+                self.load_tokens()            # the list shows what is plugged in now
 
         pin_box = [pin]     # emptied by the work function: nothing keeps the PIN after the token has it
         del pin
