@@ -97,7 +97,7 @@ def sign_result(s: DossierSession, *, token_label: str, pin: str | None, key_id:
                 plan: SigningPlan | None = None, progress: Progress = NULL_PROGRESS) -> dict[str, Any]:
     """Check, assemble and sign the result with the organisation's certificate (SAO Y); queue it for upload."""
     from scanstation.flow.upload import check_signed_for_queue
-    from scanstation.signing import SignOptions, load_trust_roots, open_session, sign_batch
+    from scanstation.signing import SignOptions, open_session, sign_batch
 
     plan = plan or SigningPlan.from_settings(s.settings)
     d = s.dossier
@@ -113,7 +113,7 @@ def sign_result(s: DossierSession, *, token_label: str, pin: str | None, key_id:
                               "station.org_name); none is set", "Ký sao y kết quả cần tên cơ quan (cài đặt "
                               "station.org_name), hiện chưa đặt", field="station.org_name")
     built = build_result(s, c, progress)
-    roots = load_trust_roots(list(plan.trust_root_files))
+    roots = plan.trust_store()          # shipped anchors + IT's, test CAs only where IT allow them
     dest = signed_dir(s) / built["file_name"]
     opts = SignOptions(role="copy", org_name=plan.org_name, tsa_url=plan.tsa_url, trust_roots=roots,
                        stamp_font=plan.stamp_font, copy_font=plan.copy_font)
@@ -129,7 +129,7 @@ def sign_result(s: DossierSession, *, token_label: str, pin: str | None, key_id:
         raise SignatureVerificationError("; ".join(x.get("message_en", "") for x in res.failed) or "not signed",
                                          "; ".join(x.get("message_vi", "") for x in res.failed) or "chưa ký")
     sf = res.signed[0]
-    check_signed_for_queue(Path(sf.path), list(plan.trust_root_files))
+    check_signed_for_queue(Path(sf.path), roots)
     o = OutputFile(component_id=c.id, file_name=built["file_name"], sha256=sf.sha256, size=sf.size, signed=True,
                    state="queued", path=sf.path, roles=["copy"], record_id=new_id())
     _record(s, c, o, signer=holder, certificate_serial=serial)

@@ -15,8 +15,9 @@ import pkcs11.exceptions as p11e
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from scanstation.flow.trust import station_trust
 from scanstation.model import DossierStatus
-from scanstation.signing import load_trust_roots, tokens, verify_file
+from scanstation.signing import tokens, verify_file
 from tests.ui.test_ui_sign import _answer_pin, _scanned_dossier
 
 
@@ -69,7 +70,7 @@ def test_a_token_pulled_mid_batch_is_plugged_back_and_the_batch_finishes(make_wi
     _answer_pin(qtbot, "123456", [])
     _key(qtbot, w, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: d.status == DossierStatus.SIGNED, timeout=120000)
-    roots = load_trust_roots(w.ctx.settings.get("signing.trust_roots"))
+    roots = station_trust(w.ctx.settings)        # the demo CA is a test CA of the demo home
     signed = sorted((wa.root / "signed").glob("*.pdf"))
     assert len(signed) == 2 and all(verify_file(p, roots).ok for p in signed)
     w.probe_health()

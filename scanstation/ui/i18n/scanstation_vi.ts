@@ -1715,6 +1715,18 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Số ngày giữ tệp sau khi gửi</translation>
     </message>
     <message>
+        <source>Certification authorities no longer trusted</source>
+        <translation>Tổ chức chứng thực không còn tin cậy</translation>
+    </message>
+    <message>
+        <source>Test certification authorities (training only)</source>
+        <translation>Tổ chức chứng thực thử nghiệm (chỉ để tập huấn)</translation>
+    </message>
+    <message>
+        <source>Share of pages drawn for the sampling review (%)</source>
+        <translation>Tỉ lệ trang lấy mẫu để rà soát (%)</translation>
+    </message>
+    <message>
         <source>Station (IT staff)</source>
         <translation>Trạm (cán bộ CNTT)</translation>
     </message>

@@ -9,12 +9,14 @@ from typing import Any
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,7 +34,16 @@ class RecordsScreen(Screen):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        lay = QVBoxLayout(self)
+        # Scrolls rather than grow: the window must fit a counter's 1366x768 screen (tests/ui/test_ui_xcb.py).
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        area.setWidget(inner)
+        outer.addWidget(area)
+        lay = QVBoxLayout(inner)
         self.header = QLabel(self)
         self.header.setStyleSheet("font-size: 12pt; font-weight: 600;")
         lay.addWidget(self.header)

@@ -220,6 +220,9 @@ class SettingsScreen(Screen):
             "calibration.max_age_days": self.tr("Calibration valid for (days)"),
             "pdf.image_encoding": self.tr("Image compression in the PDF"),
             "pdf.jpeg_quality": self.tr("JPEG quality (1-100)"),
+            "signing.trust_disabled": self.tr("Certification authorities no longer trusted"),
+            "signing.trust_test_ca": self.tr("Test certification authorities (training only)"),
+            "review.sample_pct": self.tr("Share of pages drawn for the sampling review (%)"),
         }
 
     def choice_words(self) -> dict[object, str]:
