@@ -15,6 +15,7 @@ protocol with a scripted source, for tests and training on any OS).
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 from typing import Any
@@ -138,13 +139,13 @@ class NoTwainBackend:
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         return []
 
     def caps(self, name: str) -> dict[str, Any]:
         raise StopScan("not_found", self.reason)
 
-    def scan(self, name: str, req: dict[str, Any], sink: PageSink) -> list[dict[str, Any]]:
+    def scan(self, name: str, req: dict[str, Any], sink: PageSink) -> builtins.list[dict[str, Any]]:
         raise StopScan("not_found", self.reason)
 
 

@@ -14,6 +14,10 @@ What Wine cannot do, and what is checked instead:
 - a disk too small: a Wine drive is a Unix folder on the host's disk; the same script check is read.
 - signing: no PKCS#11 module (SoftHSM2) exists on the Windows side, so the demo's signing stage must
   report itself "unavailable" with the reason, after capture, checks and assembly.
+- the ProgramData ACL: Wine 8's icacls.exe is a stub (exit 0, no change); the test checks the call
+  succeeded and what Wine models (a DACL derived from Unix modes), and the script's exact grants.
+- ProcessPoolExecutor (the QC pool) hangs under Wine 8, which drops zero-length pipe messages: a
+  test-only ``.pth`` patch in the prefix (wine_shims/wine_mp_wakeup.py) sends one byte instead.
 - Wine 8 aborts Python when stdout is a regular file: every run here reads through pipes.
 - Wine removes ``QT_*`` variables: the window test sets the platform inside Python.
 """
@@ -82,8 +86,7 @@ class Wine:
             cmd = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", *cmd]
         # pipes, never files: Wine 8's python.exe aborts when stdout is a regular file
         return subprocess.run(cmd, env={**self.env, **(env or {})}, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                              text=True, encoding="utf-8", errors="replace")
+                              capture_output=True, timeout=timeout, text=True, encoding="utf-8", errors="replace")
 
     def python(self, *args: str, **kw) -> subprocess.CompletedProcess:
         return self.run(INSTDIR_WIN + r"\Python\python.exe", *args, **kw)
@@ -119,8 +122,17 @@ def installed(wine: Wine, setup_exe: Path) -> Wine:
     wine.install_seconds = time.monotonic() - t0  # type: ignore[attr-defined]
     assert r.returncode == 0, f"silent install failed ({r.returncode}): {r.stdout[-2000:]} {r.stderr[-2000:]}"
     assert wine.unix(INSTDIR_WIN + r"\Python\python.exe").is_file()
+    _add_test_only_python_shim(wine)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return wine
+
+
+def _add_test_only_python_shim(wine: Wine) -> None:
+    """Wine 8 drops zero-length pipe messages, which hangs ProcessPoolExecutor (the QC pool): patch
+    it in this prefix only (wine_shims/wine_mp_wakeup.py); an upgrade/reinstall removes it again."""
+    site = wine.unix(INSTDIR_WIN + r"\Python\Lib\site-packages")
+    shutil.copy(SHIMS / "wine_mp_wakeup.py", site / "wine_mp_wakeup.py")
+    (site / "wine_mp_wakeup.pth").write_text("import wine_mp_wakeup\n")
 
 
 def _json(r: subprocess.CompletedProcess):
@@ -182,13 +194,15 @@ def test_devices_lists_the_virtual_scanner_and_no_twain_source_manager_is_not_an
 
 def test_pytwain_worker_enumerates_wines_source_manager(installed: Wine) -> None:
     """pytwain in the station's worker process opens Wine's 64-bit DSM and lists its data sources."""
-    probe = ("import json, logging; logging.basicConfig(level=logging.INFO)\n"
+    probe = ("import json, logging\n"
              "from scanstation.devices._twain import TwainDriver\n"
-             "d = TwainDriver('pytwain')\n"
-             "try:\n"
-             "    print(json.dumps([x.id for x in d.list_devices()]))\n"
-             "finally:\n"
-             "    d.close()\n")
+             "if __name__ == '__main__':   # the worker is spawned: it re-imports this file\n"
+             "    logging.basicConfig(level=logging.INFO)\n"
+             "    d = TwainDriver('pytwain')\n"
+             "    try:\n"
+             "        print(json.dumps([x.id for x in d.list_devices()]))\n"
+             "    finally:\n"
+             "        d.close()\n")
     script = installed.unix(r"C:\twprobe.py")
     script.write_text(probe, "utf-8")
     r = installed.python(r"C:\twprobe.py", env={"SCANSTATION_TWAIN_DSM": r"C:\windows\system32\twain_32.dll"})
@@ -282,11 +296,14 @@ def test_programdata_settings_folder_and_its_acl(installed: Wine) -> None:
     r = installed.python(r"C:\sddl.py", r"C:\ProgramData\scanstation")
     sddl = r.stdout.strip()
     (ARTIFACTS / "programdata-acl.txt").write_text(f"icacls: {log}\nSDDL as Wine stores it: {sddl}\n", "utf-8")
-    # Wine keeps a file's security descriptor in an extended attribute and icacls writes it: the DACL
-    # is protected (no inherited ACE lets Users create files) and grants exactly the three SIDs
-    assert sddl.startswith("D:P"), sddl
-    assert "(A;OICI;FA;;;BA)" in sddl and "(A;OICI;FA;;;SY)" in sddl, sddl
-    assert "(A;OICI;0x1200a9;;;BU)" in sddl, sddl
+    # Wine 8's icacls.exe is a stub: it exits 0 and changes nothing, so the DACL the installer asks for
+    # (protected; Administrators and SYSTEM full, Users read) cannot be observed here. What Wine shows
+    # is the DACL it derives from the Unix mode of the folder; the test pins that down so a Wine that
+    # starts honouring icacls makes this test fail and be tightened to the real ACEs.
+    assert sddl.startswith("D:"), sddl
+    assert "(A;OICI;FA;;;SY)" in sddl, sddl
+    assert "(A;OICI;0x1200a9;;;WD)" in sddl, f"Wine now models the installer's ACL: check the real ACEs: {sddl}"
+    assert "(A;OICI;FA;;;BU)" not in sddl and "(A;OICI;FA;;;WD)" not in sddl, sddl
 
 
 def test_upgrade_keeps_settings_second_install_while_running_is_refused_uninstall_keeps_data(
@@ -309,7 +326,6 @@ def test_upgrade_keeps_settings_second_install_while_running_is_refused_uninstal
     finally:
         runner.kill()
         runner.wait()
-        installed.run("wineserver", "-w", timeout=120) if False else None
     (ARTIFACTS / "running-install.txt").write_text(f"setup.exe /S while the station runs: exit {running_rc}\n")
     assert running_rc == 3, f"install over a running station was not refused (exit {running_rc})"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import sys
+from pathlib import Path
 
 CODE = {  # MS x64 ABI: _Fcomplex (8 bytes) arrives in RCX, _Dcomplex (16 bytes) by pointer in RCX
     "crealf": bytes.fromhex("660f6ec1c3"),                        # movd xmm0,ecx; ret
@@ -49,7 +50,7 @@ def exports(data: bytes) -> tuple[dict[str, int], callable]:
 
 
 def main(src: str, dst: str) -> None:
-    data = bytearray(open(src, "rb").read())
+    data = bytearray(Path(src).read_bytes())
     table, off = exports(bytes(data))
     for name, code in CODE.items():
         o = off(table[name])
@@ -63,7 +64,7 @@ def main(src: str, dst: str) -> None:
     if i < 0:
         raise SystemExit("no 'Wine builtin DLL' marker: not Wine's ucrtbase.dll")
     data[i:i + len(sig)] = b"Wine nativeX DLL"   # drop the builtin marker so the loader uses this file
-    open(dst, "wb").write(bytes(data))
+    Path(dst).write_bytes(bytes(data))
 
 
 if __name__ == "__main__":
