@@ -237,23 +237,32 @@ def test_headless_demo_captures_checks_assembles_and_says_why_it_cannot_sign(ins
 
 
 WINDOW_PROBE = r"""
-import sys
+import os, sys
 from pathlib import Path
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
-QApplication(sys.argv[:1] + ["-platform", "windows"])   # Wine drops QT_* variables: name it here
-from scanstation.ui.app import build_window
-w = build_window()
-w.resize(1280, 720)
-w.show()
-out = Path(sys.argv[1])
-def shoot():
-    ok = w.grab().save(str(out))
-    print(QGuiApplication.platformName(), ok, w.width(), w.height(), w.windowTitle(), flush=True)
-    QApplication.instance().quit()
-QTimer.singleShot(3000, shoot)
-QApplication.instance().exec()
+
+
+def main():
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+    app = QApplication(sys.argv[:1] + ["-platform", "windows"])   # Wine drops QT_* variables: name it here
+    from scanstation.ui.app import build_window
+    w = build_window()
+    w.resize(1280, 720)
+    w.show()
+    out = Path(sys.argv[1])
+
+    def shoot():
+        ok = w.grab().save(str(out))
+        print(QGuiApplication.platformName(), ok, w.width(), w.height(), flush=True)
+        os._exit(0)      # the window's QC pool and upload threads would keep the process (and Wine) alive
+
+    QTimer.singleShot(3000, shoot)
+    app.exec()
+
+
+if __name__ == "__main__":       # QC workers are spawned and re-import this file: nothing at module level
+    main()
 """
 
 
@@ -262,7 +271,7 @@ def test_main_window_through_the_windows_platform_plugin(installed: Wine) -> Non
     r = installed.python(r"C:\winprobe.py", r"C:\main-window.png", xvfb=True, timeout=600,
                          env={"SCANSTATION_HOME": r"C:\users\Public\scanstation-gui"})
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    platform, ok, width, height, *_ = r.stdout.strip().splitlines()[-1].split(" ")
+    platform, ok, width, height = r.stdout.strip().splitlines()[-1].split(" ")
     assert platform == "windows" and ok == "True" and int(width) >= 800, r.stdout
     png = installed.unix(r"C:\main-window.png")
     from PIL import Image
