@@ -43,15 +43,19 @@ def _init(profile_id: str, paper: str | None) -> None:
 def _exit_with_parent() -> None:
     """A worker whose station was killed (SIGKILL, a crash) must not linger, holding the station's
     files and output pipes: it exits as soon as its parent is gone."""
+    import multiprocessing
     import os
     import threading
 
     parent = os.getppid()
+    # On Windows a dead parent's pid stays the child's ppid (no re-parenting): ask the parent's
+    # process handle instead (found by the Wine smoke test: workers outlived the window).
+    parent_process = multiprocessing.parent_process()
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
+            if os.getppid() != parent or (parent_process is not None and not parent_process.is_alive()):
                 os._exit(0)
 
     threading.Thread(target=watch, name="qc-parent-watch", daemon=True).start()

@@ -268,7 +268,7 @@ if __name__ == "__main__":       # QC workers are spawned and re-import this fil
 
 def test_main_window_through_the_windows_platform_plugin(installed: Wine) -> None:
     installed.unix(r"C:\winprobe.py").write_text(WINDOW_PROBE, "utf-8")
-    r = installed.python(r"C:\winprobe.py", r"C:\main-window.png", xvfb=True, timeout=600,
+    r = installed.python(r"C:\winprobe.py", r"C:\main-window.png", xvfb=True, timeout=300,
                          env={"SCANSTATION_HOME": r"C:\users\Public\scanstation-gui"})
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     platform, ok, width, height = r.stdout.strip().splitlines()[-1].split(" ")
