@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import unicodedata
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
@@ -24,6 +25,8 @@ from typing import Any
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from scanstation.resources import resource
 
 __all__ = [
     "BACK_KINDS", "BLANK_BACK_KINDS", "PAPER_SIZES_MM", "STICKY_COLOURS", "PageSpec", "SamplePage",
@@ -50,6 +53,8 @@ SIDES = ("left", "right", "top", "bottom")
 
 _FONT_DIR = "/usr/share/fonts/truetype/noto/"
 _FALLBACK_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu/", "/usr/share/fonts/truetype/liberation2/")
+# Noto Sans/Serif shipped with the station where the system has none (the Windows installer)
+_BUNDLED_FONT_DIR = str(resource("fonts")) + os.sep
 _SERIF = "NotoSerif-Regular.ttf"
 _SERIF_BOLD = "NotoSerif-Bold.ttf"
 _SERIF_ITALIC = "NotoSerif-Italic.ttf"
@@ -234,7 +239,7 @@ def clear_caches() -> None:
 
 @functools.lru_cache(maxsize=64)
 def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
-    for d in (_FONT_DIR, *_FALLBACK_FONT_DIRS):
+    for d in (_FONT_DIR, *_FALLBACK_FONT_DIRS, _BUNDLED_FONT_DIR):
         try:
             return ImageFont.truetype(d + name, px)
         except OSError:

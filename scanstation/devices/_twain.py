@@ -79,7 +79,7 @@ class TwainDriver:
             self._w.close()
             self._w = None
 
-    def _call(self, msg: tuple) -> Any:
+    def _call(self, msg: tuple, whole: bool = False) -> Any:
         w = self._worker()
         try:
             w.send(msg)
@@ -89,7 +89,7 @@ class TwainDriver:
             raise
         if reply[0] == "error":
             raise self._error(reply[1], reply[2], reply[3], msg[1] if len(msg) > 1 else "")
-        return reply[1]
+        return reply if whole else reply[1]
 
     @staticmethod
     def _error(kind: str, message: str, sheet: int | None, device: str) -> DeviceError:
@@ -100,10 +100,13 @@ class TwainDriver:
 
     def list_devices(self) -> list[DeviceInfo]:
         try:
-            names = self._call(("list",))
+            reply = self._call(("list",), whole=True)
         except DeviceError as e:
             log.warning("TWAIN device discovery failed: %s", e.message_en)
             return []
+        names = reply[1]
+        if len(reply) > 2 and reply[2]:      # no source manager: no TWAIN scanner, not a failure
+            log.info("TWAIN: %s", reply[2])
         return [DeviceInfo(f"twain:{n}", n, "twain") for n in names]
 
     def capabilities(self, device_id: str) -> Capabilities:

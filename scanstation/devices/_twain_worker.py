@@ -15,6 +15,7 @@ protocol with a scripted source, for tests and training on any OS).
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 from typing import Any
@@ -22,6 +23,10 @@ from typing import Any
 import numpy as np
 
 FAKE_SCRIPT_ENV = "SCANSTATION_TWAIN_FAKE"
+#: Path of the TWAIN Data Source Manager DLL. Unset: pytwain's choice, ``twaindsm.dll`` (TWAIN 2.x DSM
+#: from twain.org, installed by scanner drivers) for a 64-bit station. IT staff set it where a vendor
+#: installs the DSM elsewhere; the Wine test points it at Wine's own 64-bit DSM.
+TWAIN_DSM_ENV = "SCANSTATION_TWAIN_DSM"
 
 # TWAIN 2.x capability ids and values (twain.h); pytwain exposes most, older builds miss the 2.2+ ones
 CAP_DOUBLEFEEDDETECTION = 0x1158
@@ -124,12 +129,38 @@ def negotiation(req: dict[str, Any], caps: dict[str, Any]) -> str:
 
 
 # --- the real data source (Windows, pytwain) ----------------------------------------------------
-class PyTwainBackend:  # pragma: no cover - runs only on Windows with a TWAIN driver (see the `windows` test)
+class NoSourceManager(Exception):
+    """No TWAIN Data Source Manager DLL on this machine: no TWAIN scanner can be installed either."""
+
+
+class NoTwainBackend:
+    """What the worker answers when no DSM exists: an empty source list, the reason beside it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def list(self) -> builtins.list[str]:
+        return []
+
+    def caps(self, name: str) -> dict[str, Any]:
+        raise StopScan("not_found", self.reason)
+
+    def scan(self, name: str, req: dict[str, Any], sink: PageSink) -> builtins.list[dict[str, Any]]:
+        raise StopScan("not_found", self.reason)
+
+
+class PyTwainBackend:  # pragma: no cover - runs only on Windows (the Wine test, the `windows` test)
     def __init__(self) -> None:
         import twain
+        from twain import exceptions as twain_errors
 
         self.twain = twain
-        self.sm = twain.SourceManager(0)
+        dsm = os.environ.get(TWAIN_DSM_ENV) or None
+        try:
+            self.sm = twain.SourceManager(0, dsm_name=dsm)
+        except (twain_errors.SMLoadFileFailed, OSError) as e:
+            raise NoSourceManager(f"no TWAIN data source manager is installed ({dsm or 'twaindsm.dll'}: {e}); "
+                                  "no TWAIN scanner on this machine") from e
 
     def list(self) -> list[str]:
         return list(self.sm.source_list)
@@ -238,8 +269,11 @@ def worker_main(conn, backend_name: str) -> None:
     from scanstation.lifeline import exit_with_parent
 
     exit_with_parent()      # even while the data source blocks this thread, the station's end ends this process
+    backend: Any
     try:
         backend = FakeBackend() if backend_name == "fake" else PyTwainBackend()
+    except NoSourceManager as e:
+        backend = NoTwainBackend(str(e))
     except Exception as e:
         conn.send(("error", "failure", f"cannot load the TWAIN source manager: {e}", None))
         return
@@ -253,7 +287,7 @@ def worker_main(conn, backend_name: str) -> None:
             if msg[0] == "quit":
                 return
             if msg[0] == "list":
-                conn.send(("ok", backend.list()))
+                conn.send(("ok", backend.list(), getattr(backend, "reason", "")))
             elif msg[0] == "caps":
                 conn.send(("ok", backend.caps(msg[1])))
             elif msg[0] == "scan":

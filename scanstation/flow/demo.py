@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanstation.dossier_io import load_dossier_file
-from scanstation.errors import GateBlocked
+from scanstation.errors import GateBlocked, TokenModuleError
 from scanstation.flow import checking, signing
 from scanstation.flow.capture import CaptureAction, scan
 from scanstation.flow.pages import layout
@@ -44,9 +45,18 @@ class DemoRun:
 class Blocked(Exception):
     """A rule of the regulations stops the flow here until a clerk fixes or overrides it."""
 
+    status = "blocked"
+
     def __init__(self, message: str, summary: dict[str, Any]) -> None:
         super().__init__(message)
         self.summary = summary
+
+
+class Unavailable(Blocked):
+    """This machine lacks what the stage needs (no software PKCS#11 token on Windows); the stages
+    before it ran, the ones after it are skipped."""
+
+    status = "unavailable"
 
 
 def stage_intake(run: DemoRun) -> dict[str, Any]:
@@ -139,7 +149,15 @@ def stage_sign(run: DemoRun) -> dict[str, Any]:
     from scanstation.signing.softtoken import ensure_demo_token
 
     s = run.s
-    tok = ensure_demo_token()
+    try:
+        tok = ensure_demo_token()
+    except TokenModuleError as e:
+        # SoftHSM2 is the demo's token and exists only on Linux; a Windows station signs with the
+        # clerk's USB token (the vendor's PKCS#11 driver), which a demo cannot have.
+        raise Unavailable(
+            "signing cannot run here: no software PKCS#11 token (SoftHSM2) on this machine "
+            f"({e.message_en}); capture, checks and assembly ran; a real station signs with the clerk's USB token",
+            {"reason": "no_pkcs11_module", "platform": sys.platform}) from e
     base = signing.SigningPlan.from_settings(s.settings)
     # the demo token's CA is a TEST CA: trusted here only as one (verify marks its signatures "test")
     plan = dataclasses.replace(base, certified_copy=True, module=tok.module,
@@ -227,6 +245,6 @@ def run_demo(station: Station | None = None) -> list[dict[str, Any]]:
             out = fn(run)
             report.append({"stage": name, "status": "done", "seconds": round(time.perf_counter() - t0, 3), **out})
         except Blocked as e:
-            report.append({"stage": name, "status": "blocked", "detail": str(e), **e.summary})
+            report.append({"stage": name, "status": e.status, "detail": str(e), **e.summary})
             failed = True
     return report

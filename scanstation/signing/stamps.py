@@ -22,6 +22,7 @@ from pathlib import Path
 from scanstation import paths
 from scanstation.errors import SigningError
 from scanstation.fsio import atomic_write_bytes
+from scanstation.resources import resource
 
 VIETNAMESE_PROBE = "ĐđƯưƠơẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
 
@@ -33,6 +34,7 @@ SANS_CANDIDATES = (
     str(_WIN_FONTS / "segoeui.ttf"),
     "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    str(resource("fonts", "NotoSans-Regular.ttf")),      # shipped by the Windows installer
 )
 # Nghị định 30/2020 asks for Times New Roman: use it where it exists (Windows), else the
 # metric-compatible Liberation Serif, else Noto Serif.
@@ -43,6 +45,7 @@ SERIF_CANDIDATES = (
     "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
     "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    str(resource("fonts", "NotoSerif-Regular.ttf")),     # shipped by the Windows installer
 )
 
 _font_lock = threading.Lock()

@@ -117,3 +117,21 @@ def test_demo_stops_before_signing_while_a_finding_blocks(station, monkeypatch):
     [row] = station.list_dossiers()
     rec = WorkArea(Path(row.workdir)).replay()
     assert sum(len(v) for v in rec.pages.values()) == 10 and rec.damaged == []   # every page kept
+
+
+def test_demo_says_signing_is_unavailable_without_a_software_token(station, monkeypatch):
+    """A Windows station has no SoftHSM2: the demo captures, checks and assembles, then says why it
+    cannot sign (the Wine smoke test sees the same on the installed runtime)."""
+    from scanstation.errors import TokenModuleError
+    from scanstation.flow import demo
+    from scanstation.signing import softtoken
+
+    def no_softhsm():
+        raise TokenModuleError("SoftHSM2 is not installed (Debian package softhsm2)", "Chưa cài SoftHSM2")
+
+    monkeypatch.setattr(softtoken, "ensure_demo_token", no_softhsm)
+    report = {s["stage"]: s for s in demo.run_demo(station)}
+    assert [report[k]["status"] for k in ("intake", "capture", "qc", "assemble")] == ["done"] * 4
+    assert report["sign"]["status"] == "unavailable" and report["sign"]["reason"] == "no_pkcs11_module"
+    assert "no software PKCS#11 token" in report["sign"]["detail"] and "SoftHSM2" in report["sign"]["detail"]
+    assert report["queue"]["status"] == "skipped"
