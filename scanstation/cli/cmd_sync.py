@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_queue_add)
 
     p = q.add_parser("status", help="counts per state and every job")
-    p.add_argument("--limit", type=int, default=None, help="list at most N jobs (counts stay complete)")
+    p.add_argument("--limit", type=int, default=200,
+                   help="list at most N jobs, oldest first (default 200; 0: every job); counts stay complete")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_queue_status)
 
