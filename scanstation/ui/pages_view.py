@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,16 +13,21 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 from scanstation.model import Page
 
 THUMB = QSize(120, 170)
+# Image decoding runs on worker threads; Qt loads its image-format plugins on first use, and two threads
+# doing that at once crashed the process (a segfault seen in the suite). One decode at a time is plenty
+# for thumbnails and previews.
+_DECODE = threading.Lock()
 
 
 def load_thumbnail(path: Path, size: QSize = THUMB) -> QImage:
     """Read an image scaled down while decoding (JPEG DCT scaling): cheap enough for a worker thread."""
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    full = reader.size()
-    if full.isValid():
-        reader.setScaledSize(full.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
-    img = reader.read()
+    with _DECODE:
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        full = reader.size()
+        if full.isValid():
+            reader.setScaledSize(full.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+        img = reader.read()
     return img if not img.isNull() else QImage()
 
 
@@ -38,11 +44,12 @@ def qimage_from_array(arr) -> QImage:
 
 def load_preview(path: Path, max_side: int = 1400) -> tuple[QImage, QSize]:
     """A screen-sized image and the full size (for mapping regions given in full-image pixels)."""
-    reader = QImageReader(str(path))
-    full = reader.size()
-    if full.isValid() and max(full.width(), full.height()) > max_side:
-        reader.setScaledSize(full.scaled(QSize(max_side, max_side), Qt.AspectRatioMode.KeepAspectRatio))
-    img = reader.read()
+    with _DECODE:
+        reader = QImageReader(str(path))
+        full = reader.size()
+        if full.isValid() and max(full.width(), full.height()) > max_side:
+            reader.setScaledSize(full.scaled(QSize(max_side, max_side), Qt.AspectRatioMode.KeepAspectRatio))
+        img = reader.read()
     return img, full
 
 
