@@ -36,6 +36,11 @@ import pytest
 
 pytestmark = [pytest.mark.wine, pytest.mark.timeout(1800)]
 
+
+def _usual_umask() -> None:
+    os.umask(0o022)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIMS = Path(__file__).with_name("wine_shims")
 APP = "Trạm số hóa hồ sơ"
@@ -85,8 +90,11 @@ class Wine:
         if xvfb:
             cmd = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", *cmd]
         # pipes, never files: Wine 8's python.exe aborts when stdout is a regular file
+        # A Windows machine's usual umask for Wine (and the wineserver it starts): Wine derives the folders'
+        # ACLs from their Unix modes, and another test may have left this process with the station's 077.
         return subprocess.run(cmd, env={**self.env, **(env or {})}, stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=timeout, text=True, encoding="utf-8", errors="replace")
+                              capture_output=True, timeout=timeout, text=True, encoding="utf-8", errors="replace",
+                              preexec_fn=_usual_umask)
 
     def python(self, *args: str, **kw) -> subprocess.CompletedProcess:
         return self.run(INSTDIR_WIN + r"\Python\python.exe", *args, **kw)
@@ -327,7 +335,7 @@ def test_upgrade_keeps_settings_second_install_while_running_is_refused_uninstal
     # a second install while the station runs: python313.dll is mapped, the installer must refuse (exit 3)
     runner = subprocess.Popen([WINE64, INSTDIR_WIN + r"\Python\python.exe", "-c", "import time; time.sleep(60)"],
                               env=installed.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+                              stderr=subprocess.PIPE, preexec_fn=_usual_umask)
     try:
         time.sleep(8)
         r = installed.run(str(setup_exe), "/S")
