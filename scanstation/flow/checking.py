@@ -267,6 +267,28 @@ def _make(s: DossierSession, c: Component, code: str, severity: str, en: str, vi
                    source=source, **kw)
 
 
+def _misread(known: list[tuple[int, int, Any, int]]) -> set[int]:
+    """Readings that are one OCR slip, not a shuffled feed: a number out of step with both neighbours
+    while the neighbours are in step with theirs and leave room for the number this page should carry
+    ('13' read as '15' between 12 and 14). A swap (12, 14, 13, 15) or a reversed run leaves no such room
+    or puts a neighbour out of step too, so it still blocks."""
+    nums = [r[3] for r in known]
+
+    def in_step(j: int) -> bool:            # a reading that agrees with the ones either side of it
+        return (j == 0 or nums[j - 1] < nums[j]) and (j == len(nums) - 1 or nums[j] < nums[j + 1])
+
+    out: set[int] = set()
+    for j in range(1, len(nums) - 1):
+        a, n, b = nums[j - 1], nums[j], nums[j + 1]
+        if a < n < b or b - a < 2:
+            continue
+        left_ok = j < 2 or nums[j - 2] < a
+        right_ok = j + 2 >= len(nums) or b < nums[j + 2]
+        if left_ok and right_ok and not in_step(j):
+            out.add(j)
+    return out
+
+
 def _order_findings(s: DossierSession, c: Component, readings: dict[str, dict[str, Any]]) -> list[Finding]:
     """Printed page numbers (read by OCR) that run backwards, or skip more than the unnumbered pages
     between them could hold: a reversed or shuffled feed, or a sheet the applicant did not bring."""
@@ -280,6 +302,7 @@ def _order_findings(s: DossierSession, c: Component, readings: dict[str, dict[st
         with something on them (a kept blank back holds no page of the document)."""
         return sum(1 for _i, p in kept[k0 + 1:k1] if ((p.qc or {}).get("blank") or {}).get("verdict") != "blank")
 
+    known = [r for j, r in enumerate(known) if j not in _misread(known)]
     if known and known[0][3] > 1 + room(-1, known[0][0]):      # numbering starts at 1 (often unprinted)
         k, i, p, n = known[0]
         out.append(_make(s, c, "PAGE_NUMBER_GAP", "warn",

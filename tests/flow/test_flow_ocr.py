@@ -163,3 +163,15 @@ def test_printed_page_numbers_that_run_backwards_block_and_a_missing_number_warn
     assert page_number(R) == 7
     R.words = (OcrWord("7", (400, 500, 420, 520), 90, line=1),)
     assert page_number(R) is None
+
+
+@pytest.mark.parametrize(("numbers", "slips"), [
+    ([11, 12, 15, 14, 16], {2}),        # '13' read as '15' between 12 and 14: a slip, not a shuffle
+    ([12, 14, 13, 15], set()),          # two sheets swapped: no room between 12 and 13 for the '14'
+    ([12, 15, 14, 13, 16], set()),      # a reversed run: its neighbours are out of step too
+    ([1, 2, 3, 4], set()),
+    ([2, 9, 4], {1}),
+])
+def test_one_misread_page_number_is_not_a_shuffled_feed(numbers, slips):
+    known = [(k, k + 1, None, n) for k, n in enumerate(numbers)]
+    assert checking._misread(known) == slips
