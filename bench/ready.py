@@ -85,7 +85,8 @@ def main(argv: list[str]) -> int:
     for name, r in (("OCR during capture", lane), ("OCR at the end    ", end)):
         print(f"  {name}: {r['wait']:6.1f} s after the last page = check {r['check']:5.1f} + OCR left "
               f"{r['ocr']:5.1f} + assembly {r['assemble']:5.1f}")
-    print(f"  ratio lane/end: {lane['wait'] / end['wait']:.2f}   target: <= 5 s after the last page")
+    print(f"  ratio lane/end: {lane['wait'] / end['wait']:.2f}   target: <= 5 s after the last page"
+          f"   (load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     return 0
 
 

@@ -19,12 +19,12 @@ NICE_INCREMENT = 10
 _LANG = "vie"
 
 
-def init_worker(languages: str, parent_pid: int) -> None:
-    """Pool initializer: lower the priority and watch the parent."""
+def init_worker(languages: str, parent_pid: int, low_priority: bool = True) -> None:
+    """Pool initializer: lower the priority (the lane; not the build's catch-up) and watch the parent."""
     try:
-        if hasattr(os, "nice"):
+        if low_priority and hasattr(os, "nice"):
             os.nice(NICE_INCREMENT)
-        elif os.name == "nt":                      # pragma: no cover - Windows
+        elif low_priority and os.name == "nt":     # pragma: no cover - Windows
             import ctypes
 
             k32 = ctypes.windll.kernel32  # type: ignore[attr-defined]

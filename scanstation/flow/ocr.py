@@ -24,7 +24,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
@@ -136,11 +136,13 @@ class PageLane:
     a page or the dossier.
     """
 
-    def __init__(self, languages: str | None = None, workers: int = 1) -> None:
+    def __init__(self, languages: str | None = None, workers: int | None = None) -> None:
         from scanstation.ocr import DEFAULT_LANGUAGES
 
         self.languages = languages or DEFAULT_LANGUAGES
-        self.workers = max(1, workers)
+        # one per core, up to two: at low priority they take only what the scan, QC and the window leave
+        # (a page costs ~2 s of CPU and a 60-images-a-minute feeder brings a content page every ~2 s)
+        self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
         self._ex: ProcessPoolExecutor | None = None
         self._pending: dict[str, Future[tuple[Any, Any, str | None]]] = {}
         #: (page sha, encoding, quality) -> EncodedPage made in the background (kept for this process's life)
@@ -243,20 +245,86 @@ class PageLane:
             ex.shutdown(wait=False, cancel_futures=True)
 
 
-def encodings(s: DossierSession, lane: PageLane | None) -> dict[str, list[Any]] | None:
-    """The encodings the lane made for every kept page (waiting for those in flight); None without a lane."""
-    if lane is None:
+#: pages left from which the build's catch-up starts a pool on every core (fewer: read in-process)
+CATCH_UP_MIN_PAGES = 3
+Made = dict[tuple[str, str, int], Any]     # (page sha, encoding, quality) -> EncodedPage
+
+
+def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL_PROGRESS) -> Made:
+    """The clerk is waiting: every kept page still without its text or its compact encoding is done
+    now, at full priority on every core (the lane's pages already in flight finish beside them).
+
+    Returns the encodings made; OCR results go to the cache, where :func:`recognise` finds them. A
+    page that fails here is simply left to the build's own reading (never lost, never an error)."""
+    from scanstation.flow.lane_worker import init_worker, read_page
+    from scanstation.ocr import DEFAULT_LANGUAGES, OcrResult
+
+    encoding, quality = encoding_of(s)
+    want_enc, want_ocr = encoding != "lossless", bool(s.profile.ocr_text_layer)
+    folder = cache_dir(s)
+    todo: list[tuple[Page, bool, bool]] = []
+    seen: set[str] = set()
+    for c in s.dossier.components:
+        if not c.digitised:
+            continue
+        for p in c.kept_pages():
+            if p.sha256 in seen:
+                continue
+            seen.add(p.sha256)
+            fut = lane.pending(p.sha256) if lane is not None else None
+            if fut is not None and not fut.cancel():
+                continue                       # being read in the lane: the build waits for it
+            need_ocr = want_ocr and _cached(folder, p.sha256) is None
+            need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None)
+            if need_ocr or need_enc:
+                todo.append((p, need_ocr, need_enc))
+    made: Made = {}
+    if len(todo) < CATCH_UP_MIN_PAGES:
+        return made
+    languages = lane.languages if lane is not None else DEFAULT_LANGUAGES
+    ex = ProcessPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1),
+                             mp_context=multiprocessing.get_context("spawn"),
+                             initializer=init_worker, initargs=(languages, os.getpid(), False))
+    try:
+        futs = {ex.submit(read_page, str(s.workarea.root / p.file), need_ocr, encoding if need_enc else None,
+                          quality): p for p, need_ocr, need_enc in todo}
+        for k, f in enumerate(as_completed(futs)):
+            progress.check("OCR")
+            progress.report(k, len(todo), futs[f].file)
+            p = futs[f]
+            try:
+                raw, enc, err = f.result()
+            except (BrokenExecutor, OSError, RuntimeError) as e:
+                log.warning("reading %s at build time failed (%s); the build reads it itself", p.file, e)
+                continue
+            if err:
+                log.warning("reading %s at build time: %s", p.file, err)
+            if raw is not None:
+                _store(folder, OcrResult.from_dict(raw))
+            if enc is not None:
+                made[(p.sha256, encoding, quality)] = enc
+        progress.report(len(todo), len(todo))
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+    return made
+
+
+def encodings(s: DossierSession, lane: PageLane | None, made: Made | None = None) -> dict[str, list[Any]] | None:
+    """The encodings made for every kept page — by the lane during the scan (waiting for those in
+    flight) or by the build's catch-up; None when there is neither."""
+    if lane is None and not made:
         return None
     encoding, quality = encoding_of(s)
     if encoding == "lossless":
         return None
+    made = made or {}
     out: dict[str, list[Any]] = {}
     for c in s.dossier.components:
         if not c.digitised:
             continue
         for p in c.kept_pages():
-            fut = lane.pending(p.sha256)
-            enc = None
+            enc = made.get((p.sha256, encoding, quality))
+            fut = lane.pending(p.sha256) if lane is not None and enc is None else None
             if fut is not None and fut.cancel():
                 fut = None      # not started: the assembly encodes it at full priority
             if fut is not None:
@@ -264,7 +332,9 @@ def encodings(s: DossierSession, lane: PageLane | None) -> dict[str, list[Any]] 
                     enc = fut.result(timeout=LANE_WAIT_S)[1]
                 except Exception:  # noqa: BLE001 - the build encodes this page itself
                     enc = None
-            out.setdefault(c.id, []).append(enc or lane.encoded(p.sha256, encoding, quality))
+            if enc is None and lane is not None:
+                enc = lane.encoded(p.sha256, encoding, quality)
+            out.setdefault(c.id, []).append(enc)
     return out
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from scanstation.config import Settings
 from scanstation.errors import ValidationError, WrongState
 from scanstation.flow.checking import require_clear
-from scanstation.flow.ocr import PageLane, encodings
+from scanstation.flow.ocr import PageLane, catch_up, encodings
 from scanstation.flow.session import DossierSession
 from scanstation.model import Component, DossierStatus, new_id, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
@@ -116,13 +116,14 @@ def build(s: DossierSession, progress: Progress = NULL_PROGRESS, lane: PageLane 
     _clean_orphans(s.workarea.out_dir)
     ocr: dict[str, list[Any]] | None = None
     ocr_warnings: list[str] = []
+    made = catch_up(s, lane, progress)         # what the scan left undone, now, on every core
     if s.profile.ocr_text_layer:               # two-layer PDF/A (TT 05/2025): image + OCR text
         from scanstation.flow.ocr import recognise
 
         ocr, ocr_warnings = recognise(s, progress, lane)
         # OCR also says which way up each page is: a turned page found only now stops the build too.
         require_clear(s, "assemble the files", "tạo tệp PDF/A")
-    encoded = encodings(s, lane)               # made in the background during the scan, where they were
+    encoded = encodings(s, lane, made)               # made in the background during the scan, where they were
     with s.lock:
         report = s.station.assemble(d, progress, ocr=ocr, encoded=encoded)
         report["ocr_warnings"] = ocr_warnings

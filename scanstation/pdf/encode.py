@@ -98,9 +98,14 @@ def _paper_level(lum: np.ndarray) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+#: ceil(v * INK_RATIO) for every paper level v: for whole-number pixels, lum < v * INK_RATIO exactly
+#: when lum < ceil(v * INK_RATIO), so the test runs on uint8 with no float copy of the page
+_INK_LUT = np.ceil(np.arange(256, dtype=np.float64) * INK_RATIO).astype(np.uint8)
+
+
 def ink_mask(lum: np.ndarray) -> np.ndarray:
-    paper = _paper_level(lum).astype(np.float32)
-    return lum.astype(np.float32) < paper * INK_RATIO
+    """Ink: darker than INK_RATIO of the local paper brightness."""
+    return lum < cv2.LUT(_paper_level(lum), _INK_LUT)
 
 
 def _ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -189,21 +194,32 @@ def _g4(mask: np.ndarray) -> bytes:
 
 
 def _classes(rgb: np.ndarray, ink: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Split the ink by colour: dark (black/grey), red, blue, other; each a full-size boolean mask."""
+    """Split the ink by colour: dark (black/grey), red, blue, other; each a full-size boolean mask.
+
+    The colour is judged at the ink pixels only (a few per cent of the page), on the page smoothed a
+    little so an anti-aliased stroke edge does not decide."""
     if rgb.ndim == 2:
         return [("dark", ink)]
+    idx = np.flatnonzero(ink)
+    if idx.size == 0:
+        return []
     smooth = cv2.GaussianBlur(rgb, (0, 0), 1.0)
-    hsv = cv2.cvtColor(smooth, cv2.COLOR_RGB2HSV)
-    hue = hsv[..., 0]                                           # 0-179
-    # max - min of R, G, B from OpenCV's S = 255 (max - min) / max and V = max, without two reductions
-    # over the whole colour page
-    chroma = cv2.multiply(hsv[..., 1], hsv[..., 2], dtype=cv2.CV_16U, scale=1 / 255)
-    coloured = ink & (chroma > COLOUR_CHROMA)
+    at = smooth.reshape(-1, 3)[idx].reshape(1, -1, 3)
+    hsv = cv2.cvtColor(at, cv2.COLOR_RGB2HSV)[0]
+    hue = hsv[:, 0]                                             # 0-179
+    # max - min of R, G, B from OpenCV's S = 255 (max - min) / max and V = max
+    chroma = hsv[:, 1].astype(np.uint16) * hsv[:, 2] // 255
+    coloured = chroma > COLOUR_CHROMA
     red = coloured & ((hue < 15) | (hue > 160))
     blue = coloured & (hue >= 90) & (hue <= 140)
     other = coloured & ~red & ~blue
-    return [(n, m) for n, m in (("dark", ink & ~coloured), ("red", red), ("blue", blue), ("other", other))
-            if m.any()]
+    out = []
+    for name, sel in (("dark", ~coloured), ("red", red), ("blue", blue), ("other", other)):
+        if sel.any():
+            m = np.zeros(ink.shape, bool)
+            m.flat[idx[sel]] = True
+            out.append((name, m))
+    return out
 
 
 def _ink_colour(rgb: np.ndarray, m: np.ndarray) -> tuple[int, int, int]:
@@ -222,10 +238,12 @@ def _mrc(page: PageImage, pixels: np.ndarray, quality: int) -> tuple[EncodedPage
     ink = ink_mask(lum)
     f = max(1.0, page.dpi[0] / MRC_BACKGROUND_DPI)
     bw, bh = max(1, round(w / f)), max(1, round(h / f))
-    keep = ~cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    weight = cv2.resize(keep.astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
-    src = pixels.astype(np.float32) * (keep[..., None] if pixels.ndim == 3 else keep)
-    acc = cv2.resize(src, (bw, bh), interpolation=cv2.INTER_AREA)
+    keep8 = cv2.bitwise_not(cv2.dilate(ink.astype(np.uint8) * 255, np.ones((3, 3), np.uint8)))
+    # the paper's mean colour per background pixel, ink left out: block sums of the kept pixels over
+    # their count (uint8 area means; at most ~4 levels off where one pixel in a block is paper)
+    weight = cv2.resize(keep8, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    masked = cv2.bitwise_and(pixels, pixels, mask=keep8)
+    acc = cv2.resize(masked, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)
     wgt = weight[..., None] if pixels.ndim == 3 else weight
     bg = np.where(wgt > 0.05, acc / np.maximum(wgt, 1e-6), 0).clip(0, 255).astype(np.uint8)
     holes = (weight <= 0.05).astype(np.uint8)
