@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,11 +126,19 @@ def read_pages(images: list[Path], progress: Progress = NULL_PROGRESS) -> list[P
     """Read and check every page before anything is built; the first bad one raises, naming its file."""
     if not images:
         raise PdfError("No page images given", "Chưa có ảnh trang nào")
-    pages = []
-    for i, p in enumerate(images):
-        progress.check("PDF assembly")
-        progress.report(i, len(images), f"checking {Path(p).name}")
-        pages.append(read_page_image(p))
+    # Decoding (the check) releases the GIL: pages are read on every core, reported in order, and
+    # the first bad page in order is the one named.
+    with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1)) as ex:
+        futs = [ex.submit(read_page_image, p) for p in images]
+        pages = []
+        try:
+            for i, (p, f) in enumerate(zip(images, futs, strict=True)):
+                progress.check("PDF assembly")
+                progress.report(i, len(images), f"checking {Path(p).name}")
+                pages.append(f.result())
+        finally:
+            for f in futs:
+                f.cancel()
     return pages
 
 
