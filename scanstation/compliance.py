@@ -32,12 +32,15 @@ class ComplianceProfile:
     paper_size_tolerance_mm: float = 6.0
 
 
-DEFAULT_PROFILE_ID = "vn-2019-seeds"
+#: The rules in force since 1 July 2025 (two-layer PDF/A): the default for a new station and for a
+#: dossier that names no profile. The seeds' profile stays selectable (IT staff may set and lock it).
+DEFAULT_PROFILE_ID = "vn-2025"
+SEEDS_PROFILE_ID = "vn-2019-seeds"
 
 PROFILES: dict[str, ComplianceProfile] = {
     p.id: p for p in (
         ComplianceProfile(
-            id=DEFAULT_PROFILE_ID,
+            id=SEEDS_PROFILE_ID,
             name_en="One-stop digitisation per the provincial guides (ND 61/2018, 107/2021, TT 01/2023, TT 02/2019)",
             name_vi="Số hóa tại Bộ phận Một cửa theo hướng dẫn của tỉnh (NĐ 61/2018, 107/2021, TT 01/2023, TT 02/2019)",
             basis="Seeds 000-004; Thông tư 02/2019/TT-BNV",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
+from scanstation.compliance import get_profile
 from scanstation.errors import DossierFormatError, InvalidIdentifier
 from scanstation.identifiers import check_identifier
 from scanstation.model import (
@@ -114,8 +114,9 @@ def parse_dossier(data: Any, base_dir: Path | None = None) -> tuple[Dossier, dic
     proc = data.get("procedure") or {}
     if not isinstance(proc, dict):
         raise _err("procedure", "must be an object with code and name", "phải có mã và tên thủ tục")
-    profile_id = _str(data, "profile", "", default=DEFAULT_PROFILE_ID)
-    get_profile(profile_id)
+    profile_id = _str(data, "profile", "", default="")     # none named: the station's (compliance.profile)
+    if profile_id:
+        get_profile(profile_id)
     received = data.get("received_at")
     try:
         received_at = datetime.fromisoformat(received) if received else None

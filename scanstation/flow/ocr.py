@@ -31,7 +31,7 @@ from typing import Any
 
 from scanstation.errors import ScanStationError
 from scanstation.flow.session import DossierSession
-from scanstation.fsio import atomic_write_text
+from scanstation.fsio import atomic_write_bytes, atomic_write_text
 from scanstation.model import Component, Page
 from scanstation.progress import NULL_PROGRESS, Progress
 
@@ -67,6 +67,30 @@ def _store(folder: Path, result: Any) -> None:
         atomic_write_text(folder / f"{result.sha256}.json", json.dumps(result.to_dict(), ensure_ascii=False))
     except OSError as e:                             # a full disk costs the cache, not the page
         log.warning("OCR cache %s not written: %s", folder, e.strerror or e)
+
+
+def _encoded_file(folder: Path, sha: str, encoding: str, quality: int) -> Path:
+    return folder / f"{sha}.{encoding}-q{quality}.page"
+
+
+def _load_encoded(folder: Path, sha: str, encoding: str, quality: int) -> Any:
+    """A page's compact encoding made earlier (by the lane, in another run of the station), or None."""
+    from scanstation.pdf import EncodedPage
+
+    f = _encoded_file(folder, sha, encoding, quality)
+    try:
+        enc = EncodedPage.from_bytes(f.read_bytes())
+    except (OSError, ValueError):
+        return None                                  # none, or damaged: simply made again
+    ok = enc.source_sha256 == sha and enc.requested == encoding and enc.quality == quality
+    return enc if ok else None
+
+
+def _store_encoded(folder: Path, enc: Any, encoding: str, quality: int) -> None:
+    try:
+        atomic_write_bytes(_encoded_file(folder, enc.source_sha256, encoding, quality), enc.to_bytes())
+    except OSError as e:                             # a full disk costs the head start, not the page
+        log.warning("encoded page not kept in %s: %s", folder, e.strerror or e)
 
 
 #: A printed page number: a short line alone in the top or bottom margin — "2", "- 2 -", "Trang 2",
@@ -181,6 +205,10 @@ class PageLane:
             on_read(c.id, page.id)
         want_ocr = cached is None and s.profile.ocr_text_layer
         need_enc = encoding != "lossless" and self.encoded(page.sha256, encoding, quality) is None
+        if need_enc and (kept := _load_encoded(folder, page.sha256, encoding, quality)) is not None:
+            with self._lock:                           # made in an earlier run of the station
+                self._encoded[(page.sha256, encoding, quality)] = kept
+            need_enc = False
         if not want_ocr and not need_enc:
             return False
         with self._lock:
@@ -212,6 +240,8 @@ class PageLane:
                 log.warning("background reading of %s: %s", page.file, err)
             if result is not None:
                 _store(folder, result)
+            if enc is not None:
+                _store_encoded(folder, enc, encoding, quality)
             with self._lock:
                 if enc is not None:
                     self._encoded[(page.sha256, encoding, quality)] = enc
@@ -275,7 +305,8 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
             if fut is not None and not fut.cancel():
                 continue                       # being read in the lane: the build waits for it
             need_ocr = want_ocr and _cached(folder, p.sha256) is None
-            need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None)
+            need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None) \
+                and _load_encoded(folder, p.sha256, encoding, quality) is None
             if need_ocr or need_enc:
                 todo.append((p, need_ocr, need_enc))
     made: Made = {}
@@ -303,6 +334,7 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
                 _store(folder, OcrResult.from_dict(raw))
             if enc is not None:
                 made[(p.sha256, encoding, quality)] = enc
+                _store_encoded(folder, enc, encoding, quality)
         progress.report(len(todo), len(todo))
     finally:
         ex.shutdown(wait=False, cancel_futures=True)
@@ -311,13 +343,12 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
 
 def encodings(s: DossierSession, lane: PageLane | None, made: Made | None = None) -> dict[str, list[Any]] | None:
     """The encodings made for every kept page — by the lane during the scan (waiting for those in
-    flight) or by the build's catch-up; None when there is neither."""
-    if lane is None and not made:
-        return None
+    flight), by the build's catch-up, or kept in the work area by an earlier run; None for lossless."""
     encoding, quality = encoding_of(s)
     if encoding == "lossless":
         return None
     made = made or {}
+    folder = cache_dir(s)
     out: dict[str, list[Any]] = {}
     for c in s.dossier.components:
         if not c.digitised:
@@ -334,6 +365,8 @@ def encodings(s: DossierSession, lane: PageLane | None, made: Made | None = None
                     enc = None
             if enc is None and lane is not None:
                 enc = lane.encoded(p.sha256, encoding, quality)
+            if enc is None:
+                enc = _load_encoded(folder, p.sha256, encoding, quality)
             out.setdefault(c.id, []).append(enc)
     return out
 

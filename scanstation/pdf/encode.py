@@ -19,6 +19,7 @@ entry records why, with the measured figures.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,38 @@ class EncodedPage:
     @property
     def bytes(self) -> int:
         return len(self.base) + sum(len(m.g4) for m in self.masks)
+
+    def to_bytes(self) -> bytes:
+        """One file's worth: a JSON header line, then the base image and each mask's G4 data."""
+        head = {"v": 1, "encoding": self.encoding, "base_px": list(self.base_px), "requested": self.requested,
+                "fallback": self.fallback, "guard": self.guard, "source_sha256": self.source_sha256,
+                "quality": self.quality, "base": len(self.base),
+                "masks": [{"colour": list(m.colour), "pixels": m.pixels, "g4": len(m.g4)} for m in self.masks]}
+        return b"".join([json.dumps(head).encode() + b"\n", self.base, *(m.g4 for m in self.masks)])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EncodedPage:
+        """The page :meth:`to_bytes` wrote; ValueError for anything else (a damaged or foreign file)."""
+        line, sep, rest = data.partition(b"\n")
+        try:
+            head = json.loads(line) if sep else None
+            if not isinstance(head, dict) or head.get("v") != 1 or head.get("encoding") not in ENCODINGS:
+                raise ValueError("not an encoded page")
+            sizes = [int(head["base"]), *(int(m["g4"]) for m in head["masks"])]
+            if min(sizes) < 0 or sum(sizes) != len(rest):
+                raise ValueError("truncated encoded page")
+            blobs, at = [], 0
+            for n in sizes:
+                blobs.append(rest[at:at + n])
+                at += n
+            masks = [MaskLayer(colour=(int(m["colour"][0]), int(m["colour"][1]), int(m["colour"][2])), g4=g,
+                               pixels=int(m["pixels"])) for m, g in zip(head["masks"], blobs[1:], strict=True)]
+            return cls(encoding=head["encoding"], base=blobs[0], base_px=(int(head["base_px"][0]),
+                       int(head["base_px"][1])), masks=masks, requested=str(head["requested"]),
+                       fallback=head["fallback"], guard=dict(head["guard"]), source_sha256=str(head["source_sha256"]),
+                       quality=int(head["quality"]))
+        except (KeyError, TypeError, IndexError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"damaged encoded page: {e}") from None
 
 
 def _decode(page: PageImage) -> np.ndarray:

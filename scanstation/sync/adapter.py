@@ -219,30 +219,30 @@ def _shutdown(conn: HTTPConnection) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _register(conn: HTTPConnection) -> None:
+def _register(conn: Any) -> None:
     w = getattr(_current_watch, "watch", None)
     if w is not None:
         w.add(conn)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixin for urllib3 connections: each connect and request reports the socket to the current deadline."""
+
     def connect(self) -> None:
         _register(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
     def request(self, *a: Any, **kw: Any) -> None:
         _register(self)
-        super().request(*a, **kw)
+        super().request(*a, **kw)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        _register(self)
-        super().connect()
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def request(self, *a: Any, **kw: Any) -> None:
-        _register(self)
-        super().request(*a, **kw)
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

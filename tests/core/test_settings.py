@@ -60,3 +60,30 @@ def test_corrupt_and_future_files(tmp_path):
     (tmp_path / "station.json").write_text(json.dumps({"version": 99, "values": {}}))
     with pytest.raises(SettingsError, match="newer station"):
         Settings(tmp_path)
+
+
+def test_a_new_station_follows_the_2025_rules_and_it_staff_may_keep_the_seeds_profile(fresh_station, tmp_path):
+    """TT 05/2025 is the rule in force: a station as installed, and a dossier JSON naming no profile,
+    get vn-2025 (two-layer PDF/A, compact images); IT staff may set the seeds' profile and lock it."""
+    from scanstation.dossier_io import parse_dossier
+    from scanstation.flow import Station
+
+    s = Settings()
+    assert s.get("compliance.profile") == "vn-2025" and s.source("compliance.profile") == "default"
+    rules = s.profile
+    assert rules.ocr_text_layer and rules.image_encoding == "mrc" and rules.enforce_capture_at_assembly
+    from scanstation.resources import resource
+
+    data = json.loads(resource("demo", "dossier.json").read_text("utf-8"))
+    del data["profile"]
+    dossier, _ = parse_dossier(data)
+    assert dossier.profile_id == ""                      # the station decides, at intake
+    st = Station()
+    try:
+        st.create_dossier(dossier)
+        assert dossier.profile_id == "vn-2025"
+    finally:
+        st.store.dispose()
+    s.set("compliance.profile", "vn-2019-seeds", layer="station")
+    s.lock("compliance.profile")
+    assert Settings().get("compliance.profile") == "vn-2019-seeds"

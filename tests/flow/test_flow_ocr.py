@@ -112,6 +112,10 @@ def test_pages_encoded_during_the_scan_are_not_encoded_again_when_the_clerk_sign
         monkeypatch.setattr(assemble, "encode_page", again)
         monkeypatch.setattr(ocr_pkg, "ocr_page", again)
         rep = signing.build(s, lane=lane)
+    # The station closed and opened again (no lane, nothing in memory): the work area kept the text and
+    # the encodings, so a rebuild reads and encodes nothing either.
+    assert list(cache_dir(s).glob("*.mrc-q*.page")) or list(cache_dir(s).glob("*.jpeg-q*.page"))
+    rep = signing.build(open_dossier(s.station, s.dossier.receipt_code))
     [f] = rep["files"]
     assert not rep["ocr_warnings"]
     import json

@@ -216,3 +216,16 @@ def test_pdf_command_with_profile_defaults_encoding_and_ocr(sample_png, tmp_path
                  "--encoding", "jpeg", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["page_reports"][0]["ocr_words"] is None and rep["page_reports"][0]["encoding"] == "jpeg"
+
+
+def test_an_encoded_page_kept_on_disk_comes_back_whole_and_a_damaged_one_is_refused(sample_png):
+    from scanstation.pdf import EncodedPage, read_page_image
+
+    enc = encode_mod.encode_page(read_page_image(sample_png), "mrc")
+    assert enc.masks
+    back = EncodedPage.from_bytes(enc.to_bytes())
+    assert back == enc
+    data = enc.to_bytes()
+    for bad in (data[:-1], data + b"x", b"", b"not json\n" + data, data.replace(b'"v": 1', b'"v": 9', 1)):
+        with pytest.raises(ValueError):
+            EncodedPage.from_bytes(bad)
