@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from scanstation import lifeline
+from scanstation.errors import ScanStationError
 from scanstation.flow import Station
 from scanstation.ui.context import AppContext
 from scanstation.ui.heartbeat import Heartbeat
@@ -127,6 +128,23 @@ def install_shutdown_handlers(app: QApplication, window: MainWindow) -> None:
     app.aboutToQuit.connect(window.shutdown)
 
 
+def refuse_to_start(exc: ScanStationError) -> int:
+    """Tell the clerk, in words, why the station cannot start (no window, no traceback); exit code 2."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    set_language("vi")                  # the station's settings may be what failed: the counter's language
+    box = QMessageBox(QMessageBox.Icon.Critical, QCoreApplication.translate("Startup", "The station cannot start"),
+                      describe_error(exc))
+    box.setInformativeText(QCoreApplication.translate(
+        "Startup", "Nothing was changed and no page is lost. Tell IT staff this message; the details below are "
+        "for them."))
+    box.setDetailedText(f"{type(exc).__name__}: {exc.message_en}")
+    box.setObjectName("startupRefusal")
+    box.exec()
+    return 2
+
+
 def run(demo: bool = False, screenshots: Path | None = None) -> int:
     """Entry point of ``scanstation gui``."""
     from scanstation.paths import private_umask
@@ -134,7 +152,11 @@ def run(demo: bool = False, screenshots: Path | None = None) -> int:
     private_umask()   # also when the window is started without the command line (python -c, a launcher)
     lifeline.kill_children_with_me()    # Windows: every worker ends with the station (job object)
     app = ensure_app()
-    window = build_window(demo=demo or screenshots is not None)
+    try:
+        window = build_window(demo=demo or screenshots is not None)
+    except ScanStationError as e:       # a database of another version, unreadable settings, a full disk...
+        log.error("the station cannot start: %s", e.message_en)
+        return refuse_to_start(e)
     install_shutdown_handlers(app, window)
     if screenshots is not None:
         from scanstation.ui.walkthrough import Walkthrough

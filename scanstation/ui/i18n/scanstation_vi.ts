@@ -2015,6 +2015,17 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>Startup</name>
+    <message>
+        <source>The station cannot start</source>
+        <translation>Không khởi động được trạm số hóa</translation>
+    </message>
+    <message>
+        <source>Nothing was changed and no page is lost. Tell IT staff this message; the details below are for them.</source>
+        <translation>Không có gì bị thay đổi và không mất trang nào. Hãy báo cán bộ CNTT nội dung thông báo này; phần chi tiết bên dưới dành cho họ.</translation>
+    </message>
+</context>
+<context>
     <name>Status</name>
     <message>
         <source>Received</source>
