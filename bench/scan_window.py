@@ -29,6 +29,32 @@ def _pump(app, seconds: float) -> None:
         time.sleep(0.002)
 
 
+class _Sampler:
+    """With BENCH_WHERE=1: samples the GUI thread's stack whenever the heartbeat is late by > 40 ms."""
+
+    def __init__(self, hb) -> None:
+        import collections
+        import threading
+
+        self.hb, self.samples = hb, collections.Counter()
+        self.main = threading.main_thread().ident
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            if (time.perf_counter() - self.hb._last) * 1000 > 40:
+                f = sys._current_frames().get(self.main)
+                if f is not None:
+                    st = traceback.extract_stack(f)[-5:][::-1]
+                    self.samples[" <- ".join(f"{Path(x.filename).name}:{x.lineno}:{x.name}" for x in st)] += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 def main(argv: list[str]) -> int:
     sheets = int(argv[0]) if argv else 20
     ms = int(argv[1]) if len(argv) > 1 else 1000
@@ -74,7 +100,22 @@ def main(argv: list[str]) -> int:
         return orig(*a, **kw)
 
     screen._page_arrived = page_arrived
+    lane = services.checker(ctx).lane
+    timeline: list[tuple[float, str, str]] = []
+    if lane is not None:                          # when each page went to the lane and came back
+        submit = lane.submit
+
+        def traced(s_, c_, page, on_read=None):
+            sent = submit(s_, c_, page, on_read)
+            fut = lane.pending(page.sha256) if sent else None
+            if fut is not None:
+                timeline.append((time.perf_counter(), "sent", page.file))
+                fut.add_done_callback(lambda _f, n=page.file: timeline.append((time.perf_counter(), "done", n)))
+            return sent
+
+        lane.submit = traced
     hb = ctx.heartbeat
+    where = _Sampler(hb) if os.environ.get("BENCH_WHERE") else None
     hb.reset()
     t0 = time.perf_counter()
     screen.start_scan(services.CaptureRequest(component_id=gcs.id, profile="bench"))
@@ -89,11 +130,15 @@ def main(argv: list[str]) -> int:
 
     def build() -> None:                          # what F9 starts first, on a worker thread
         checker = services.checker(ctx)
+        built["lane_busy"] = checker.lane.busy() if checker.lane is not None else 0
+        t = time.perf_counter()
         checker.check_component(s, s.component(gcs.id))
         for f in checking.blocking(s):
             if f.overridable:
                 checking.override(s, f.id, "bench: đã đối chiếu bản gốc")
+        built["check"] = time.perf_counter() - t
         signing.build(s, lane=checker.lane)
+        built["build"] = time.perf_counter() - t - built["check"]
 
     ctx.tasks.run(build, on_done=lambda _r: built.setdefault("t", time.perf_counter()),
                   on_error=lambda e: built.setdefault("error", repr(e)))    # type: ignore[arg-type]
@@ -109,9 +154,19 @@ def main(argv: list[str]) -> int:
     print(f"window scan, {sheets} duplex sheets, profile {profile}, scanner at {ipm:.0f} images/min "
           f"({len(arrived)} images, {kept} kept):")
     print(f"  ready to sign {ready:5.1f} s after the last page -> {ready / TARGET_READY_S:.2f}x the "
-          f"{TARGET_READY_S:.0f} s target")
+          f"{TARGET_READY_S:.0f} s target (pages still in the lane then: {built['lane_busy']:.0f}; "
+          f"component check {built['check']:.1f} s, build {built['build']:.1f} s)")
     print(f"  longest GUI stall from F5 to built files {stall:5.0f} ms -> {stall / TARGET_STALL_MS:.2f}x the "
           f"{TARGET_STALL_MS:.0f} ms target   (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    if os.environ.get("BENCH_WHERE"):
+        for t, what, name in sorted(timeline):
+            print(f"    lane {what:<4} {t - t0:6.1f} s  {Path(name).name}")
+        print(f"    first page {arrived[0] - t0:.1f} s, last page {last - t0:.1f} s")
+    if where is not None:
+        where.stop()
+        print("  where the GUI thread was while the loop was late (samples every 5 ms):")
+        for key, n in where.samples.most_common(8):
+            print(f"    {n:4d}  {key}")
     w.close()
     st.store.dispose()
     QApplication.processEvents()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scanstation.compliance import get_profile
 from scanstation.errors import GateBlocked, ValidationError
 from scanstation.flow.metadata import metadata_problems
 from scanstation.flow.ocr import PageLane, encoding_of
@@ -104,6 +105,15 @@ class Checker:
             if self._pool is None:
                 self._pool = QCPool(profile=self._profile, paper=self._paper)
             return self._pool
+
+    def warm_up(self) -> None:
+        """Start the QC workers, and the page lane when the station's profile will use it (a text layer or
+        compact images), before the first page arrives. Blocks: call it off the GUI thread."""
+        self.pool().warm_up()
+        profile = get_profile(self._profile) if isinstance(self._profile, str) else self._profile
+        wants = profile is not None and (profile.ocr_text_layer or profile.image_encoding != "lossless")
+        if self.lane is not None and wants:
+            self.lane.warm_up()
 
     def close(self) -> None:
         with self._lock:

@@ -68,3 +68,12 @@ def read_page(path: str, ocr: bool, encoding: str | None, jpeg_quality: int) -> 
         except (ScanStationError, ValueError, OSError) as e:
             errors.append(str(getattr(e, "message_en", e)))
     return result, encoded, "; ".join(errors) or None
+
+
+def warm() -> int:
+    """Load what a page needs (the OCR model, the encoders) before the first page arrives."""
+    from scanstation.ocr import engine_for
+    from scanstation.pdf import encode_page  # noqa: F401
+
+    engine_for(_LANG)
+    return os.getpid()

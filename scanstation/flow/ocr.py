@@ -182,6 +182,22 @@ class PageLane:
                                            initializer=init_worker, initargs=(self.languages, os.getpid()))
         return self._ex
 
+    def warm_up(self) -> None:
+        """Start the workers and load the OCR model now (the window does this at start-up), so the first
+        page of the day is read as soon as it arrives, not after a worker's start (~2-10 s)."""
+        from scanstation.flow.lane_worker import warm
+
+        with self._lock:
+            if self._closed:
+                return
+            futs = [self._executor().submit(warm) for _ in range(self.workers)]
+        for f in futs:
+            try:
+                f.result(timeout=LANE_WAIT_S)
+            except Exception as e:  # noqa: BLE001 - a lane that cannot start costs the head start only
+                log.warning("page lane did not start: %s", e)
+                return
+
     def pending(self, sha: str) -> Future[tuple[Any, Any, str | None]] | None:
         with self._lock:
             return self._pending.get(sha)

@@ -71,7 +71,7 @@ def build_window(*, demo: bool = False, station: Station | None = None) -> MainW
     start_uploads(ctx)
     # QC workers are separate processes: start them now rather than when the first page arrives
     from scanstation.ui import services
-    tasks.run(lambda: services.checker(ctx).pool().warm_up(), on_error=lambda e: log.warning("QC workers: %s", e))
+    tasks.run(lambda: services.checker(ctx).warm_up(), on_error=lambda e: log.warning("QC workers: %s", e))
     ctx.settings_changed.connect(lambda keys: start_uploads(ctx) if any(
         k.startswith(("provincial.", "sync.")) for k in keys) else None)
     return window
