@@ -46,6 +46,11 @@ LANE_WAIT_S = 120.0
 OnRead = Callable[[str, str], None]       # (component id, page id), called on a lane thread
 
 
+def judged_blank(p: Page) -> bool:
+    """QC found nothing on this page (a blank back kept by the all-or-none rule): no text to read."""
+    return ((p.qc or {}).get("blank") or {}).get("verdict") == "blank"
+
+
 def cache_dir(s: DossierSession) -> Path:
     return s.workarea.root / "ocr"
 
@@ -219,7 +224,7 @@ class PageLane:
         cached = _cached(folder, page.sha256)
         if cached is not None and note_reading(s, page.id, cached) and on_read is not None:
             on_read(c.id, page.id)
-        want_ocr = cached is None and s.profile.ocr_text_layer
+        want_ocr = cached is None and s.profile.ocr_text_layer and not judged_blank(page)
         need_enc = encoding != "lossless" and self.encoded(page.sha256, encoding, quality) is None
         if need_enc and (kept := _load_encoded(folder, page.sha256, encoding, quality)) is not None:
             with self._lock:                           # made in an earlier run of the station
@@ -320,7 +325,7 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
             fut = lane.pending(p.sha256) if lane is not None else None
             if fut is not None and not fut.cancel():
                 continue                       # being read in the lane: the build waits for it
-            need_ocr = want_ocr and _cached(folder, p.sha256) is None
+            need_ocr = want_ocr and not judged_blank(p) and _cached(folder, p.sha256) is None
             need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None) \
                 and _load_encoded(folder, p.sha256, encoding, quality) is None
             if need_ocr or need_enc:
@@ -403,6 +408,9 @@ def recognise(s: DossierSession, progress: Progress = NULL_PROGRESS,
         progress.check("OCR")
         progress.report(i, len(pages), p.file)
         result: Any = _cached(folder, p.sha256)
+        if result is None and judged_blank(p):
+            out.setdefault(c.id, []).append(None)       # nothing on it to read: no text layer, no warning
+            continue
         fut = lane.pending(p.sha256) if (result is None and lane is not None) else None
         if fut is not None and fut.cancel():
             fut = None          # not started yet: the clerk is waiting now, so read it here at full priority
