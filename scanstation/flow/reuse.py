@@ -95,30 +95,32 @@ def _papers(raw: Any, today: date, problems: list[str]) -> list[StoredPaper]:
     return list(seen.values())
 
 
-def check_identity(s: DossierSession, client: Any | None, *, today: date | None = None) -> IdentityAnswer:
-    """Ask the provincial system about the account party; never raises for the network (status says)."""
-    id_type, number = _party(s)
+def ask_identity(client: Any | None, id_type: str, number: str, *, today: date | None = None) -> IdentityAnswer:
+    """Ask the provincial system about one identifier; never raises for the network (status says).
+
+    Nothing is kept: :func:`check_identity` keeps the answer with a dossier; at intake, before the dossier
+    exists, the window asks with this and :func:`keep_answer` keeps it once the dossier is saved."""
     now = datetime.now(UTC).isoformat()
     ans = IdentityAnswer(id_type=id_type, id_number=number, status="unavailable", checked_at=now,
                          check_id=new_id())
     if client is None:
         ans.message_en = "Could not check: no provincial endpoint is configured; go on and scan"
         ans.message_vi = "Không kiểm tra được: chưa cấu hình hệ thống của tỉnh; tiếp tục quét"
-        return _keep(s, ans)
+        return ans
     try:
         who = client.identity(key=f"id-{ans.check_id}", id_type=id_type, id_number=number)
         store = client.stored_papers(key=f"papers-{ans.check_id}", id_type=id_type, id_number=number)
     except ScanStationError as e:
         ans.message_en = f"Could not check the digital identity ({e.message_en}); go on, and check again later"
         ans.message_vi = f"Không kiểm tra được danh tính số ({e.message_vi}); tiếp tục làm việc, kiểm tra lại sau"
-        return _keep(s, ans)
+        return ans
     if str(who.get("id_number")) != number or str(store.get("id_number")) != number:
         ans.status = "bad_answer"
         ans.problems.append("the provincial system answered about another identifier than the one asked")
         ans.message_en = ("The provincial system answered about another identifier than the one asked; "
                           "nothing from it is used (check again)")
         ans.message_vi = "Hệ thống của tỉnh trả lời về số định danh khác; không dùng câu trả lời này (kiểm tra lại)"
-        return _keep(s, ans)
+        return ans
     ans.status = "checked"
     ans.has_account = bool(who.get("has_account"))
     lvl = who.get("account_level")
@@ -130,7 +132,37 @@ def check_identity(s: DossierSession, client: Any | None, *, today: date | None 
     ans.message_vi = (f"{'Đã có' if ans.has_account else 'Chưa có'} tài khoản định danh điện tử"
                       f"{f' (mức {ans.account_level})' if ans.account_level else ''}; "
                       f"{len(ans.papers)} giấy tờ còn hiệu lực trong kho dữ liệu")
+    return ans
+
+
+def check_identity(s: DossierSession, client: Any | None, *, today: date | None = None) -> IdentityAnswer:
+    """Ask the provincial system about the account party; never raises for the network (status says)."""
+    id_type, number = _party(s)
+    return _keep(s, ask_identity(client, id_type, number, today=today))
+
+
+def keep_answer(s: DossierSession, ans: IdentityAnswer) -> IdentityAnswer:
+    """Keep with the dossier an answer got at intake before it existed; only one about its account party."""
+    id_type, number = _party(s)
+    if (ans.id_type, ans.id_number) != (id_type, number):
+        raise ValidationError("The digital identity was checked for another identifier than the dossier's "
+                              "applicant; check it again", "Danh tính số đã kiểm tra là của số định danh khác "
+                              "với người nộp của hồ sơ; hãy kiểm tra lại", field="applicant")
     return _keep(s, ans)
+
+
+def papers_for(ans: IdentityAnswer | None, type_code: str) -> list[StoredPaper]:
+    """The stored papers of this document type an answer offers (none unless it was checked)."""
+    if ans is None or ans.status != "checked" or not type_code.strip():
+        return []
+    return [p for p in ans.papers if p.type_code == type_code.strip()]
+
+
+def reuse_at_intake(s: DossierSession, ans: IdentityAnswer, picks: list[tuple[str, str]]) -> list[Component]:
+    """The answer shown on the intake form, kept with the dossier just saved, and the components the clerk
+    chose to reuse ((component id, document id)) recorded as not digitised; see :func:`reuse`."""
+    keep_answer(s, ans)
+    return [reuse(s, component, document) for component, document in picks]
 
 
 def _keep(s: DossierSession, ans: IdentityAnswer) -> IdentityAnswer:

@@ -14,6 +14,7 @@ from typing import Any
 
 from scanstation.errors import ScanStationError, UploadRejected, UploadRetryable, ValidationError, WrongState
 from scanstation.flow.session import DossierSession
+from scanstation.flow.station import Station
 from scanstation.model import DossierStatus, OutputFile, to_plain
 from scanstation.store.tables import DossierRow, OutboxRow, OutputFileRow
 
@@ -122,9 +123,11 @@ def provincial_client(s: DossierSession, *, endpoint: str | None = None, secret:
     return ProvincialClient(cfg, secret or get_secret(cfg.client_id))
 
 
-def lookup_client(s: DossierSession, *, endpoint: str | None = None, secret: str | None = None,
+def lookup_client(s: DossierSession | Station, *, endpoint: str | None = None, secret: str | None = None,
                   timeout_s: float | None = None) -> Any | None:
-    """A provincial client for the identity lookups: a short timeout (the clerk is waiting at the counter)."""
+    """A provincial client for the identity lookups: a short timeout (the clerk is waiting at the counter).
+
+    Takes a station too: at intake the applicant is checked before the dossier exists."""
     import dataclasses
 
     from scanstation.flow.reuse import LOOKUP_TIMEOUT_S

@@ -660,6 +660,34 @@ def identity_check(ctx: Any) -> tuple[Any, list[Any]]:
     return ans, reuse.proposals(s, ans)
 
 
+def identity_lookup(ctx: Any, id_type: str, id_number: str) -> Any:
+    """At intake, before the dossier exists: the applicant's account and stored papers (never raises for the
+    network; the answer's status says)."""
+    from scanstation.flow import reuse, revocation
+
+    try:
+        client = revocation.lookup_client(ctx.station, secret=getattr(ctx, "provincial_secret", None))
+    except ScanStationError:
+        client = None
+    try:
+        return reuse.ask_identity(client, id_type, id_number)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def intake_identity(s: Any, answer: Any, picks: list[tuple[str, str]]) -> ScanStationError | None:
+    """The intake form's identity answer kept with the dossier just saved, the chosen components reused;
+    the error (the dossier itself is saved) or None."""
+    from scanstation.flow import reuse
+
+    try:
+        reuse.reuse_at_intake(s, answer, picks)
+    except ScanStationError as e:
+        return e
+    return None
+
+
 def reuse_component(ctx: Any, component_id: str, document_id: str) -> Component:
     from scanstation.flow import reuse
 

@@ -151,3 +151,49 @@ def test_reuse_refuses_a_component_with_pages_and_a_result(station, tmp_path, si
         reuse.reuse(s, "VBUQ", "KHO-066190001234-0002")
     assert "already has scanned pages" in ei.value.message_en
     assert vbuq.digitised and not vbuq.reused_document_id
+
+
+def test_intake_asks_before_the_dossier_exists_and_keeps_only_an_answer_about_its_applicant(station, tmp_path, sim):
+    # The window asks at intake (station-level client, no dossier yet), then keeps the answer with the dossier
+    # it saves and records the reuse the clerk ticked; an answer about someone else is never kept or linked.
+    from scanstation.flow import reuse
+    from scanstation.flow.revocation import lookup_client
+
+    client = lookup_client(station, endpoint=sim.url, secret=SECRET, timeout_s=5.0)
+    ans = reuse.ask_identity(client, "cccd", "066190001234")
+    client.close()
+    assert ans.status == "checked" and ans.has_account
+    assert [p.document_id for p in reuse.papers_for(ans, "VBUQ")] == ["KHO-066190001234-0002"]
+    assert reuse.papers_for(ans, "GCS") == []                          # the stored GCS is past its validity
+
+    other = _session(station, tmp_path, "079099000001")
+    with pytest.raises(ValidationError, match="another identifier"):
+        reuse.reuse_at_intake(other, ans, [(other.component("VBUQ").id, "KHO-066190001234-0002")])
+    assert reuse.last_answer(other) is None and not other.component("VBUQ").reused_document_id
+
+    s = _session(station, tmp_path, "066190001234")
+    vbuq = s.component("VBUQ")
+    done = reuse.reuse_at_intake(s, ans, [(vbuq.id, "KHO-066190001234-0002")])
+    assert [c.id for c in done] == [vbuq.id] and vbuq.reused_document_id == "KHO-066190001234-0002"
+    assert reuse.last_answer(s).check_id == ans.check_id and not vbuq.digitised
+    with pytest.raises(ValidationError, match="is a VBUQ, not a GXNHN"):     # never linked to another type
+        reuse.reuse_at_intake(s, ans, [(s.component("GXNHN").id, "KHO-066190001234-0002")])
+
+
+def test_intake_offline_answer_is_kept_and_audited_without_the_number(station, tmp_path):
+    from scanstation.flow import reuse
+    from scanstation.flow.revocation import lookup_client
+
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{port.getsockname()[1]}"
+    port.close()                                                     # nothing listens there: offline
+    ans = reuse.ask_identity(lookup_client(station, endpoint=url, secret=SECRET, timeout_s=2.0), "cccd",
+                             "066190001234")
+    assert ans.status == "unavailable" and "Không kiểm tra được" in ans.message_vi
+    s = _session(station, tmp_path, "066190001234")
+    reuse.reuse_at_intake(s, ans, [])
+    assert reuse.last_answer(s).status == "unavailable" and reuse.proposals(s) == []
+    ev = [e for e in station.audit.events(dossier=s.dossier.receipt_code) if e.action == "identity.checked"]
+    assert len(ev) == 1 and ev[0].details["status"] == "unavailable"
+    assert "066190001234" not in json.dumps(ev[0].details, ensure_ascii=False)

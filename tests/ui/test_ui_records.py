@@ -97,5 +97,5 @@ def test_records_officer_screen(make_window, qtbot, tmp_path):
     assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
     _settle(qtbot, w)
     states = {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
-    assert states[names[row]] == "Revoked (kept)"
+    assert states[names[row]].startswith("Revoked (kept) · ") and "Cấp sai ngày sinh" in states[names[row]]
     _shot(w, shots, "records-3-revoked")

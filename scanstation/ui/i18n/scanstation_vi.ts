@@ -508,6 +508,49 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     </message>
 </context>
 <context>
+    <name>IdentityPanel</name>
+    <message>
+        <source>Digital identity and papers already held electronically</source>
+        <translation>Danh tính số và giấy tờ đã có dữ liệu điện tử</translation>
+    </message>
+    <message>
+        <source>Checking the digital identity on the provincial system…</source>
+        <translation>Đang xác minh danh tính số trên hệ thống của tỉnh…</translation>
+    </message>
+    <message>
+        <source>Could not check the digital identity: {0}</source>
+        <translation>Không kiểm tra được danh tính số: {0}</translation>
+    </message>
+    <message>
+        <source>Checking the digital identity</source>
+        <translation>Đang xác minh danh tính số</translation>
+    </message>
+    <message>
+        <source>The identifier changed: check the digital identity again.</source>
+        <translation>Số định danh đã thay đổi: hãy kiểm tra lại danh tính số.</translation>
+    </message>
+    <message>
+        <source>Check digital identity (Ctrl+I)</source>
+        <translation>Xác minh danh tính số (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>Check again (Ctrl+I)</source>
+        <translation>Kiểm tra lại (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>Read the ID card or type the identifier: the station checks the account and the papers already held electronically.</source>
+        <translation>Đọc thẻ căn cước hoặc nhập số định danh: máy sẽ kiểm tra tài khoản định danh điện tử và giấy tờ đã có dữ liệu điện tử.</translation>
+    </message>
+    <message>
+        <source>In the electronic store: {0}</source>
+        <translation>Trong kho dữ liệu điện tử: {0}</translation>
+    </message>
+    <message>
+        <source>Reuse for &quot;{0}&quot;: {1} ({2}), already held electronically; it is not scanned</source>
+        <translation>Dùng lại cho &quot;{0}&quot;: {1} ({2}), đã có dữ liệu điện tử; không quét giấy này</translation>
+    </message>
+</context>
+<context>
     <name>IntakeScreen</name>
     <message>
         <source>Intake</source>

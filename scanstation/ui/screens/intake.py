@@ -323,6 +323,160 @@ class ComponentRow(QFrame):
          "duplex": self.duplex, "not_digitised_reason": self.reason}.get(name, self.name).setFocus()
 
 
+class IdentityPanel(QGroupBox):
+    """The account party's digital identity and the papers the electronic store already holds, on the form.
+
+    Asked on the task runner (never on the GUI thread: a network call) when the card is read or the
+    identifier is typed in full, and again with "Check again". Per component whose type code matches a
+    valid stored paper, one checkbox proposes to reuse it instead of scanning; the choices are recorded
+    once the dossier is saved (``flow.reuse.reuse_at_intake``). Offline: "could not check", the clerk goes on.
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.answer = QLabel(self)
+        self.answer.setWordWrap(True)
+        self.check_btn = QPushButton(self)
+        self.check_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        top.addWidget(self.answer, 1)
+        top.addWidget(self.check_btn, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(top)
+        self.props = QVBoxLayout()
+        lay.addLayout(self.props)
+        self.ans: Any = None                        # the IdentityAnswer shown (flow.reuse)
+        self.asked: tuple[str, str] | None = None   # (id type, number) asked last (answered or in flight)
+        self._seq = 0
+        self.boxes: list[tuple[QCheckBox, ComponentRow, Any]] = []
+        self._rows: list[ComponentRow] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Digital identity and papers already held electronically"))
+        self._show()
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [b for b, _r, _p in self.boxes]       # the button has Ctrl+I: the Tab walk stays as it was
+
+    def reset(self) -> None:
+        self._seq += 1                               # an answer still in flight is dropped
+        self.ans, self.asked = None, None
+        self._show()
+
+    def ask(self, party: tuple[str, str] | None, *, force: bool = False) -> None:
+        """Ask about ``party`` (id type, number) unless it is the one asked last (``force``: ask again)."""
+        if party is None:
+            if self.asked is not None:
+                self.reset()
+            return
+        if party == self.asked and not force:
+            return
+        self._seq += 1
+        seq = self._seq
+        self.asked, self.ans = party, None
+        self.answer.setText(self.tr("Checking the digital identity on the provincial system…"))
+        self._set_boxes([])
+        id_type, number = party
+
+        def answered(ans: Any) -> None:
+            if seq == self._seq:                    # the form still shows that identifier
+                self.ans = ans
+                self._show()
+
+        def failed(exc: BaseException) -> None:
+            if seq == self._seq:
+                self.ans = None
+                self.answer.setText(self.tr("Could not check the digital identity: {0}").format(describe_error(exc)))
+                self._show_button(ok=False)
+
+        self.ctx.tasks.run(lambda: services.identity_lookup(self.ctx, id_type, number), on_done=answered,
+                           on_error=failed, label=self.tr("Checking the digital identity"))
+
+    def party_changed(self, party: tuple[str, str] | None) -> None:
+        """The form's identifier changed: an answer about another one no longer applies."""
+        if self.asked is not None and party != self.asked:
+            self.reset()
+            if party is not None:
+                self.answer.setText(self.tr("The identifier changed: check the digital identity again."))
+
+    def _show_button(self, *, ok: bool) -> None:
+        self.check_btn.setText(self.tr("Check digital identity (Ctrl+I)") if ok else self.tr("Check again (Ctrl+I)"))
+
+    def _show(self) -> None:
+        ans = self.ans
+        if ans is None:
+            if self.asked is None:
+                self.answer.setText(self.tr("Read the ID card or type the identifier: the station checks the "
+                                            "account and the papers already held electronically."))
+            self._show_button(ok=True)
+            self._set_boxes([])
+            return
+        good = ans.status == "checked"
+        colour = COLOURS["ok"] if good else COLOURS["warn"]
+        held = ", ".join(f"{p.name or p.type_code} ({p.type_code})" for p in ans.papers) if good else ""
+        self.answer.setText(f"<span style='color:{colour}'>{'✓' if good else '⚠'} "
+                            f"{pick(ans.message_vi, ans.message_en)}</span>"
+                            + ("<br>" + self.tr("In the electronic store: {0}").format(held) if held else ""))
+        self._show_button(ok=good)
+        self.refresh(self._rows)
+
+    def refresh(self, rows: list[ComponentRow]) -> None:
+        """Per component of the form (to scan, with a type code), the stored papers it may reuse."""
+        from scanstation.flow.reuse import papers_for
+
+        self._rows = list(rows)
+        props = []
+        for row in rows:
+            if row.cls.currentData() == DigitisationClass.NOT_DIGITISED:
+                continue
+            props += [(row, p) for p in papers_for(self.ans, row.code.text())]
+        self._set_boxes(props)
+
+    def _set_boxes(self, props: list[tuple[ComponentRow, Any]]) -> None:
+        checked = {(r.component_id, p.document_id) for b, r, p in self.boxes if b.isChecked()}
+        keep = [(r.component_id, p.document_id) for r, p in props]
+        if keep == [(r.component_id, p.document_id) for _b, r, p in self.boxes]:
+            for b, r, p in self.boxes:               # the same proposals: only their wording may change
+                b.setText(self._box_text(r, p))
+            return
+        for b, _r, _p in self.boxes:
+            b.setParent(None)
+            b.deleteLater()
+        self.boxes = []
+        for row, paper in props:
+            box = QCheckBox(self._box_text(row, paper), self)
+            box.setChecked((row.component_id, paper.document_id) in checked)
+            box.toggled.connect(lambda on, b=box: self._exclusive(b, on))
+            self.props.addWidget(box)
+            self.boxes.append((box, row, paper))
+
+    def _box_text(self, row: ComponentRow, paper: Any) -> str:
+        what = " ".join(x for x in (paper.name, paper.number_symbol) if x)
+        return self.tr("Reuse for \"{0}\": {1} ({2}), already held electronically; it is not scanned").format(
+            row.name.text().strip() or row.code.text().strip(), what, paper.document_id)
+
+    def _exclusive(self, box: QCheckBox, on: bool) -> None:
+        """One stored paper per component, and a paper for one component only."""
+        if not on:
+            return
+        _b, row, paper = next(t for t in self.boxes if t[0] is box)
+        for b, r, p in self.boxes:
+            if b is not box and (r is row or p.document_id == paper.document_id):
+                b.setChecked(False)
+
+    def for_dossier(self, dossier: Dossier) -> tuple[Any, list[tuple[str, str]]] | None:
+        """The answer and the chosen (component id, document id), if the answer is about the dossier's account
+        party; None otherwise (nothing to keep)."""
+        ans, party = self.ans, dossier.account_party
+        if ans is None or (ans.id_type, ans.id_number) != (party.id_type.value, party.id_number):
+            return None
+        ids = {c.id for c in dossier.components}
+        return ans, [(r.component_id, p.document_id) for b, r, p in self.boxes
+                     if b.isChecked() and r.component_id in ids]
+
+
 class IntakeScreen(Screen):
     key = "intake"
 
@@ -374,6 +528,15 @@ class IntakeScreen(Screen):
         lay.addLayout(parties)
         self.authorised.toggled.connect(self.authority.setEnabled)
         self.authority.setEnabled(False)
+        self.identity = IdentityPanel(ctx, body)
+        lay.addWidget(self.identity)
+        self.identity.check_btn.clicked.connect(lambda: self.check_identity(force=True))
+        self.authorised.toggled.connect(lambda _on: self.check_identity())
+        for party in (self.applicant, self.authority):
+            party.card_read.connect(lambda _card: self.check_identity())
+            party.number.editingFinished.connect(self.check_identity)
+            party.number.textChanged.connect(lambda _t: self.identity.party_changed(self.account_party()))
+            party.id_type.currentIndexChanged.connect(lambda _i: self.identity.party_changed(self.account_party()))
 
         self.comp_box = QGroupBox(body)
         cl = QVBoxLayout(self.comp_box)
@@ -420,6 +583,7 @@ class IntakeScreen(Screen):
         self.shortcut("Ctrl+Shift+A", lambda: self.add_component(focus=True))
         self.shortcut("Ctrl+L", self.load_sample)
         self.shortcut("Ctrl+O", self.open_duplicate)
+        self.shortcut("Ctrl+I", lambda: self.check_identity(force=True))
         ctx.dossier_changed.connect(self._show_mode)
         self.retranslate()
         self.clear()
@@ -433,6 +597,7 @@ class IntakeScreen(Screen):
         self.receipt.setPlaceholderText(self.tr("As printed on the receipt, e.g. H49.64.33-261121-0001"))
         self.lab_proc_code.setText(self.tr("&Procedure code"))
         self.lab_proc_name.setText(self.tr("Procedure &name"))
+        self.identity.retranslate()
         self.applicant.setTitle(self.tr("Applicant"))
         self.authorised.setText(self.tr("The applicant acts for someone else (authorisation)"))
         self.authority.setTitle(self.tr("Authorising party (results go to this account)"))
@@ -507,6 +672,9 @@ class IntakeScreen(Screen):
         row.remove_requested.connect(self.remove_component)
         self.rows.append(row)
         self.comp_list.addWidget(row)
+        for sig in (row.code.textChanged, row.name.textChanged, row.cls.currentIndexChanged):
+            sig.connect(lambda *_: self.identity.refresh(self.rows))
+        self.identity.refresh(self.rows)
         row.show()          # a layout only shows a late child on the next event-loop pass; focus needs it now
         if focus:
             row.name.setFocus()
@@ -518,6 +686,7 @@ class IntakeScreen(Screen):
         self.rows.remove(row)
         row.setParent(None)
         row.deleteLater()
+        self.identity.refresh(self.rows)
         self.rows[-1].name.setFocus()
 
     def tab_chain(self) -> list[QWidget]:
@@ -529,6 +698,7 @@ class IntakeScreen(Screen):
                 chain.append(self.authorised)
         for r in self.rows:
             chain += [r.name, r.code, r.cls, r.reason, r.sheets, r.duplex, r.remove]
+        chain += self.identity.focus_widgets()       # the reuse proposals (Space ticks one)
         chain += [self.add_btn, self.sample_btn, self.clear_btn, self.save_btn]
         return chain
 
@@ -557,6 +727,7 @@ class IntakeScreen(Screen):
             row.setParent(None)
             row.deleteLater()
         self.add_component()
+        self.identity.reset()
         self.error.clear()
 
     # --- loading and saving ------------------------------------------------------------------------
@@ -618,15 +789,22 @@ class IntakeScreen(Screen):
             self._save_changes(dossier)
             return
 
-        def created(session) -> None:
+        ident = self.identity.for_dossier(dossier)
+
+        def create() -> tuple[Any, Any]:
+            session = services.create_dossier(self.ctx.station, dossier)
+            return session, (services.intake_identity(session, *ident) if ident else None)
+
+        def created(res: tuple[Any, Any]) -> None:
+            session, problem = res
             self.ctx.open_dossier(session)
             self.ctx.info(self.tr("Dossier {0} saved. Put the first component in the feeder and press F5.")
-                          .format(dossier.receipt_code))
+                          .format(dossier.receipt_code) + (" " + describe_error(problem) if problem else ""))
             self.edit_open_dossier()          # back on Intake later: this dossier, to correct
             self._seen = session.dossier.id
             self.ctx.navigate.emit("capture")
 
-        self.ctx.tasks.run(lambda: services.create_dossier(self.ctx.station, dossier), on_done=created,
+        self.ctx.tasks.run(create, on_done=created,
                            on_error=self._failed, label=self.tr("Saving the dossier"))
 
     def _failed(self, exc: BaseException) -> None:
@@ -648,9 +826,33 @@ class IntakeScreen(Screen):
                 self.ctx.pages_changed.emit(c.id)
             self.ctx.info(self.tr("Dossier {0}: changes saved.").format(d.receipt_code if d else "")
                           if changed else self.tr("Nothing changed."))
+            if "reused" in changed:
+                self.edit_open_dossier()       # the reused components now show as not digitised, with the reason
 
-        self.ctx.tasks.run(lambda: services.update_intake(self.ctx, dossier), on_done=saved,
+        ident = self.identity.for_dossier(dossier)
+
+        def update() -> list[str]:
+            changed = services.update_intake(self.ctx, dossier)
+            problem = services.intake_identity(services.session(self.ctx), *ident) if ident else None
+            if problem is not None:
+                raise problem
+            return changed + (["reused"] if ident and ident[1] else [])
+
+        self.ctx.tasks.run(update, on_done=saved,
                            on_error=self._failed, label=self.tr("Saving the dossier"))
+
+    def account_party(self) -> tuple[str, str] | None:
+        """(id type, normalised number) of the party whose account the dossier's results go to, when the form
+        holds a complete, valid identifier for it; None otherwise."""
+        p = self.authority if self.authorised.isChecked() else self.applicant
+        id_type = IdType(p.id_type.currentData() or IdType.NONE)
+        if id_type == IdType.NONE:
+            return None
+        res = check_identifier(id_type, p.number.text())
+        return (id_type.value, res.value) if res.ok and res.value else None
+
+    def check_identity(self, force: bool = False) -> None:
+        self.identity.ask(self.account_party(), force=force)
 
     def _card_read(self, card: Any) -> None:
         """The applicant came from the card's QR: say so (and what the QR lacked); audit it, without the data."""

@@ -23,10 +23,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scanstation.flow.reuse import EDITABLE
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick
 from scanstation.ui.screens.base import Screen, status_text
+
+
+def _local_time(iso_text: str) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(iso_text).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return iso_text
 
 
 class RecordsScreen(Screen):
@@ -95,9 +105,10 @@ class RecordsScreen(Screen):
         row.addWidget(self.revoke_btn)
         fl.addLayout(row)
         lay.addWidget(self.files_box, 1)
-        self.status = QLabel(self)
+        self.status = QLabel(self)              # below the scrolling part: what just happened is always in view
         self.status.setWordWrap(True)
-        lay.addWidget(self.status)
+        self.status.setContentsMargins(9, 4, 9, 4)
+        outer.addWidget(self.status)
 
         self._proposals: list[tuple[Any, Any]] = []
         self._files: list[dict[str, Any]] = []
@@ -146,6 +157,8 @@ class RecordsScreen(Screen):
         d = self.ctx.dossier
         for w in (self.id_box, self.result_box, self.files_box):
             w.setEnabled(d is not None)
+        # reuse only changes a dossier still being taken in or scanned (flow.reuse.EDITABLE)
+        self.id_box.setEnabled(d is not None and d.status in EDITABLE)
         if d is None:
             self.header.setText(self.tr("Open a dossier first (home screen)."))
             return
@@ -163,7 +176,10 @@ class RecordsScreen(Screen):
         self._files = files
         self.files.setRowCount(len(files))
         for i, f in enumerate(files):
-            for j, v in enumerate((f["name"], self.state_names().get(f["state"], f["state"]),
+            state = self.state_names().get(f["state"], f["state"])
+            if f.get("revoked_at"):
+                state += f" · {_local_time(f['revoked_at'])} · {f.get('revoked_reason') or ''}"
+            for j, v in enumerate((f["name"], state,
                                    ", ".join(f["signatures"]))):
                 self.files.setItem(i, j, QTableWidgetItem(str(v)))
 
