@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import date
@@ -857,7 +858,9 @@ class IntakeScreen(Screen):
     def _card_read(self, card: Any) -> None:
         """The applicant came from the card's QR: say so (and what the QR lacked); audit it, without the data."""
         missing = services.card_missing(card)
-        self.error.setText(self.tr("Filled from the ID card's QR code.") + (" " + missing if missing else ""))
+        # news, not an error: in the colour of what it is (the label's own red is for errors)
+        text = self.tr("Filled from the ID card's QR code.") + (" " + missing if missing else "")
+        self.error.setText(f"<span style='color:{COLOURS['warn' if missing else 'ok']}'>{html.escape(text)}</span>")
         self.ctx.tasks.run(lambda: services.card_filled(self.ctx.station), label=self.tr("Recording the card read"))
 
     def show_field_error(self, e: ScanStationError) -> None:
