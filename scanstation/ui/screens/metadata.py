@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -56,9 +58,14 @@ class MetadataScreen(Screen):
             lab = QLabel(self.box)
             lab.setBuddy(w)
             err = QLabel(self.box)
-            err.setStyleSheet(f"color: {COLOURS['error']};")
+            err.setStyleSheet(f"color: {COLOURS['error']}; font-size: 9pt;")   # compact: one short line
             err.setWordWrap(True)
             err.hide()
+            if isinstance(w, QLineEdit):
+                w.returnPressed.connect(lambda f=f: self._enter_next(f))      # Enter: the next field
+                w.textChanged.connect(lambda _t, f=f: self._edited(f))
+            else:
+                w.textChanged.connect(lambda f=f: self._edited(f))
             col = QVBoxLayout()
             col.setSpacing(0)
             col.addWidget(w)
@@ -85,6 +92,7 @@ class MetadataScreen(Screen):
         self.shortcut("Alt+Up", lambda: self._switch(-1))
         self.shortcut("Alt+Down", lambda: self._switch(1))
         self._shown: Component | None = None
+        self._filling = False
         ctx.dossier_changed.connect(self.reload)
         self.retranslate()
         self.reload()
@@ -146,12 +154,52 @@ class MetadataScreen(Screen):
         c = comps[row]
         self._shown = c
         values = services.metadata_as_text(c, self.ctx.dossier)
+        self._filling = True
         for f, w in self.edits.items():
             if isinstance(w, QPlainTextEdit):
                 w.setPlainText(values.get(f, ""))
             else:
                 w.setText(values.get(f, ""))
-        self._show_problems(c)
+        self._filling = False
+        # checked as shown: the values prefilled from the dossier count (a filled field was once flagged empty)
+        self._show_problems(c, self._collect())
+        focus = QApplication.focusWidget()
+        if self.isVisible() and focus is not None and self.isAncestorOf(focus):
+            self.focus_first()                  # another paper (Alt+Up/Down): its first field to fill
+
+    def _enter_next(self, field: str) -> None:
+        i = FIELDS.index(field)
+        if i + 1 < len(FIELDS):
+            self.edits[FIELDS[i + 1]].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _edited(self, field: str) -> None:
+        """Live validation: a field's mark goes as soon as it is filled; the rest is checked as typed."""
+        if self._filling or self._shown is None:
+            return
+        c = self._shown
+        parse_problems = self._collect()
+        self._show_problems(c, parse_problems, live=field)
+
+    def _text(self, field: str) -> str:
+        w = self.edits[field]
+        return w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()
+
+    def first_problem_field(self) -> QWidget | None:
+        """Where the cursor goes: the first field with a problem, else the first empty one."""
+        for f in FIELDS:
+            if self.errors[f].isVisibleTo(self):
+                return self.edits[f]
+        for f in FIELDS:
+            if not self._text(f):
+                return self.edits[f]
+        return None
+
+    def focus_first(self) -> None:
+        target = self.first_problem_field()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            super().focus_first()
 
     def _collect(self) -> list[services.FieldProblem]:
         c = self._shown
@@ -160,15 +208,23 @@ class MetadataScreen(Screen):
         values = {f: (w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()) for f, w in self.edits.items()}
         return services.set_metadata_from_text(c, values)
 
-    def _show_problems(self, c: Component, parse_problems: list[services.FieldProblem] | None = None) -> bool:
+    def _show_problems(self, c: Component, parse_problems: list[services.FieldProblem] | None = None,
+                       live: str | None = None) -> bool:
+        """Mark the fields with a problem. ``live``: the field being typed in; while typing, marks only go away
+        (a half-typed date is not an error yet) and other fields keep theirs."""
         problems = (parse_problems or []) + services.metadata_problems(c, self.ctx.dossier, self.ctx.settings.profile)
-        for err in self.errors.values():
-            err.hide()
+        by_field: dict[str, str] = {}
         for p in problems:
-            err = self.errors.get(p.field)
-            if err is not None:
-                err.setText(pick(p.vi, p.en))
-                err.show()
+            by_field.setdefault(p.field, pick(p.vi, p.en))
+        for f, err in self.errors.items():
+            text = by_field.get(f)
+            if live is not None and text is not None:
+                if f != live or not self._text(f).strip():
+                    continue                     # no new mark while the clerk types; the mark stays till filled
+                text = None                      # the field being typed in is filled: its mark goes now
+            err.setVisible(text is not None)
+            err.setText(text or "")
+            self.edits[f].setStyleSheet(f"border: 1px solid {COLOURS['error']};" if text else "")
         row = self.digitised().index(c) if c in self.digitised() else -1
         if row >= 0 and self.components.item(row):
             self.components.item(row).setText(("✓ " if not problems else "✗ ") + c.name)

@@ -206,14 +206,28 @@ class SignScreen(Screen):
         self.token.clear()
         for t in tokens:
             self.token.addItem(t.label, t.label)
-        remembered = self.ctx.settings.get("token.label")
-        idx = self.token.findData(remembered)
-        self.token.setCurrentIndex(idx if idx >= 0 else 0)
+        self.token.setCurrentIndex(self._token_for_role())
         self.token.blockSignals(False)
         self._token_changed()
         if not tokens:
             self.token_state.setText(f"<span style='color:{COLOURS['warn']}'>" +
                                      self.tr("No token found. Plug in your USB token and press F5.") + "</span>")
+
+    def _token_for_role(self) -> int:
+        """The token to sign with now: the clerk's remembered one, or for the certified copy (SAO Y) the first
+        token that holds an organisation's certificate (the clerk need not pick it)."""
+        if self.ctx.dossier is not None and services.signing_role(self.ctx) == "copy":
+            for i, t in enumerate(self.tokens):
+                if any(c.organisation for c in t.certificates):
+                    return i
+        idx = self.token.findData(self.ctx.settings.get("token.label"))
+        return idx if idx >= 0 else 0
+
+    def _choose_for_role(self) -> None:
+        """After the clerk has signed: the organisation's token and certificate, ready for F9."""
+        idx = self._token_for_role()
+        if self.tokens and idx != self.token.currentIndex():
+            self.token.setCurrentIndex(idx)          # _token_changed follows
 
     def current_token(self) -> services.TokenChoice | None:
         i = self.token.currentIndex()
@@ -227,6 +241,8 @@ class SignScreen(Screen):
             for c in t.certificates:
                 self.cert.addItem(c.label, c.key_id)
             idx = self.cert.findData(self.ctx.settings.get("token.key_id"))
+            if services.signing_role(self.ctx) == "copy" if self.ctx.dossier is not None else False:
+                idx = next((i for i, c in enumerate(t.certificates) if c.organisation), idx)
             self.cert.setCurrentIndex(idx if idx >= 0 else 0)
             state = pick(t.pin_warning_vi, t.pin_warning_en) if t.pin_warning_en else self.tr("Ready")
             colour = COLOURS["warn"] if t.pin_warning_en else COLOURS["ok"]
@@ -310,6 +326,7 @@ class SignScreen(Screen):
             return
         pin = dlg.take_pin()
         key_id = self.cert.currentData()
+        role = services.signing_role(self.ctx)
         progress = UiProgress(self.tr("Signing the dossier"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
@@ -332,7 +349,10 @@ class SignScreen(Screen):
                 self.ctx.info(self.tr("Dossier {0} signed by the clerk; the certified copy (SAO Y) is next.")
                               .format(d.receipt_code))
             self.ctx.dossier_changed.emit()
-            self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
+            if role == "clerk":                   # the organisation's token is never the clerk's preference
+                self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
+            self._choose_for_role()
+            self.sign_btn.setFocus()
             self._show_signed()
 
         def failed(exc: BaseException) -> None:
