@@ -22,6 +22,7 @@ from scanstation.model import Component
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import pick
+from scanstation.ui.pages_view import PagePreview, load_preview
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.widgets import COLOURS
 
@@ -42,11 +43,15 @@ class MetadataScreen(Screen):
         ll.setContentsMargins(0, 0, 0, 0)
         self.lab_components = QLabel(left)
         self.components = QListWidget(left)
-        self.components.setMinimumWidth(240)
+        self.components.setMinimumWidth(180)
         ll.addWidget(self.lab_components)
         ll.addWidget(self.components, 1)
         self.box = QGroupBox(split)
-        form = QFormLayout(self.box)
+        box_lay = QVBoxLayout(self.box)
+        form = QFormLayout()
+        form.setVerticalSpacing(4)
+        box_lay.addLayout(form)
+        box_lay.addStretch(1)           # spare height below the fields, not between a field and its mark
         self.edits: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
@@ -72,9 +77,16 @@ class MetadataScreen(Screen):
             col.addWidget(err)
             form.addRow(lab, col)
             self.edits[f], self.labels[f], self.errors[f] = w, lab, err
+        # the paper's page 1 beside the fields (zoomable: Ctrl+wheel, or +/- with it focused): details are
+        # copied from the paper, not typed blind
+        self.page = PagePreview(split)
+        self.page.setMinimumWidth(300)
         split.addWidget(left)
         split.addWidget(self.box)
-        split.setSizes([280, 900])
+        split.addWidget(self.page)
+        split.setSizes([200, 560, 420])
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 1)
         bottom = QHBoxLayout()
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -93,6 +105,7 @@ class MetadataScreen(Screen):
         self.shortcut("Alt+Down", lambda: self._switch(1))
         self._shown: Component | None = None
         self._filling = False
+        self._page_shown: str | None = None
         ctx.dossier_changed.connect(self.reload)
         self.retranslate()
         self.reload()
@@ -161,11 +174,33 @@ class MetadataScreen(Screen):
             else:
                 w.setText(values.get(f, ""))
         self._filling = False
+        self._show_page(c)
         # checked as shown: the values prefilled from the dossier count (a filled field was once flagged empty)
         self._show_problems(c, self._collect())
         focus = QApplication.focusWidget()
         if self.isVisible() and focus is not None and self.isAncestorOf(focus):
             self.focus_first()                  # another paper (Alt+Up/Down): its first field to fill
+
+    def _show_page(self, c: Component) -> None:
+        """Page 1 of the paper, read on a worker thread (the GUI thread never decodes a scan)."""
+        wa = self.ctx.workarea
+        kept = c.kept_pages()
+        if wa is None or not kept:
+            self._page_shown = None
+            self.page.clear(self.tr("This paper has no scanned page yet."))
+            return
+        page = kept[0]
+        if self._page_shown == page.file and self.page.has_image():
+            return
+        self._page_shown = page.file
+        path = wa.root / page.file
+
+        def done(res) -> None:
+            img, full = res
+            if self._shown is c and self._page_shown == page.file:
+                self.page.set_page(img, full, self.tr("Page 1 of {0}").format(c.name))
+
+        self.ctx.tasks.run(lambda: load_preview(path, 1400), on_done=done, on_error=lambda e: None)
 
     def _enter_next(self, field: str) -> None:
         i = FIELDS.index(field)
