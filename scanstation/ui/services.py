@@ -462,7 +462,15 @@ def stamp_images(ctx: Any, d: Dossier, cert_label: str, max_px: int = 1000) -> S
     spec = sign_preview.stamp_spec(role, signer_name=name, org_name=plan.org_name,
                                    scan_time=fsigning.scan_time(comp), stamp_font=plan.stamp_font,
                                    copy_font=plan.copy_font)
-    big = sign_preview.draw_stamp(wa.root / page.file, page.dpi, spec, max_px=2400)
+    base, dpi = wa.root / page.file, page.dpi
+    rendered = _signed_page1(d, comp.id, 150) if role == "copy" else None
+    if rendered is not None:            # the SAO Y goes onto the file the clerk signed: show that file's page 1
+        base, dpi = rendered, (150, 150)
+    try:
+        big = sign_preview.draw_stamp(base, dpi, spec, max_px=2400)
+    finally:
+        if rendered is not None:
+            rendered.unlink(missing_ok=True)
     with Image.open(io.BytesIO(big.png)) as im:
         x, y, w, h = big.box
         pad = max(12, h // 2)
@@ -476,6 +484,30 @@ def stamp_images(ctx: Any, d: Dossier, cert_label: str, max_px: int = 1000) -> S
     box = tuple(round(v * scale) for v in big.box)
     return StampImages(page=out.getvalue(), size=small.size, box=(box[0], box[1], box[2], box[3]),
                        close_up=buf.getvalue(), lines=big.lines, component_id=comp.id)
+
+
+def _signed_page1(d: Dossier, component_id: str, dpi: int) -> Path | None:
+    """Page 1 of the component's signed file as a PNG at ``dpi`` (poppler's pdftoppm), or None."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    out = next((o for o in d.outputs if o.component_id == component_id and o.signed and o.path), None)
+    tool = shutil.which("pdftoppm")
+    if out is None or tool is None or not Path(out.path).is_file():
+        return None
+    fd, name = tempfile.mkstemp(suffix=".png")
+    import os
+
+    os.close(fd)
+    target = Path(name)
+    try:
+        subprocess.run([tool, "-f", "1", "-l", "1", "-r", str(dpi), "-png", "-singlefile", out.path,
+                        str(target.with_suffix(""))], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        target.unlink(missing_ok=True)
+        return None
+    return target
 
 
 def file_sizes(ctx: Any, d: Dossier) -> list[Any]:

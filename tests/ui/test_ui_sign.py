@@ -72,7 +72,11 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
     assert all(o.signed for o in d.outputs)
     # The certified copy (SAO Y) comes next, in the window as on the command line: the organisation's token.
     qtbot.waitUntil(lambda: "certified copy" in s.banner.text(), timeout=10000)
-    s.token.setCurrentIndex(s.token.findText("DEMO-ORG"))
+    assert s.token.currentText() == "DEMO-ORG"              # chosen by the window: its certificate is the org's
+    # the preview: the SAO Y stamp, top right of the page 1 the clerk signed
+    qtbot.waitUntil(lambda: s.close_up.toolTip().startswith("SAO Y\n"), timeout=30000)
+    x = s.preview._regions[0][0].x()
+    assert x > s.preview._image.width() / 2
     qtbot.waitUntil(lambda: s.sign_btn.isEnabled(), timeout=10000)
     _answer_pin(qtbot, "123456", [])
     if QApplication.activeWindow() is None:                 # offscreen: nothing re-activates it after the dialog
@@ -86,6 +90,7 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
         assert rep.ok and [x.role for x in rep.signatures] == ["clerk", "copy"]
     assert {o.state for o in d.outputs} == {"queued"} and all(o.upload_job for o in d.outputs)
     qtbot.waitUntil(lambda: bool(w.ctx.settings.get("token.key_id")))   # certificate remembered for next time
+    assert w.ctx.settings.get("token.label") == "DEMO-CLERK"            # the organisation's token is not the clerk's
     actions = [e.action for e in w.ctx.station.audit.events()]
     assert "dossier.assembled" in actions and "dossier.signed" in actions
     qtbot.waitUntil(lambda: not s.sign_btn.isEnabled())

@@ -1982,8 +1982,8 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>lỗi</translation>
     </message>
     <message>
-        <source>The clerk has signed. Choose the organisation&apos;s certificate and sign the certified copy (SAO Y).</source>
-        <translation>Cán bộ đã ký số. Chọn chứng thư số của cơ quan và ký sao y (SAO Y).</translation>
+        <source>The clerk has signed. Next, the certified copy (SAO Y) with the organisation&apos;s certificate (chosen below): press F9.</source>
+        <translation>Cán bộ đã ký số. Tiếp theo: ký sao y (SAO Y) bằng chứng thư số của cơ quan (đã chọn bên dưới): nhấn F9.</translation>
     </message>
     <message>
         <source>Signing is disabled:</source>

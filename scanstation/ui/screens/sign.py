@@ -288,8 +288,8 @@ class SignScreen(Screen):
         signed = d is not None and d.status.value in ("signed", "queued", "uploaded") and not copy_next
         if copy_next and not reasons:
             self.banner.setStyleSheet(banner_style("warn"))
-            self.banner.setText(self.tr("The clerk has signed. Choose the organisation's certificate and sign the "
-                                        "certified copy (SAO Y)."))
+            self.banner.setText(self.tr("The clerk has signed. Next, the certified copy (SAO Y) with the "
+                                        "organisation's certificate (chosen below): press F9."))
             self.banner.show()
         elif reasons and not signed:
             self.banner.setStyleSheet(banner_style("error"))
@@ -430,7 +430,10 @@ class SignScreen(Screen):
             self._choose_for_role()
             self.sign_btn.setFocus()
             self.load_sizes()
-            self._show_signed()
+            if services.signing_role(self.ctx) == "copy":
+                self._show_stamp()            # the SAO Y next: drawn on the file the clerk signed
+            else:
+                self._show_signed()
 
         def failed(exc: BaseException) -> None:
             self._batch += 1                  # the unsigned files go back to their saved state
