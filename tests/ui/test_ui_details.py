@@ -61,3 +61,21 @@ def test_details_beside_page_1_with_live_marks(make_window, qtbot, tmp_path):
     w.grab().save(str(tmp_path / "details.png"))
     import shutil
     shutil.copy(tmp_path / "details.png", "/tmp/window-details-1366.png")
+
+
+def test_a_dossier_change_keeps_the_paper_and_what_was_typed(make_window, qtbot):
+    w = make_window(language="vi")
+    st = w.ctx.station
+    d, _ = load_dossier_file(resource("demo", "dossier.json"))
+    for c in d.components:
+        c.metadata = DocumentMetadata()
+    wa = st.create_dossier(d)
+    w.ctx.open_dossier(d, wa)
+    qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    meta = w.screens["metadata"]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert meta._shown is d.components[1]
+    type_text(QApplication.focusWidget(), "15/UQ")
+    w.ctx.dossier_changed.emit()                 # e.g. the upload worker finished another dossier meanwhile
+    assert meta._shown is d.components[1] and meta.components.currentRow() == 1
+    assert meta.edits["number_symbol"].text() == "15/UQ" and d.components[1].metadata.number_symbol == "15/UQ"

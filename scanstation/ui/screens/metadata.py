@@ -142,16 +142,20 @@ class MetadataScreen(Screen):
         return [c for c in self.ctx.dossier.components if c.digitised] if self.ctx.dossier else []
 
     def reload(self) -> None:
+        """The dossier changed (a scan, an upload's state): redraw, staying on the paper the clerk is on (what
+        was typed is already in the dossier: fields are collected as typed)."""
+        comps = self.digitised()
+        keep = comps.index(self._shown) if self._shown in comps else 0
         self._shown = None
         self.components.blockSignals(True)
         self.components.clear()
-        for c in self.digitised():
+        for c in comps:
             problems = services.metadata_problems(c, self.ctx.dossier, self.ctx.settings.profile)
             self.components.addItem(("✓ " if not problems else "✗ ") + c.name)
+        self.components.setCurrentRow(keep if keep < self.components.count() else 0)
         self.components.blockSignals(False)
         if self.components.count():
-            self.components.setCurrentRow(0)
-            self._component_changed(0)
+            self._component_changed(self.components.currentRow())
 
     def _switch(self, delta: int) -> None:
         self._collect()
