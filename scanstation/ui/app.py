@@ -55,11 +55,29 @@ def build_window(*, demo: bool = False, station: Station | None = None) -> MainW
     set_language(station.settings.get("ui.language"))
     # Import the capability packages now: a first import later, in a worker, would hold the
     # interpreter lock while the window is in use.
+    # ... and what the first health probe and the Sign screen's stamp preview import lazily: the scanner
+    # drivers (OpenCV, the sample pages) and fontTools' subsetter (~200 ms under the lock, measured by
+    # bench.screens as a 116-210 ms stall when the Sign screen first drew its stamp)
+    import fontTools.subset  # noqa: F401
+    import fontTools.ttLib  # noqa: F401
+
     import scanstation.devices  # noqa: F401
+    import scanstation.devices._sane  # noqa: F401
+    import scanstation.devices._virtual  # noqa: F401
+    import scanstation.flow.sign_preview  # noqa: F401
     import scanstation.pdf  # noqa: F401
     import scanstation.qc  # noqa: F401
     import scanstation.signing  # noqa: F401
     import scanstation.sync  # noqa: F401
+    from scanstation.errors import ScanStationError
+    from scanstation.flow import sign_preview
+    from scanstation.flow.signing import SigningPlan
+
+    plan = SigningPlan.from_settings(station.settings)
+    try:
+        sign_preview.prepare_fonts(plan.stamp_font, plan.copy_font, copy=plan.certified_copy)
+    except (ScanStationError, OSError) as e:      # no usable font: the Sign screen and the signing say so
+        log.warning("stamp fonts: %s", e)
     tasks = TaskManager()
     heartbeat = Heartbeat()
     heartbeat.start()

@@ -73,3 +73,36 @@ def describe_error(exc: BaseException) -> str:
     return QCoreApplication.translate(
         "Messages", "Something went wrong inside the station ({0}). Your pages are kept; try again, and call IT "
         "staff if it happens again.").format(type(exc).__name__)
+
+
+#: The upload queue keeps a job's last problem as the upload worker's English text (scanstation.sync stores
+#: ``message_en``); these are the Vietnamese wordings of the same errors (scanstation.sync.adapter's own
+#: ``message_vi``), found by the English text's beginning. The English stays in the cell's tooltip for IT.
+QUEUE_PROBLEMS_VI: tuple[tuple[str, str], ...] = (
+    ("Cannot reach ", "Không kết nối được hệ thống của tỉnh (mất mạng?); tệp sẽ được gửi lại tự động"),
+    ("Connection to ", "Kết nối với hệ thống của tỉnh bị ngắt giữa chừng; tệp sẽ được gửi lại tự động"),
+    ("TLS verification of ", "Không xác minh được chứng chỉ TLS của hệ thống tỉnh; báo cán bộ CNTT"),
+    ("The provincial system is throttling", "Hệ thống của tỉnh đang giới hạn tốc độ tải lên; tệp sẽ được gửi lại"),
+    ("The provincial system refused", "Hệ thống của tỉnh từ chối tệp; báo cán bộ CNTT (chi tiết trong chú thích)"),
+    ("The provincial system answered HTTP", "Hệ thống của tỉnh báo lỗi; tệp sẽ được gửi lại tự động"),
+    ("upload interrupted", "Lần gửi bị gián đoạn (trạm dừng giữa chừng); sẽ gửi tiếp phần còn lại"),
+    ("the server confirmed a different SHA-256", "Hệ thống của tỉnh xác nhận một tệp khác; chưa coi là đã gửi, "
+                                                  "báo cán bộ CNTT"),
+    ("server SHA-256 ", "Hệ thống của tỉnh xác nhận một tệp khác; sẽ gửi lại"),
+    ("not uploaded: ", "Chưa gửi: chữ ký số của tệp không kiểm tra được; báo cán bộ CNTT"),
+    ("unexpected error", "Lỗi không lường trước khi gửi; tệp sẽ được gửi lại tự động"),
+)
+
+
+def queue_problem(text: str) -> str:
+    """A queue job's last problem in the window's language (the English as stored, for English)."""
+    if not text or current_language() == "en":
+        return text
+    if " did not answer within " in text or " did not complete the request within " in text:
+        return "Hệ thống của tỉnh trả lời quá chậm; tệp sẽ được gửi lại tự động"
+    for start, vi in QUEUE_PROBLEMS_VI:
+        if text.startswith(start):
+            return vi
+    if " became shorter while it was being uploaded" in text:
+        return "Tệp bị thay đổi trong lúc gửi; báo cán bộ CNTT"
+    return "Gửi chưa được; báo cán bộ CNTT (chi tiết trong chú thích)"

@@ -432,6 +432,92 @@ def signing_role(ctx: Any) -> str:
     return "clerk"
 
 
+@dataclass
+class StampImages:
+    page: bytes                             # page 1 (PNG) with the stamp drawn as the signing will draw it
+    size: tuple[int, int]
+    box: tuple[int, int, int, int]          # the stamp in ``page``: x, y, width, height
+    close_up: bytes                         # the stamp and a little of the page around it, larger (PNG)
+    lines: tuple[str, ...]
+    component_id: str
+
+
+def stamp_images(ctx: Any, d: Dossier, cert_label: str, max_px: int = 1000) -> StampImages | None:
+    """Page 1 with the visible stamp of the step the dossier is at (the clerk's, or the SAO Y copy), drawn with the
+    signing's own stamp text, font, size and box (flow.sign_preview). Worker thread."""
+    import io
+
+    from PIL import Image
+
+    from scanstation.flow import sign_preview
+
+    first = sign_preview.first_page(d)
+    wa = ctx.workarea
+    if first is None or wa is None:
+        return None
+    comp, page = first
+    plan = fsigning.SigningPlan.from_settings(ctx.settings)
+    role = signing_role(ctx)
+    name = cert_label.split(" — ")[0] or ctx.settings.get("clerk.name") or d.clerk
+    spec = sign_preview.stamp_spec(role, signer_name=name, org_name=plan.org_name,
+                                   scan_time=fsigning.scan_time(comp), stamp_font=plan.stamp_font,
+                                   copy_font=plan.copy_font)
+    base, dpi = wa.root / page.file, page.dpi
+    rendered = _signed_page1(d, comp.id, 150) if role == "copy" else None
+    if rendered is not None:            # the SAO Y goes onto the file the clerk signed: show that file's page 1
+        base, dpi = rendered, (150, 150)
+    try:
+        big = sign_preview.draw_stamp(base, dpi, spec, max_px=2400)
+    finally:
+        if rendered is not None:
+            rendered.unlink(missing_ok=True)
+    with Image.open(io.BytesIO(big.png)) as im:
+        x, y, w, h = big.box
+        pad = max(12, h // 2)
+        crop = im.crop((max(0, x - pad), max(0, y - pad), min(im.width, x + w + pad), min(im.height, y + h + pad)))
+        buf = io.BytesIO()
+        crop.save(buf, "PNG")
+        scale = min(1.0, max_px / max(im.size))
+        small = im.resize((round(im.width * scale), round(im.height * scale)), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, "PNG")
+    box = tuple(round(v * scale) for v in big.box)
+    return StampImages(page=out.getvalue(), size=small.size, box=(box[0], box[1], box[2], box[3]),
+                       close_up=buf.getvalue(), lines=big.lines, component_id=comp.id)
+
+
+def _signed_page1(d: Dossier, component_id: str, dpi: int) -> Path | None:
+    """Page 1 of the component's signed file as a PNG at ``dpi`` (poppler's pdftoppm), or None."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    out = next((o for o in d.outputs if o.component_id == component_id and o.signed and o.path), None)
+    tool = shutil.which("pdftoppm")
+    if out is None or tool is None or not Path(out.path).is_file():
+        return None
+    fd, name = tempfile.mkstemp(suffix=".png")
+    import os
+
+    os.close(fd)
+    target = Path(name)
+    try:
+        subprocess.run([tool, "-f", "1", "-l", "1", "-r", str(dpi), "-png", "-singlefile", out.path,
+                        str(target.with_suffix(""))], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        target.unlink(missing_ok=True)
+        return None
+    return target
+
+
+def file_sizes(ctx: Any, d: Dossier) -> list[Any]:
+    """Each file's lossless masters against the file that is uploaded (flow.sign_preview). Worker thread."""
+    from scanstation.flow import sign_preview
+
+    wa = ctx.workarea
+    return sign_preview.file_sizes(d, wa.root) if wa is not None else []
+
+
 def stamp_preview(ctx: Any, d: Dossier, page: Page, cert_label: str) -> str:
     """The text of the stamp being signed: the certificate holder and the time of scanning (clerk), or the
     organisation (SAO Y copy)."""

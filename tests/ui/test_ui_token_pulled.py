@@ -59,7 +59,7 @@ def test_a_token_pulled_mid_batch_is_plugged_back_and_the_batch_finishes(make_wi
     qtbot.waitUntil(lambda: s.task is None and "F9" in w.message_bar.text.text(), timeout=120000)
     msg = w.message_bar.text.text()
     assert "cắm lại token" in msg and "GeneralError" not in msg
-    states = [s.files.item(i, 2).text() for i in range(s.files.rowCount())]
+    states = [s.files.item(i, 3).text() for i in range(s.files.rowCount())]
     assert not any("đang" in x for x in states), states      # nothing left "making PDF/A…" / "signing…"
     assert d.status != DossierStatus.SIGNED
     # the light and the list say the token is gone (the module was re-initialised, the slot is empty)

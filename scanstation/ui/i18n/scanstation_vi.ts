@@ -302,6 +302,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Đang kiểm tra các trang</translation>
     </message>
     <message>
+        <source>“{0}” is complete. Next: “{1}” — put it in the feeder and press F5.</source>
+        <translation>Đã quét đủ “{0}”. Tiếp theo: “{1}” — đặt giấy vào khay rồi nhấn F5.</translation>
+    </message>
+    <message>
         <source>Deleting pages</source>
         <translation>Đang xóa trang</translation>
     </message>
@@ -835,6 +839,14 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>Save and sign (F8)</source>
         <translation>Lưu và ký số (F8)</translation>
+    </message>
+    <message>
+        <source>This paper has no scanned page yet.</source>
+        <translation>Giấy tờ này chưa có trang nào được quét.</translation>
+    </message>
+    <message>
+        <source>Page 1 of {0}</source>
+        <translation>Trang 1 của {0}</translation>
     </message>
     <message>
         <source>Saving</source>
@@ -1953,6 +1965,10 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Tệp</translation>
     </message>
     <message>
+        <source>Size: scans → file</source>
+        <translation>Dung lượng: ảnh quét → tệp</translation>
+    </message>
+    <message>
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
@@ -1965,8 +1981,8 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>Dừng (Esc)</translation>
     </message>
     <message>
-        <source>Stamp on page 1 (top left: who scanned, and when)</source>
-        <translation>Dấu ký trên trang 1 (góc trên bên trái: người quét và thời gian quét)</translation>
+        <source>The stamp as it will be on page 1 (blue frame; Ctrl+wheel or + zooms):</source>
+        <translation>Dấu ký sẽ nằm trên trang 1 như sau (khung xanh; Ctrl+lăn chuột hoặc + để phóng to):</translation>
     </message>
     <message>
         <source>Checking the pages</source>
@@ -2009,8 +2025,8 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
         <translation>lỗi</translation>
     </message>
     <message>
-        <source>The clerk has signed. Choose the organisation&apos;s certificate and sign the certified copy (SAO Y).</source>
-        <translation>Cán bộ đã ký số. Chọn chứng thư số của cơ quan và ký sao y (SAO Y).</translation>
+        <source>The clerk has signed. Next, the certified copy (SAO Y) with the organisation&apos;s certificate (chosen below): press F9.</source>
+        <translation>Cán bộ đã ký số. Tiếp theo: ký sao y (SAO Y) bằng chứng thư số của cơ quan (đã chọn bên dưới): nhấn F9.</translation>
     </message>
     <message>
         <source>Signing is disabled:</source>
@@ -2019,6 +2035,18 @@ Các trang hiện ra ở đây ngay khi được quét.</translation>
     <message>
         <source>This dossier is signed. Its files are in the upload queue (Ctrl+7).</source>
         <translation>Hồ sơ đã được ký số. Các tệp đang trong hàng đợi gửi (Ctrl+7).</translation>
+    </message>
+    <message>
+        <source>(made when signing)</source>
+        <translation>(tạo khi ký)</translation>
+    </message>
+    <message>
+        <source>Dossier: {0} of scans → {1} to upload</source>
+        <translation>Hồ sơ: {0} ảnh quét → {1} tải lên</translation>
+    </message>
+    <message>
+        <source>Dossier: {0} of scans; the files&apos; size is known once they are made (when signing).</source>
+        <translation>Hồ sơ: {0} ảnh quét; dung lượng tệp sẽ biết khi tạo tệp (lúc ký).</translation>
     </message>
     <message>
         <source>No dossier open.</source>

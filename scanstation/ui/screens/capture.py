@@ -466,7 +466,7 @@ class CaptureScreen(Screen):
                 self.ctx.warn(pick(result.event_vi, result.event_en))
             self.ctx.pages_changed.emit(req.component_id)
             self.ctx.dossier_changed.emit()
-            self._after_scan(req)
+            self._after_scan(req, scanned=not result.stopped)
 
         def failed(exc: BaseException) -> None:
             self.scan_task = None
@@ -508,7 +508,7 @@ class CaptureScreen(Screen):
         self.thumbs.scrollToItem(item)
         self._update_counters()
 
-    def _after_scan(self, req: services.CaptureRequest) -> None:
+    def _after_scan(self, req: services.CaptureRequest, scanned: bool = False) -> None:
         """Run the component checks once the feeder is empty (QC of each page already ran as it arrived)."""
         c = self.ctx.dossier.component(req.component_id) if self.ctx.dossier else None
         if c is None:
@@ -518,14 +518,37 @@ class CaptureScreen(Screen):
 
         d, wa = self.ctx.dossier, self.ctx.workarea
         self.ctx.tasks.run(lambda: services.check_component(self.ctx, d, wa, c, checked),
-                           on_done=lambda _r: self._checked(), label=self.tr("Checking the pages"))
+                           on_done=lambda _r: self._checked(c.id if scanned else None),
+                           label=self.tr("Checking the pages"))
 
-    def _checked(self) -> None:
+    def _checked(self, scanned: str | None = None) -> None:
         self.ctx.findings_changed.emit()
         n = services.blocking_count(self.ctx)
         c = self.component
         if c is not None and n and services.unpaired_note(c) is None:
             self.ctx.problems_noted.emit()      # the window keeps the count true until it is 0
+        if scanned and c is not None and c.id == scanned and self.scan_task is None:
+            self._next_action(c)
+
+    def _next_action(self, c: Component) -> None:
+        """After a scan is checked, the selection goes where the clerk's next key acts: the page with a sticky
+        note (F6 scans it again without the note), else the next component still to scan (F5)."""
+        note = services.unpaired_note(c)
+        if note is not None:
+            item = self.thumbs.item_for(note.id)
+            if item is not None:
+                self.thumbs.setCurrentItem(item)
+                self.thumbs.scrollToItem(item)
+            return
+        if not c.declared_sheets or services.sheets_captured(c) < c.declared_sheets:
+            return                              # sheets missing: the clerk stays on this component
+        comps = self.digitised()
+        for i, other in enumerate(comps):
+            if not other.pages and i != self.components.currentRow():
+                self.components.setCurrentRow(i)
+                self.ctx.info(self.tr("“{0}” is complete. Next: “{1}” — put it in the feeder and press F5.")
+                              .format(c.name, other.name))
+                return
 
     def stop(self) -> None:
         if self.scan_task is not None:

@@ -92,6 +92,7 @@ class PartyEditor(QGroupBox):
         self.number.textChanged.connect(self._remember_typed)
         self.number.returnPressed.connect(self.read_card_burst)
         self._typed = ""               # the field as the clerk typed it, before any reader burst
+        self.burst_failed = False
         self._prev_text, self._last_change = "", 0.0
         self.retranslate()
         self._kind_changed()
@@ -200,6 +201,7 @@ class PartyEditor(QGroupBox):
         """Enter in the identifier field: a reader's CCCD QR fills the party; anything else is left alone."""
         text = self.number.text()
         start = self._burst_start(text)
+        self.burst_failed = False
         if start is None:
             return False
         try:
@@ -210,6 +212,7 @@ class PartyEditor(QGroupBox):
             self.number.blockSignals(False)
             self._typed = self._prev_text = text[:start]
             self.validate_number()
+            self.burst_failed = True        # the cursor stays here (Enter does not move on)
             self.card_failed.emit(describe_error(e))
             return False
         self.kind.setCurrentIndex(max(0, self.kind.findData(PartyKind.CITIZEN)))
@@ -579,6 +582,11 @@ class IntakeScreen(Screen):
         outer.addLayout(buttons)
 
         self.rows: list[ComponentRow] = []
+        # Enter in a field moves to the next field to type in (combo boxes and check boxes keep their defaults
+        # and stay on the Tab path): one key per field, as on the paper form the clerk copies from.
+        for w in (self.receipt, self.proc_code, self.proc_name, self.applicant.number, self.applicant.name,
+                  self.authority.number, self.authority.name):
+            w.returnPressed.connect(lambda w=w: self.enter_next(w))    # after a reader's burst was read
         self.shortcut("Ctrl+Return", self.submit)
         self.shortcut("Ctrl+Enter", self.submit)
         self.shortcut("Ctrl+Shift+A", lambda: self.add_component(focus=True))
@@ -672,6 +680,11 @@ class IntakeScreen(Screen):
         guard_wheel(row)                # its sheet count must not change under a wheel that meant to scroll
         row.remove_requested.connect(self.remove_component)
         self.rows.append(row)
+        for w in (row.name, row.code, row.reason):
+            w.returnPressed.connect(lambda w=w: self.enter_next(w))
+        spin_edit = row.sheets.findChild(QLineEdit)
+        if spin_edit is not None:        # a spin box's Enter reaches its line edit's returnPressed
+            spin_edit.returnPressed.connect(lambda s=row.sheets: self.enter_next(s))
         self.comp_list.addWidget(row)
         for sig in (row.code.textChanged, row.name.textChanged, row.cls.currentIndexChanged):
             sig.connect(lambda *_: self.identity.refresh(self.rows))
@@ -702,6 +715,32 @@ class IntakeScreen(Screen):
         chain += self.identity.focus_widgets()       # the reuse proposals (Space ticks one)
         chain += [self.add_btn, self.sample_btn, self.clear_btn, self.save_btn]
         return chain
+
+    def typing_chain(self) -> list[QWidget]:
+        """The fields Enter walks through: those a clerk types into, top to bottom."""
+        chain: list[QWidget] = [self.receipt, self.proc_code, self.proc_name]
+        for p in (self.applicant, self.authority):
+            if p is self.authority and not self.authorised.isChecked():
+                continue
+            chain += [p.number, p.name]
+        for r in self.rows:
+            chain += [r.name, r.code, r.reason, r.sheets]
+        return [w for w in chain if w.isVisibleTo(self) and w.isEnabled()]
+
+    def enter_next(self, field: QWidget) -> None:
+        """Enter in ``field``: the cursor goes to the next field to type in (nothing after the last one)."""
+        if any(field is p.number and p.burst_failed for p in (self.applicant, self.authority)):
+            return                      # a QR that is no CCCD: the clerk stays on the identifier
+        focus = QApplication.focusWidget()
+        if focus is None or (focus is not field and not field.isAncestorOf(focus)):
+            return                      # a reader's burst already moved on, or the field lost the focus meanwhile
+        chain = self.typing_chain()
+        if field not in chain or chain.index(field) + 1 >= len(chain):
+            return
+        nxt = chain[chain.index(field) + 1]
+        nxt.setFocus(Qt.FocusReason.TabFocusReason)
+        if isinstance(nxt, QSpinBox):
+            nxt.selectAll()             # typing replaces the count, as after Tab
 
     def focusNextPrevChild(self, next: bool) -> bool:
         # Qt's own focus chain puts widgets in creation order, so rows added later would come last.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
-from scanstation.ui.i18n import describe_error
+from scanstation.ui.i18n import describe_error, queue_problem
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.widgets import make_banner
 
@@ -119,8 +119,11 @@ class QueueScreen(Screen):
         self.table.setRowCount(len(self.jobs))
         for i, j in enumerate(self.jobs):
             for k, text in enumerate((j.file, j.dossier, words.get(j.state, j.state), str(j.attempts), j.next_attempt,
-                                      j.last_error)):
-                self.table.setItem(i, k, QTableWidgetItem(text))
+                                      queue_problem(j.last_error))):
+                item = QTableWidgetItem(text)
+                if k == 5 and text != j.last_error:
+                    item.setToolTip(j.last_error)      # the worker's own words, for IT staff
+                self.table.setItem(i, k, item)
         if 0 <= keep < len(self.jobs):
             self.table.selectRow(keep)
         counts: dict[str, int] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,7 +25,7 @@ from scanstation.errors import Cancelled, ScanStationError
 from scanstation.ui import services
 from scanstation.ui.context import AppContext
 from scanstation.ui.i18n import describe_error, pick
-from scanstation.ui.pages_view import PagePreview, load_preview
+from scanstation.ui.pages_view import PagePreview
 from scanstation.ui.screens.base import Screen
 from scanstation.ui.tasks import Task, UiProgress
 from scanstation.ui.widgets import COLOURS, banner_style, make_banner
@@ -109,11 +109,14 @@ class SignScreen(Screen):
         ll.addLayout(form)
         self.refresh_btn = QPushButton(left)
         ll.addWidget(self.refresh_btn, 0, Qt.AlignmentFlag.AlignLeft)
-        self.files = QTableWidget(0, 3, left)
+        self.files = QTableWidget(0, 4, left)
         self.files.verticalHeader().hide()
         self.files.horizontalHeader().setStretchLastSection(True)
         self.files.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         ll.addWidget(self.files, 1)
+        self.total = QLabel(left)               # the dossier's size: masters -> what is uploaded
+        self.total.setWordWrap(True)
+        ll.addWidget(self.total)
         self.bar = QProgressBar(left)
         self.bar.hide()
         ll.addWidget(self.bar)
@@ -129,14 +132,21 @@ class SignScreen(Screen):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         self.lab_preview = QLabel(right)
+        self.lab_preview.setWordWrap(True)
+        self.close_up = QLabel(right)           # the stamp itself, large enough to read
+        self.close_up.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.close_up.setMaximumHeight(90)
         self.preview = PagePreview(right)
         rl.addWidget(self.lab_preview)
+        rl.addWidget(self.close_up)
         rl.addWidget(self.preview, 1)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([600, 600])
+        split.setSizes([720, 520])
 
         self.tokens: list[services.TokenChoice] = []
+        self.sizes: dict[str, object] = {}      # component id -> flow.sign_preview.FileSize
+        self._stamp_key: tuple | None = None    # what the stamp shown was drawn for
         self.task: Task | None = None
         self.file_states: dict[str, str] = {}
         self._batch = 0                         # signing attempts: late file states of an ended one are dropped
@@ -159,14 +169,18 @@ class SignScreen(Screen):
         self.lab_token.setText(self.tr("&Token"))
         self.lab_cert.setText(self.tr("&Certificate"))
         self.refresh_btn.setText(self.tr("Look for tokens again (F5)"))
-        self.files.setHorizontalHeaderLabels([self.tr("Paper"), self.tr("File"), self.tr("State")])
+        self.files.setHorizontalHeaderLabels([self.tr("Paper"), self.tr("File"), self.tr("Size: scans → file"),
+                                              self.tr("State")])
         self.sign_btn.setText(self.tr("Sign the dossier (F9)"))
         self.cancel_btn.setText(self.tr("Stop (Esc)"))
-        self.lab_preview.setText(self.tr("Stamp on page 1 (top left: who scanned, and when)"))
+        self.lab_preview.setText(self.tr("The stamp as it will be on page 1 (blue frame; Ctrl+wheel or + zooms):"))
         self._refresh()
 
     def activated(self) -> None:
         self._refresh()
+        self.load_sizes()
+        if self.tokens:
+            self._show_stamp()                  # pages may have changed meanwhile (drawn again only then)
         if not self.tokens:
             self.load_tokens()
         self.sign_btn.setFocus()
@@ -206,14 +220,28 @@ class SignScreen(Screen):
         self.token.clear()
         for t in tokens:
             self.token.addItem(t.label, t.label)
-        remembered = self.ctx.settings.get("token.label")
-        idx = self.token.findData(remembered)
-        self.token.setCurrentIndex(idx if idx >= 0 else 0)
+        self.token.setCurrentIndex(self._token_for_role())
         self.token.blockSignals(False)
         self._token_changed()
         if not tokens:
             self.token_state.setText(f"<span style='color:{COLOURS['warn']}'>" +
                                      self.tr("No token found. Plug in your USB token and press F5.") + "</span>")
+
+    def _token_for_role(self) -> int:
+        """The token to sign with now: the clerk's remembered one, or for the certified copy (SAO Y) the first
+        token that holds an organisation's certificate (the clerk need not pick it)."""
+        if self.ctx.dossier is not None and services.signing_role(self.ctx) == "copy":
+            for i, t in enumerate(self.tokens):
+                if any(c.organisation for c in t.certificates):
+                    return i
+        idx = self.token.findData(self.ctx.settings.get("token.label"))
+        return idx if idx >= 0 else 0
+
+    def _choose_for_role(self) -> None:
+        """After the clerk has signed: the organisation's token and certificate, ready for F9."""
+        idx = self._token_for_role()
+        if self.tokens and idx != self.token.currentIndex():
+            self.token.setCurrentIndex(idx)          # _token_changed follows
 
     def current_token(self) -> services.TokenChoice | None:
         i = self.token.currentIndex()
@@ -227,6 +255,8 @@ class SignScreen(Screen):
             for c in t.certificates:
                 self.cert.addItem(c.label, c.key_id)
             idx = self.cert.findData(self.ctx.settings.get("token.key_id"))
+            if services.signing_role(self.ctx) == "copy" if self.ctx.dossier is not None else False:
+                idx = next((i for i, c in enumerate(t.certificates) if c.organisation), idx)
             self.cert.setCurrentIndex(idx if idx >= 0 else 0)
             state = pick(t.pin_warning_vi, t.pin_warning_en) if t.pin_warning_en else self.tr("Ready")
             colour = COLOURS["warn"] if t.pin_warning_en else COLOURS["ok"]
@@ -247,9 +277,10 @@ class SignScreen(Screen):
                      "built": self.tr("PDF/A made, not signed yet"),
                      "signing": self.tr("signing…"), "signed": self.tr("signed and verified"),
                      "queued": self.tr("signed, waiting to upload"), "failed": self.tr("failed")}
-            for j, text in enumerate((c.name, name, words.get(state, state))):
+            for j, text in enumerate((c.name, name, self._size_text(c.id), words.get(state, state))):
                 self.files.setItem(i, j, QTableWidgetItem(text))
         self.files.resizeColumnsToContents()
+        self._show_total()
         reasons = services.sign_blockers(self.ctx)
         ready = not reasons and self.current_token() is not None and self.cert.count() > 0 and self.task is None
         self.sign_btn.setEnabled(ready)
@@ -257,8 +288,8 @@ class SignScreen(Screen):
         signed = d is not None and d.status.value in ("signed", "queued", "uploaded") and not copy_next
         if copy_next and not reasons:
             self.banner.setStyleSheet(banner_style("warn"))
-            self.banner.setText(self.tr("The clerk has signed. Choose the organisation's certificate and sign the "
-                                        "certified copy (SAO Y)."))
+            self.banner.setText(self.tr("The clerk has signed. Next, the certified copy (SAO Y) with the "
+                                        "organisation's certificate (chosen below): press F9."))
             self.banner.show()
         elif reasons and not signed:
             self.banner.setStyleSheet(banner_style("error"))
@@ -271,30 +302,91 @@ class SignScreen(Screen):
         else:
             self.banner.hide()
 
+    # --- sizes ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _mb(n: int) -> str:
+        """'12,4 MB' in Vietnamese, '12.4 MB' in English."""
+        from scanstation.ui.i18n import current_language
+
+        text = f"{n / 1_000_000:.1f}" if n >= 100_000 else f"{n / 1_000_000:.2f}"
+        return (text.replace(".", ",") if current_language() == "vi" else text) + " MB"
+
+    def _size_text(self, component_id: str) -> str:
+        f = self.sizes.get(component_id)
+        if f is None:
+            return ""
+        masters, built = getattr(f, "masters", 0), getattr(f, "file", None)
+        return f"{self._mb(masters)} → " + (self._mb(built) if built is not None else self.tr("(made when signing)"))
+
+    def _show_total(self) -> None:
+        sizes = list(self.sizes.values())
+        if not sizes:
+            self.total.setText("")
+            return
+        masters = sum(getattr(f, "masters", 0) for f in sizes)
+        built = [getattr(f, "file", None) for f in sizes]
+        if all(b is not None for b in built):
+            self.total.setText(self.tr("Dossier: {0} of scans → {1} to upload").format(
+                self._mb(masters), self._mb(sum(b for b in built if b is not None))))
+        else:
+            self.total.setText(self.tr("Dossier: {0} of scans; the files' size is known once they are made "
+                                       "(when signing).").format(self._mb(masters)))
+
+    def load_sizes(self) -> None:
+        d = self.ctx.dossier
+        if d is None:
+            self.sizes = {}
+            self._refresh()
+            return
+
+        def done(sizes: list) -> None:
+            if self.ctx.dossier is d:
+                self.sizes = {f.component_id: f for f in sizes}
+                self._refresh()
+
+        self.ctx.tasks.run(lambda: services.file_sizes(self.ctx, d), on_done=done, on_error=lambda e: None)
+
+    # --- the stamp ------------------------------------------------------------------------------------
     def _show_stamp(self) -> None:
         d, wa = self.ctx.dossier, self.ctx.workarea
         if d is None or wa is None:
+            self._stamp_key = None
             self.preview.clear(self.tr("No dossier open."))
+            self.close_up.clear()
             return
         first = services.first_page(d)
         if first is None:
+            self._stamp_key = None
             self.preview.clear(self.tr("Nothing scanned yet."))
+            self.close_up.clear()
             return
         comp, page = first
         cert_label = self.cert.currentText()
-        path = wa.root / page.file
+        key = (d.id, page.id, page.file, cert_label, services.signing_role(self.ctx))
+        if key == self._stamp_key and self.preview.has_image():
+            return                              # drawn already: nothing to redo on the GUI thread's account
+        self._stamp_key = key
 
-        def done(res) -> None:
-            img, full = res
-            stamp = services.stamp_preview(self.ctx, d, page, cert_label)
-            self.preview.set_page(img, full, self.tr("Page 1 of {0}").format(comp.name))
-            w, h = full.width(), full.height()
-            # the clerk's stamp sits top left of page 1, the organisation's SAO Y top right
-            x = 0.55 if services.signing_role(self.ctx) == "copy" else 0.03
-            self.preview.set_regions([(int(w * x), int(h * 0.03), int(w * 0.42), int(h * 0.07), "#1a73e8",
-                                       stamp)])
+        def done(res: services.StampImages | None) -> None:
+            if res is None or self._stamp_key != key:
+                return
+            img = QImage.fromData(res.page)
+            close = QImage.fromData(res.close_up)
+            self.preview.set_page(img, img.size(), self.tr("Page 1 of {0}").format(comp.name))
+            x, y, w, h = res.box
+            self.preview.set_regions([(x - 3, y - 3, w + 6, h + 6, "#1a73e8", "")])
+            if not close.isNull():
+                pix = QPixmap.fromImage(close)
+                if pix.height() > 86:
+                    pix = pix.scaledToHeight(86, Qt.TransformationMode.SmoothTransformation)
+                self.close_up.setPixmap(pix)
+            self.close_up.setToolTip("\n".join(res.lines))
 
-        self.ctx.tasks.run(lambda: load_preview(path, 1000), on_done=done, on_error=lambda e: None)
+        def failed(exc: BaseException) -> None:
+            self._stamp_key = None
+            self.close_up.setText(describe_error(exc))
+
+        self.ctx.tasks.run(lambda: services.stamp_images(self.ctx, d, cert_label), on_done=done, on_error=failed)
 
     # --- signing ----------------------------------------------------------------------------------------
     def sign(self, *, problem: str = "") -> None:
@@ -310,6 +402,7 @@ class SignScreen(Screen):
             return
         pin = dlg.take_pin()
         key_id = self.cert.currentData()
+        role = services.signing_role(self.ctx)
         progress = UiProgress(self.tr("Signing the dossier"), shown_by_screen=True)
         progress.listeners.append(self._progress)
         self.bar.setRange(0, 0)
@@ -332,8 +425,15 @@ class SignScreen(Screen):
                 self.ctx.info(self.tr("Dossier {0} signed by the clerk; the certified copy (SAO Y) is next.")
                               .format(d.receipt_code))
             self.ctx.dossier_changed.emit()
-            self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
-            self._show_signed()
+            if role == "clerk":                   # the organisation's token is never the clerk's preference
+                self.ctx.tasks.run(lambda: services.remember_token(self.ctx, t.label, key_id))
+            self._choose_for_role()
+            self.sign_btn.setFocus()
+            self.load_sizes()
+            if services.signing_role(self.ctx) == "copy":
+                self._show_stamp()            # the SAO Y next: drawn on the file the clerk signed
+            else:
+                self._show_signed()
 
         def failed(exc: BaseException) -> None:
             self._batch += 1                  # the unsigned files go back to their saved state
