@@ -27,7 +27,7 @@ def test_reader_burst_fills_the_applicant_and_audits_without_the_data(make_windo
     assert ed.birth.date().toPython().isoformat() == "1999-03-05"
     assert "Looks right" in ed.check.text()
     assert "QR" in s.error.text()
-    from scanstation.ui.widgets import COLOURS      # news, not an error: not in the error red
+    from scanstation.ui.widgets import COLOURS  # news, not an error: not in the error red
 
     assert COLOURS["ok"] in s.error.text() and COLOURS["error"] not in s.error.text()
     st = w.ctx.station
