@@ -42,7 +42,7 @@ class StoredPaper:
 class IdentityAnswer:
     id_type: str
     id_number: str
-    status: str                               # checked | unavailable | bad_answer
+    status: str                               # checked | unavailable | bad_answer | not_configured
     has_account: bool | None = None
     account_level: int | None = None
     papers: list[StoredPaper] = field(default_factory=list)
@@ -103,7 +103,8 @@ def ask_identity(client: Any | None, id_type: str, number: str, *, today: date |
     now = datetime.now(UTC).isoformat()
     ans = IdentityAnswer(id_type=id_type, id_number=number, status="unavailable", checked_at=now,
                          check_id=new_id())
-    if client is None:
+    if client is None:                      # nothing was asked: no provincial system set up at this station
+        ans.status = "not_configured"
         ans.message_en = "Could not check: no provincial endpoint is configured; go on and scan"
         ans.message_vi = "Không kiểm tra được: chưa cấu hình hệ thống của tỉnh; tiếp tục quét"
         return ans

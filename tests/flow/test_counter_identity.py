@@ -83,7 +83,7 @@ def test_offline_says_could_not_check_and_the_clerk_goes_on(station, tmp_path, s
     s = _session(station, tmp_path, "066190001234")
     ans = reuse.check_identity(s, _client(s, dead))
     assert ans.status == "unavailable" and "Could not check" in ans.message_en
-    assert reuse.check_identity(s, None).status == "unavailable"       # no endpoint configured at all
+    assert reuse.check_identity(s, None).status == "not_configured"    # no endpoint configured at all
     ans = reuse.check_identity(s, _client(s, sim.url))
     assert ans.status == "checked" and ans.has_account
     c = reuse.reuse(s, "VBUQ", "KHO-066190001234-0002")

@@ -476,6 +476,8 @@ class IdentityPanel(QGroupBox):
         ans, party = self.ans, dossier.account_party
         if ans is None or (ans.id_type, ans.id_number) != (party.id_type.value, party.id_number):
             return None
+        if ans.status == "not_configured":      # nothing was asked (no provincial system here): nothing to keep
+            return None
         ids = {c.id for c in dossier.components}
         return ans, [(r.component_id, p.document_id) for b, r, p in self.boxes
                      if b.isChecked() and r.component_id in ids]
