@@ -42,6 +42,7 @@ MARK_MM = 1.8            # a real-ink mark this long is something written (a pag
 REAL_INK = 80            # darkness (grey levels below the paper) that only real ink reaches
 COLOUR_EXCESS = 45       # chroma above the paper's that marks coloured ink (seal, blue pen, note)
 FAINT_MIN_MM2 = 4.0      # structured faint marks below this area are ignored
+FAINT_RISE = 4           # a faint mark is darker than the faint threshold by this somewhere
 SHOW_THROUGH_EXPLAINED = 0.8
 
 
@@ -314,8 +315,11 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
                     and not _streak(c.w, c.h, box, px_per_mm):
                 if bands.shadow(c, None, dk, faint):
                     reasons.add("edge_shadow")
-                else:
+                elif int(dk[c.y:c.y + c.h, c.x:c.x + c.w][c.mask(faint)].max(initial=0)) >= \
+                        maps.faint_t + FAINT_RISE:
                     faint_comps.append(c)
+                # else: nowhere more than a grey level or two past the paper's noise (the palest
+                # show-through, paper grain): no mark a person could read, on this page or the front
     faint_px = int(sum(c.area for c in faint_comps))
     suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
     if not suspicious:
