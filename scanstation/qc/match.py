@@ -9,6 +9,7 @@ geometrically, their handwriting does not.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -226,21 +227,22 @@ def signature(ink: np.ndarray, area: np.ndarray | None, ignore: list[tuple[int, 
     page's ``gray`` and ``paper_level``, also where it is darker than its paper at all."""
     h, w = ink.shape
     hh, ww = h // 2, w // 2
-    ink2 = cv2.compare(cv2.resize(ink[:hh * 2, :ww * 2], (ww, hh), interpolation=cv2.INTER_AREA), 0, cv2.CMP_GT)
+    ink2 = _above(cv2.resize(ink[:hh * 2, :ww * 2], (ww, hh), interpolation=cv2.INTER_AREA), 0)
     keep = _keep_mask(ink.shape, ignore, note_pad(px_per_mm)) if ignore else None
     if area is not None:
         keep = area if keep is None else cv2.bitwise_and(keep, area)
     if keep is None:
         valid = np.full((hh, ww), 255, np.uint8)
     else:
-        valid = cv2.compare(cv2.resize(keep[:hh * 2, :ww * 2], (ww, hh), interpolation=cv2.INTER_AREA), 255,
-                            cv2.CMP_EQ)
+        valid = _above(cv2.resize(keep[:hh * 2, :ww * 2], (ww, hh), interpolation=cv2.INTER_AREA), 254)
         cv2.bitwise_and(ink2, valid, dst=ink2)
     dens = cv2.resize(ink2[:hh // 2 * 2, :ww // 2 * 2], (ww // 2, hh // 2), interpolation=cv2.INTER_AREA)
     dark = None
     if gray is not None and paper_level is not None:
-        d = cv2.compare(gray[:hh * 2, :ww * 2], max(0.0, paper_level - QUICK_DARK), cv2.CMP_LT)
-        dark = cv2.compare(cv2.resize(d, (ww, hh), interpolation=cv2.INTER_AREA), 0, cv2.CMP_GT)
+        # below the level: at most the integer under it
+        d = cv2.threshold(gray[:hh * 2, :ww * 2], math.ceil(max(0.0, paper_level - QUICK_DARK)) - 1, 255,
+                          cv2.THRESH_BINARY_INV)[1]
+        dark = _above(cv2.resize(d, (ww, hh), interpolation=cv2.INTER_AREA), 0)
     return Signature(ink2, valid, dens.astype(np.float32), skew, px_per_mm / 2, dark)
 
 
@@ -288,8 +290,8 @@ def quick_differs(a: Signature, b: Signature) -> MatchResult | None:
     n_a, n_b = cv2.countNonZero(a_on), cv2.countNonZero(b_on)
     if n_a + n_b == 0:
         return None
-    miss_a = cv2.bitwise_and(a_on, cv2.compare(cv2.dilate(b_on, k), 0, cv2.CMP_EQ))
-    miss_b = cv2.bitwise_and(b_on, cv2.compare(cv2.dilate(a_on, k), 0, cv2.CMP_EQ))
+    miss_a = cv2.bitwise_and(a_on, cv2.threshold(cv2.dilate(b_on, k), 0, 255, cv2.THRESH_BINARY_INV)[1])
+    miss_b = cv2.bitwise_and(b_on, cv2.threshold(cv2.dilate(a_on, k), 0, 255, cv2.THRESH_BINARY_INV)[1])
     m_a, m_b = cv2.countNonZero(miss_a), cv2.countNonZero(miss_b)
     agree = 1.0 - (m_a + m_b) / (n_a + n_b)
     if agree < QUICK_MIN_AGREE or m_a + m_b == 0:
@@ -341,6 +343,11 @@ def quick_differs(a: Signature, b: Signature) -> MatchResult | None:
     res.differs_at_mm = (best[1] / ppm, best[2] / ppm)
     res.differs_in = best[3]
     return res
+
+
+def _above(u8: np.ndarray, t: int) -> np.ndarray:
+    """255 where ``u8`` is above ``t``, else 0."""
+    return cv2.threshold(u8, t, 255, cv2.THRESH_BINARY)[1]
 
 
 def ones_k(k: int) -> np.ndarray:

@@ -121,7 +121,8 @@ class PageAnalysis:
         if self._signature is None and m is not None and m.ink is not None:
             # colour that is not darker than the paper around it (a pale printed band, a tinted form)
             # flickers between scans at the colour threshold: it is layout, not writing
-            ink = cv2.bitwise_and(m.ink, cv2.compare(m.dark_in, m.faint_t, cv2.CMP_GE)) if m.colour_px else m.ink
+            ink = m.ink if not m.colour_px else cv2.bitwise_and(
+                m.ink, cv2.threshold(m.dark_in, m.faint_t - 1, 255, cv2.THRESH_BINARY)[1])
             self._signature = signature(ink, m.inner, self.note_boxes_working(), self.loaded.px_per_mm, self.skew,
                                         self.loaded.gray, self.geometry.paper_level if self.geometry else None)
         return self._signature
@@ -201,9 +202,12 @@ class PageChecker:
         return a
 
     # --- steps ---------------------------------------------------------------------------------
-    def analyse(self, source: Source, *, key: str | None = None, name: str | None = None) -> PageAnalysis:
-        """Decode and run every check that needs only this image. Raises UnreadableImageError."""
-        loaded = load_page(source, name=name)
+    def analyse(self, source: Source, *, key: str | None = None, name: str | None = None,
+                loaded: LoadedPage | None = None) -> PageAnalysis:
+        """Decode and run every check that needs only this image. Raises UnreadableImageError.
+        ``loaded``: the image already decoded by :func:`load_page` (the caller read it ahead)."""
+        if loaded is None:
+            loaded = load_page(source, name=name)
         a = PageAnalysis(loaded)
         if loaded.usable:
             ppm = loaded.px_per_mm
