@@ -22,13 +22,14 @@ from scanstation.qc.page import PageAnalysis, PageChecker, PageContext, PageResu
 def run_batch(sources: list[Source], *, duplex: bool = True, declared_sheets: int | None = None,
               paper: str | None = "A4", profile: ComplianceProfile | str | None = None,
               device_events: list[DeviceEvent] | tuple = (), strict: bool = False,
-              progress: Progress = NULL_PROGRESS) -> QCReport:
-    """Check every image and the component. ``strict``: raise on the first unreadable image."""
+              progress: Progress = NULL_PROGRESS, read_ahead: bool = True) -> QCReport:
+    """Check every image and the component. ``strict``: raise on the first unreadable image;
+    ``read_ahead``: decode the next image on a helper thread while this one is checked."""
     prof = profile if isinstance(profile, ComplianceProfile) else get_profile(profile or "vn-2019-seeds")
     checker = PageChecker(prof, paper, cache_size=4)
     names = [Path(src).name if isinstance(src, str | Path) else getattr(src, "name", f"<image {i}>")
              for i, src in enumerate(sources)]
-    with _ReadAhead(sources, names) as ahead:
+    with _ReadAhead(sources, names, threaded=read_ahead) as ahead:
         return _run(sources, names, ahead, checker, prof, duplex=duplex, declared_sheets=declared_sheets,
                     device_events=device_events, strict=strict, progress=progress)
 
@@ -38,9 +39,10 @@ class _ReadAhead:
     the interpreter lock): the command's wall time per page tends to the decode's on a free second
     core, and to the same as without it when there is none. Errors come out in feed order."""
 
-    def __init__(self, sources: list[Source], names: list[str]) -> None:
+    def __init__(self, sources: list[Source], names: list[str], threaded: bool = True) -> None:
         self._sources, self._names = sources, names
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qc-read") if len(sources) > 1 else None
+        self._pool = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="qc-read")
+                      if threaded and len(sources) > 1 else None)
         self._next: tuple[int, Future[LoadedPage]] | None = None
 
     def __enter__(self) -> _ReadAhead:
