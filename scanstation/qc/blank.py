@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from scanstation.qc.fast import chroma as chroma_of
 from scanstation.qc.fast import (
     frame_mask,
     halve,
@@ -125,8 +126,7 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     faint_t = int(max(14, med + 5 * noise + 4))
     strong_t = int(max(42, faint_t + 20))
     if chroma is None:
-        b, g, r = cv2.split(bgr)
-        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+        chroma = chroma_of(bgr)
     sat = chroma
     sat_max = int(cv2.minMaxLoc(sat)[1])
     # the threshold is at least COLOUR_EXCESS: below that anywhere, the paper's own chroma does not matter
