@@ -4,7 +4,8 @@ A tiny thumbnail correlation is only a pre-filter. The decision is ORB feature m
 RANSAC similarity transform (a rescan is the same sheet shifted and slightly turned), followed by a
 pixel test: after alignment, the ink of one must lie on the ink of the other. The pixel test is what
 tells apart two copies of the same printed form filled in differently: their printed parts match
-geometrically, their handwriting does not.
+geometrically, their handwriting does not. Before it, :func:`quick_differs` settles most pages of one
+layout on different papers from a low-resolution signature, without feature matching.
 """
 
 from __future__ import annotations
@@ -200,9 +201,9 @@ QUICK_TOL_MM = 1.4         # alignment slack of the quick test (skew and shift e
 QUICK_EDGE_MM = 4.0        # ink this close to the edge of the area both pages checked is not judged
 QUICK_BORDER_MM = 12.0     # nor ink this close to the image's border (a backing strip, a shadow)
 QUICK_DIFF_MM2 = 12.0      # one-sided writing in one place this large: surely a different paper
-QUICK_OTHER_MISS = 0.2
-QUICK_LINE_MM = 2.5
-QUICK_DARK = 40           # darker than the paper by this: not plain paper
+QUICK_OTHER_MISS = 0.2     # the other page's unmatched ink or dark pixels near a difference, at most this share
+QUICK_LINE_MM = 2.5        # a difference thinner than this across is a straight line (an edge), not writing
+QUICK_DARK = 40            # darker than the paper by this: not plain paper
 QUICK_MIN_AGREE = 0.5      # share of the ink in the same places for the alignment to be trusted
 QUICK_MIN_PEAK = 0.1       # phase-correlation response below this: no trusted shift
 QUICK_ANGLES = (-2.0, -1.0, 0.0, 1.0, 2.0)   # tried when a page's skew is unknown
@@ -299,7 +300,6 @@ def quick_differs(a: Signature, b: Signature) -> MatchResult | None:
     need = QUICK_DIFF_MM2 * ppm * ppm
     g = ones_k(max(3, int(round(DIFF_GROUP_MM * ppm)) | 1))
     best = None
-    # misregistration leaves unmatched ink on both pages side by side; writing on one page only does not
     dark_b = None
     for own, other, which in ((miss_a, miss_b, "first"), (miss_b, miss_a, "second")):
         if cv2.countNonZero(own) < need:
