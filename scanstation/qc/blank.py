@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from scanstation.qc.fast import chroma as chroma_of
 from scanstation.qc.fast import (
     frame_mask,
     halve,
@@ -42,6 +43,7 @@ MARK_MM = 1.8            # a real-ink mark this long is something written (a pag
 REAL_INK = 80            # darkness (grey levels below the paper) that only real ink reaches
 COLOUR_EXCESS = 45       # chroma above the paper's that marks coloured ink (seal, blue pen, note)
 FAINT_MIN_MM2 = 4.0      # structured faint marks below this area are ignored
+FAINT_RISE = 4           # a faint mark is darker than the faint threshold by this somewhere
 SHOW_THROUGH_EXPLAINED = 0.8
 
 
@@ -124,8 +126,7 @@ def ink_maps(bgr: np.ndarray, gray: np.ndarray, paper_mask: np.ndarray | None, p
     faint_t = int(max(14, med + 5 * noise + 4))
     strong_t = int(max(42, faint_t + 20))
     if chroma is None:
-        b, g, r = cv2.split(bgr)
-        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+        chroma = chroma_of(bgr)
     sat = chroma
     sat_max = int(cv2.minMaxLoc(sat)[1])
     # the threshold is at least COLOUR_EXCESS: below that anywhere, the paper's own chroma does not matter
@@ -314,8 +315,11 @@ def _page_marks(maps: InkMaps, px_per_mm: float) -> BlankResult | _Marks:
                     and not _streak(c.w, c.h, box, px_per_mm):
                 if bands.shadow(c, None, dk, faint):
                     reasons.add("edge_shadow")
-                else:
+                elif int(dk[c.y:c.y + c.h, c.x:c.x + c.w][c.mask(faint)].max(initial=0)) >= \
+                        maps.faint_t + FAINT_RISE:
                     faint_comps.append(c)
+                # else: nowhere more than a grey level or two past the paper's noise (the palest
+                # show-through, paper grain): no mark a person could read, on this page or the front
     faint_px = int(sum(c.area for c in faint_comps))
     suspicious = weak_px / ppm2 >= 1.0 or faint_px / ppm2 >= FAINT_MIN_MM2
     if not suspicious:

@@ -99,6 +99,17 @@ def rank_u8(hist: np.ndarray, q: float) -> float:
     return float(np.searchsorted(cum, q / 100.0 * cum[-1]))
 
 
+def chroma(bgr: np.ndarray) -> np.ndarray:
+    """max - min of B, G, R per pixel: how coloured it is (three channel extractions cost about a third
+    of ``cv2.split``, which builds its three planes at once)."""
+    b, g, r = (cv2.extractChannel(bgr, i) for i in range(3))
+    hi = cv2.max(b, g)
+    cv2.max(hi, r, dst=hi)
+    lo = cv2.min(b, g)
+    cv2.min(lo, r, dst=lo)
+    return cv2.subtract(hi, lo, dst=hi)
+
+
 def halve(img: np.ndarray) -> np.ndarray:
     """Area-average by 2 (an odd last row or column is dropped)."""
     h, w = img.shape[:2]

@@ -281,7 +281,9 @@ def skew_from_text(ink: np.ndarray, px_per_mm: float) -> float | None:
     px_per_mm = px_per_mm / 2
     k = max(3, int(round(4 * px_per_mm)))
     lines = cv2.dilate(ink, ones(1, k))
-    cnts, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # every outline, not only the outer ones: a frame of ink around the page (the scanner's backing
+    # seen around a sheet whose edges were not found, a border printed on a form) encloses the lines
+    cnts, _ = cv2.findContours(lines, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     angles, weights = [], []
     min_len = 30 * px_per_mm
     for c in cnts:

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from scanstation.errors import UnreadableImageError
+from scanstation.qc.fast import chroma as chroma_of
 from scanstation.qc.fast import halve
 from scanstation.qc.findings import Finding, Severity, finding
 
@@ -81,8 +82,7 @@ class LoadedPage:
     def chroma(self) -> np.ndarray:
         """max - min of B, G, R at the working scale: how coloured each pixel is."""
         if self._chroma is None:
-            b, g, r = cv2.split(self.bgr)
-            self._chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+            self._chroma = chroma_of(self.bgr)
         return self._chroma
 
     @property

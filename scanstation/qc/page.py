@@ -29,7 +29,17 @@ from scanstation.qc.geometry import (
     skew_from_text,
 )
 from scanstation.qc.imageio import LoadedPage, RawFrame, load_page
-from scanstation.qc.match import PREFILTER_MIN, MatchResult, features, same_page, thumb_similarity, thumbnail
+from scanstation.qc.match import (
+    PREFILTER_MIN,
+    MatchResult,
+    Signature,
+    features,
+    quick_differs,
+    same_page,
+    signature,
+    thumb_similarity,
+    thumbnail,
+)
 from scanstation.qc.sticky import StickyNote, find_sticky_notes
 from scanstation.qc.technical import technical_findings
 
@@ -91,6 +101,31 @@ class PageAnalysis:
     result: PageResult | None = None
     _thumb: np.ndarray | None = None
     _features: tuple | None = None
+    _signature: Signature | None = None
+    _skew: tuple[float | None] | None = None
+
+    @property
+    def skew(self) -> float | None:
+        """Skew in degrees from the sheet's edges or, without them, the text lines (made once)."""
+        if self._skew is None:
+            skew = self.geometry.skew_deg if self.geometry is not None else None
+            if skew is None and self.maps is not None and self.maps.ink is not None:
+                skew = skew_from_text(self.maps.ink, self.loaded.px_per_mm)
+            self._skew = (skew,)
+        return self._skew[0]
+
+    @property
+    def signature(self) -> Signature | None:
+        """The cheap content signature (ink at ~37 dpi), made when a comparison first asks for it."""
+        m = self.maps
+        if self._signature is None and m is not None and m.ink is not None:
+            # colour that is not darker than the paper around it (a pale printed band, a tinted form)
+            # flickers between scans at the colour threshold: it is layout, not writing
+            ink = m.ink if not m.colour_px else cv2.bitwise_and(
+                m.ink, cv2.threshold(m.dark_in, m.faint_t - 1, 255, cv2.THRESH_BINARY)[1])
+            self._signature = signature(ink, m.inner, self.note_boxes_working(), self.loaded.px_per_mm, self.skew,
+                                        self.loaded.gray, self.geometry.paper_level if self.geometry else None)
+        return self._signature
 
     @property
     def features(self) -> tuple:
@@ -167,9 +202,12 @@ class PageChecker:
         return a
 
     # --- steps ---------------------------------------------------------------------------------
-    def analyse(self, source: Source, *, key: str | None = None, name: str | None = None) -> PageAnalysis:
-        """Decode and run every check that needs only this image. Raises UnreadableImageError."""
-        loaded = load_page(source, name=name)
+    def analyse(self, source: Source, *, key: str | None = None, name: str | None = None,
+                loaded: LoadedPage | None = None) -> PageAnalysis:
+        """Decode and run every check that needs only this image. Raises UnreadableImageError.
+        ``loaded``: the image already decoded by :func:`load_page` (the caller read it ahead)."""
+        if loaded is None:
+            loaded = load_page(source, name=name)
         a = PageAnalysis(loaded)
         if loaded.usable:
             ppm = loaded.px_per_mm
@@ -205,6 +243,11 @@ class PageChecker:
             return None
         if a.maps.ink is None or b.maps.ink is None:
             return None
+        sa, sb = a.signature, b.signature
+        if sa is not None and sb is not None:
+            quick = quick_differs(sa, sb)
+            if quick is not None:       # writing on one page only, in one place: no feature matching needed
+                return quick
         return same_page(a.loaded.gray, a.maps.ink, b.loaded.gray, b.maps.ink,
                          a.note_boxes_working(), b.note_boxes_working(), a.loaded.px_per_mm,
                          a.maps.inner, b.maps.inner, a.features, b.features)
@@ -232,9 +275,7 @@ class PageChecker:
         if not geo.edges_visible:
             problems.append("edges_not_visible")
         r.whole_page = {"ok": not [p for p in problems if p != "edges_not_visible"], "problems": problems}
-        skew = geo.skew_deg
-        if skew is None and a.maps.ink is not None:
-            skew = skew_from_text(a.maps.ink, lp.px_per_mm)
+        skew = a.skew
         r.skew_deg = skew
         r.sharpness = _sharpness(lp.gray, a.maps, a.blank.verdict)
         r.findings.extend(_geometry_findings(lp.name, geo, problems, self.expected_mm))

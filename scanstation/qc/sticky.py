@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from scanstation.qc.fast import chroma as chroma_of
 from scanstation.qc.fast import halve, hist_percentile, hist_u8, ones
 
 MIN_SIDE_MM = 12.0
@@ -69,8 +70,7 @@ def find_sticky_notes(bgr: np.ndarray, px_per_mm: float, factor: int,
     # 40 before the averaging's): at least one of the working pixels it averages has that much chroma.
     # Fewer such pixels than a note's area on the small copy: no note.
     if chroma is None:
-        b, g, r = cv2.split(bgr)
-        chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+        chroma = chroma_of(bgr)
     if chroma_max < 40 or cv2.countNonZero(cv2.compare(chroma, 40, cv2.CMP_GE)) < min_px:
         return []
     small = halve(halve(bgr)) if scale == 4 else halve(bgr)

@@ -107,3 +107,11 @@ def test_border_regions_by_flood_fill_equal_labelling():
             assert got is None, trial
         else:
             assert np.array_equal(got > 0, np.isin(labels, keep)), trial
+
+
+def test_chroma_is_max_minus_min_of_the_channels():
+    rng = np.random.default_rng(3)
+    for shape in ((901, 644, 3), (7, 5, 3), (1, 1, 3)):
+        bgr = rng.integers(0, 256, shape, dtype=np.uint8)
+        want = (bgr.max(axis=2).astype(np.int16) - bgr.min(axis=2)).astype(np.uint8)
+        assert np.array_equal(fast.chroma(bgr), want)
