@@ -18,6 +18,7 @@ entry records why, with the measured figures.
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ class EncodedPage:
     def bytes(self) -> int:
         return len(self.base) + sum(len(m.g4) for m in self.masks)
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self) -> builtins.bytes:      # (the property above shadows the name)
         """One file's worth: a JSON header line, then the base image and each mask's G4 data."""
         head = {"v": 1, "encoding": self.encoding, "base_px": list(self.base_px), "requested": self.requested,
                 "fallback": self.fallback, "guard": self.guard, "source_sha256": self.source_sha256,
@@ -82,7 +83,7 @@ class EncodedPage:
         return b"".join([json.dumps(head).encode() + b"\n", self.base, *(m.g4 for m in self.masks)])
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> EncodedPage:
+    def from_bytes(cls, data: builtins.bytes) -> EncodedPage:
         """The page :meth:`to_bytes` wrote; ValueError for anything else (a damaged or foreign file)."""
         line, sep, rest = data.partition(b"\n")
         try:
