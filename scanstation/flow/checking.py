@@ -155,8 +155,11 @@ class Checker:
             page.qc = r.to_dict()
             if on_checked is not None:
                 on_checked(c.id, page.id)
-            if r.kept and (r.blank or {}).get("verdict") != "blank":
-                self.read_in_background(s, c, [page], on_checked)   # OCR while the scan goes on
+            # Read (OCR) and encode while the scan goes on. A blank back is encoded too, not read: the
+            # all-or-none rule keeps every back when one carries something, and then its encoding would
+            # be left for the moment the clerk signs (20 backs: ~5 s on two cores).
+            if r.kept or (r.blank or {}).get("verdict") == "blank":
+                self.read_in_background(s, c, [page], on_checked)
 
         sess[0].add(s.workarea.root / page.file, sheet=sheet, side=side, variant=variant, on_result=got)
         sess[1].append(page.id)
