@@ -61,6 +61,9 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = Path(tempfile.mkdtemp(prefix="bench-scan-window-"))
     os.environ["SCANSTATION_HOME"] = str(home)
+    from bench.screens import _compiled_like_installed
+
+    _compiled_like_installed(home / "pycache")       # as installed: no module compiled under the GIL mid-scan
 
     from PySide6.QtWidgets import QApplication
 
@@ -114,6 +117,25 @@ def main(argv: list[str]) -> int:
             return sent
 
         lane.submit = traced
+    slow: list[tuple[float, float, str]] = []
+    if os.environ.get("BENCH_WHERE"):            # every callback the GUI thread runs, timed
+        post = ctx.tasks.run_on_main
+
+        def named(fn) -> str:
+            cells = [c.cell_contents for c in (getattr(fn, "__closure__", None) or ())]
+            inner = [getattr(c, "__qualname__", "") for c in cells if callable(c)]
+            return "/".join([fn.__qualname__, *[n for n in inner if n]])
+
+        def timed_post(closure) -> None:
+            def timed() -> None:
+                t = time.perf_counter()
+                closure()
+                ms_ = (time.perf_counter() - t) * 1000
+                if ms_ > 30:
+                    slow.append((t - t0, ms_, named(closure)))
+            post(timed)
+
+        ctx.tasks.run_on_main = timed_post
     hb = ctx.heartbeat
     where = _Sampler(hb) if os.environ.get("BENCH_WHERE") else None
     hb.reset()
@@ -161,7 +183,11 @@ def main(argv: list[str]) -> int:
     if os.environ.get("BENCH_WHERE"):
         for t, what, name in sorted(timeline):
             print(f"    lane {what:<4} {t - t0:6.1f} s  {Path(name).name}")
-        print(f"    first page {arrived[0] - t0:.1f} s, last page {last - t0:.1f} s")
+        print(f"    first page {arrived[0] - t0:.1f} s, last page {last - t0:.1f} s, built {built['t'] - t0:.1f} s")
+        for at, ms_, name in slow:
+            print(f"    GUI callback {ms_:5.0f} ms @ {at:5.1f} s  {name}")
+        print("    stalls over 50 ms (ms @ s): " + ", ".join(f"{ms:.0f} @ {t - t0:.1f}"
+                                                           for ms, t in zip(hb.stalls, hb.stall_times, strict=True)))
     if where is not None:
         where.stop()
         print("  where the GUI thread was while the loop was late (samples every 5 ms):")

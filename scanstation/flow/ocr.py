@@ -302,8 +302,12 @@ Made = dict[tuple[str, str, int], Any]     # (page sha, encoding, quality) -> En
 
 
 def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL_PROGRESS) -> Made:
-    """The clerk is waiting: every kept page still without its text or its compact encoding is done
-    now, at full priority on every core (the lane's pages already in flight finish beside them).
+    """The clerk is waiting: every kept page still without its text or its compact encoding is done now.
+
+    With the window's lane (its workers started at start-up, the model loaded) the pages it lost or never
+    had go to it; starting a pool then would cost more (a fork of the station per worker, ~100-200 ms
+    with the interpreter lock held: a stall of the window, and a model load each). Without a lane (the
+    CLI, the demo) they are done in a pool at full priority, one worker per core.
 
     Returns the encodings made; OCR results go to the cache, where :func:`recognise` finds them. A
     page that fails here is simply left to the build's own reading (never lost, never an error)."""
@@ -322,13 +326,12 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
             if p.sha256 in seen:
                 continue
             seen.add(p.sha256)
-            fut = lane.pending(p.sha256) if lane is not None else None
-            if fut is not None and not fut.cancel():
-                continue                       # being read in the lane: the build waits for it
+            if lane is not None and lane.pending(p.sha256) is not None:
+                continue                       # in the lane, started or queued: its workers are warm
             need_ocr = want_ocr and not judged_blank(p) and _cached(folder, p.sha256) is None
             need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None) \
                 and _load_encoded(folder, p.sha256, encoding, quality) is None
-            if need_ocr or need_enc:
+            if (need_ocr or need_enc) and not (lane is not None and lane.submit(s, c, p)):
                 todo.append((p, need_ocr, need_enc))
     made: Made = {}
     if len(todo) < CATCH_UP_MIN_PAGES:
@@ -377,8 +380,6 @@ def encodings(s: DossierSession, lane: PageLane | None, made: Made | None = None
         for p in c.kept_pages():
             enc = made.get((p.sha256, encoding, quality))
             fut = lane.pending(p.sha256) if lane is not None and enc is None else None
-            if fut is not None and fut.cancel():
-                fut = None      # not started: the assembly encodes it at full priority
             if fut is not None:
                 try:                           # its result, not the cache: the callback may still be on its way
                     enc = fut.result(timeout=LANE_WAIT_S)[1]
@@ -412,8 +413,6 @@ def recognise(s: DossierSession, progress: Progress = NULL_PROGRESS,
             out.setdefault(c.id, []).append(None)       # nothing on it to read: no text layer, no warning
             continue
         fut = lane.pending(p.sha256) if (result is None and lane is not None) else None
-        if fut is not None and fut.cancel():
-            fut = None          # not started yet: the clerk is waiting now, so read it here at full priority
         if fut is not None:
             try:
                 raw = fut.result(timeout=LANE_WAIT_S)[0]
