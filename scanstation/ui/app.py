@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -92,6 +93,12 @@ def build_window(*, demo: bool = False, station: Station | None = None) -> MainW
     tasks.run(lambda: services.checker(ctx).warm_up(), on_error=lambda e: log.warning("QC workers: %s", e))
     ctx.settings_changed.connect(lambda keys: start_uploads(ctx) if any(
         k.startswith(("provincial.", "sync.")) for k in keys) else None)
+    # Python's cyclic garbage collector walks every live object when it runs a full pass, holding the
+    # interpreter lock: with Qt, NumPy, OpenCV and the signing stack loaded that is 100-300 ms, a stall
+    # of the window mid-scan (py-spy --gil: gc_collect_main). What start-up built lives as long as the
+    # window: freeze it out of the collector's walks (objects still go when their count drops to zero).
+    gc.collect()
+    gc.freeze()
     return window
 
 
