@@ -309,7 +309,7 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
     with the interpreter lock held: a stall of the window, and a model load each). Without a lane (the
     CLI, the demo) they are done in a pool at full priority, one worker per core.
 
-    Returns the encodings made; OCR results go to the cache, where :func:`recognise` finds them. A
+    Returns the encodings made (and those an earlier run kept on disk); OCR results go to the cache, where :func:`recognise` finds them. A
     page that fails here is simply left to the build's own reading (never lost, never an error)."""
     from scanstation.flow.lane_worker import init_worker, read_page
     from scanstation.ocr import DEFAULT_LANGUAGES, OcrResult
@@ -318,6 +318,7 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
     want_enc, want_ocr = encoding != "lossless", bool(s.profile.ocr_text_layer)
     folder = cache_dir(s)
     todo: list[tuple[Page, bool, bool]] = []
+    made: Made = {}
     seen: set[str] = set()
     for c in s.dossier.components:
         if not c.digitised:
@@ -328,12 +329,14 @@ def catch_up(s: DossierSession, lane: PageLane | None, progress: Progress = NULL
             seen.add(p.sha256)
             if lane is not None and lane.pending(p.sha256) is not None:
                 continue                       # in the lane, started or queued: its workers are warm
-            need_ocr = want_ocr and not judged_blank(p) and _cached(folder, p.sha256) is None
-            need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None) \
-                and _load_encoded(folder, p.sha256, encoding, quality) is None
+            # (the OCR cache is only looked for here; recognise reads it, and redoes a damaged one)
+            need_ocr = want_ocr and not judged_blank(p) and not (folder / f"{p.sha256}.json").is_file()
+            need_enc = want_enc and (lane is None or lane.encoded(p.sha256, encoding, quality) is None)
+            if need_enc and (kept := _load_encoded(folder, p.sha256, encoding, quality)) is not None:
+                made[(p.sha256, encoding, quality)] = kept      # read once: encodings() takes it from here
+                need_enc = False
             if (need_ocr or need_enc) and not (lane is not None and lane.submit(s, c, p)):
                 todo.append((p, need_ocr, need_enc))
-    made: Made = {}
     if len(todo) < CATCH_UP_MIN_PAGES:
         return made
     languages = lane.languages if lane is not None else DEFAULT_LANGUAGES
