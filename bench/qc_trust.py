@@ -53,11 +53,12 @@ def kinds(seeds: int) -> list[tuple[str, int, int]]:
     folds = tot = 0
     for s in range(seeds):
         for border in (False, True):
-            for skew in (0.0, 2.0):
-                p = sp.front_page(s, dpi=150, corner=f"folded:{sp.CORNERS[s % 4]}", scanner_border=border,
-                                  skew_deg=skew)
-                tot += 1
-                folds += "CORNER_FOLDED" not in {f.code for f in _check(ck, p.image, 150).findings}
+            for skew in (0.0, 2.0, -1.0):
+                for dpi in (150, 300):
+                    p = sp.front_page(s, dpi=dpi, corner=f"folded:{sp.CORNERS[s % 4]}", scanner_border=border,
+                                      skew_deg=skew)
+                    tot += 1
+                    folds += "CORNER_FOLDED" not in {f.code for f in _check(ck, p.image, dpi).findings}
     out.append(("folded corner not blocked", folds, tot))
     bad = tot = 0
     for s in range(seeds):

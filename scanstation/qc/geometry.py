@@ -256,11 +256,15 @@ def _leg(filled: np.ndarray, p: np.ndarray, u: np.ndarray, limit: float) -> floa
 def _looks_folded(filled, small, p, ua, ub, sppm, paper) -> bool:
     """A folded corner leaves its flap on the page: the triangle mirrored over the fold line is
     paper seen from the back (a little darker, no print), where a torn corner leaves normal paper."""
-    nudge_a, nudge_b = ub * 1.5 * sppm, ua * 1.5 * sppm
-    sa = _leg(filled, p + nudge_a, ua, 60 * sppm)
-    sb = _leg(filled, p + nudge_b, ub, 60 * sppm)
+    nudge = 1.5 * sppm
+    sa = _leg(filled, p + ub * nudge, ua, 60 * sppm)
+    sb = _leg(filled, p + ua * nudge, ub, 60 * sppm)
     if min(sa, sb) < 4 * sppm:
         return False
+    # each leg was measured ``nudge`` inside the sheet's edge, where the fold line is already nearer
+    # the corner: extend it to the edge, or the flap's own fold line (the crease's shadow) falls
+    # inside the triangle looked at on a small flap
+    sa, sb = sa + nudge * sa / sb, sb + nudge * sb / sa
     q = p + ua * sa + ub * sb
     flap = np.array([p + ua * sa, p + ub * sb, q], np.float32)
     c = flap.mean(axis=0)

@@ -37,6 +37,19 @@ def test_folded_corner_blocks_and_missing_corner_warns_on_any_backing(checker, k
         assert codes == ({"CORNER_FOLDED": "block"} if kind == "folded" else {"CORNER_MISSING": "warn"})
 
 
+@pytest.mark.parametrize(("seed", "dpi", "skew"), [(8, 150, 2.0), (13, 150, -1.0), (45, 300, -1.0), (50, 150, 0.0)])
+def test_a_small_fold_on_a_dark_backing_is_a_fold_not_a_missing_corner(checker, seed, dpi, skew):
+    """An ~18 mm flap: the fold line, measured 1.5 mm in from the sheet's edge, lies nearer the
+    corner than at the edge; the flap's inside must be found from the legs at the edge, or the
+    crease's shadow falls in it and the flap does not look like plain paper (these were missed)."""
+    corner = sp.CORNERS[seed % 4]
+    p = sp.front_page(seed, dpi=dpi, corner=f"folded:{corner}", scanner_border=True, skew_deg=skew)
+    assert p.truth["corner"]["size_mm"] <= 20
+    r = _check(checker, p.image, dpi)
+    assert [x for x in r.whole_page["problems"] if x.startswith("corner")] == [f"corner_folded_{_ABBR[corner]}"]
+    assert {f.code: f.severity.value for f in r.findings if f.code.startswith("CORNER")} == {"CORNER_FOLDED": "block"}
+
+
 @pytest.mark.parametrize("skew", [1.6, -2.5, 3.0, 4.0])
 def test_skew_alone_reports_no_missing_corner(checker, skew):
     """A skewed sheet on a scan cropped to the paper size: its corners leave the image along straight
