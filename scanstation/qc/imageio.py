@@ -85,6 +85,13 @@ class LoadedPage:
             self._chroma = chroma_of(self.bgr)
         return self._chroma
 
+    def derive(self) -> LoadedPage:
+        """Luma and chroma from the colour pixels, if :func:`load_page` was told to leave them."""
+        if self.gray is None and self.bgr is not None:
+            self.gray = cv2.cvtColor(self.bgr, cv2.COLOR_BGR2GRAY)
+            _ = self.chroma
+        return self
+
     @property
     def usable(self) -> bool:
         """Pixels are there and big enough for the image checks."""
@@ -155,8 +162,11 @@ def _unreadable(name: str, why_en: str, why_vi: str) -> UnreadableImageError:
                                 f"{name}: không đọc được ảnh ({why_vi})", field=name)
 
 
-def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None) -> LoadedPage:
-    """Read facts and reduced-scale pixels. Raises :class:`UnreadableImageError` when it cannot."""
+def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None,
+              derive: bool = True) -> LoadedPage:
+    """Read facts and reduced-scale pixels. Raises :class:`UnreadableImageError` when it cannot.
+    ``derive=False``: a JPEG's luma and chroma are left for :meth:`LoadedPage.derive` (a read-ahead
+    thread then does only the decode, and the checking thread the rest: the two lanes balance)."""
     if isinstance(source, RawFrame):
         return _load_frame(source)
     if isinstance(source, bytes | bytearray | memoryview):
@@ -178,7 +188,7 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
         if not _size_findings(page):
             return page
         page.factor = _factor_for(page.width, page.height, page.dpi)
-        _decode_jpeg(page, data)
+        _decode_jpeg(page, data, derive)
         return page
     try:
         im = _open_unlimited(data)
@@ -192,7 +202,7 @@ def load_page(source: str | Path | bytes | RawFrame, *, name: str | None = None)
         return page
     page.factor = _factor_for(page.width, page.height, page.dpi)
     if im.format == "JPEG":
-        _decode_jpeg(page, data)
+        _decode_jpeg(page, data, derive)
         return page
     page.bgr = _halve_to(_decode_other(im, data, name), page.factor)
     page.gray = cv2.cvtColor(page.bgr, cv2.COLOR_BGR2GRAY)
@@ -216,7 +226,7 @@ def _open_unlimited(data: bytes) -> Image.Image:
             Image.MAX_IMAGE_PIXELS = saved
 
 
-def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
+def _decode_jpeg(page: LoadedPage, data: bytes, derive: bool = True) -> None:
     """One decode, in colour, straight at the working scale; luma is derived from it."""
     if not data[-64:].rstrip(b"\x00\r\n ").endswith(b"\xff\xd9") and \
             not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
@@ -227,8 +237,8 @@ def _decode_jpeg(page: LoadedPage, data: bytes) -> None:
     if arr is None:
         raise _unreadable(page.name, "corrupt JPEG data", "dữ liệu JPEG bị hỏng")
     page.bgr = arr
-    page.gray = cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY)
-    _ = page.chroma     # now, while the colour pixels are still in the cache
+    if derive:
+        page.derive()
 
 
 _SOF = {0xC0, 0xC1, 0xC2}                    # baseline, extended, progressive (Huffman)

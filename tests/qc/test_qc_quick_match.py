@@ -14,7 +14,7 @@ from PIL import Image
 from scanstation import samplepages as sp
 from scanstation.errors import UnreadableImageError
 from scanstation.qc import match, run_batch
-from scanstation.qc.imageio import RawFrame
+from scanstation.qc.imageio import RawFrame, load_page
 from scanstation.qc.page import PageChecker, PageContext
 from tests.qc import synth
 
@@ -127,3 +127,18 @@ def test_read_ahead_keeps_feed_order_and_reports_the_unreadable_image_in_place()
     assert rep.pages[3].width == rep.pages[0].width
     with pytest.raises(UnreadableImageError):
         run_batch(feed, duplex=False, strict=True)
+
+
+def test_read_ahead_gives_the_same_report_as_checking_alone():
+    """The read-ahead thread decodes only; luma and chroma are made on the checking thread: the
+    pages and the component findings are the same either way, and a page loaded without them is
+    the same page once derived."""
+    feed = [_jpeg(_filled_form(k, 150), 150) for k in range(4)]
+    ahead = run_batch(feed, duplex=True, declared_sheets=2).to_dict()
+    alone = run_batch(feed, duplex=True, declared_sheets=2, read_ahead=False).to_dict()
+    assert ahead == alone
+    lazy = load_page(feed[0], derive=False)
+    assert lazy.gray is None and lazy.bgr is not None
+    full = load_page(feed[0])
+    lazy.derive()
+    assert np.array_equal(lazy.gray, full.gray) and np.array_equal(lazy.chroma, full.chroma)
