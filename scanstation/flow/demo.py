@@ -137,8 +137,10 @@ def stage_assemble(run: DemoRun) -> dict[str, Any]:
         report = signing.build(s)
     except GateBlocked as e:
         raise Blocked(e.message_en, {"blocking": [f["code"] for f in e.findings]}) from e
-    return {"pdfa": report["pdfa"], "out_dir": report["out_dir"],
-            "files": [f"{f['file_name']} ({f['pages']} pages)" for f in report["files"]],
+    return {"profile": s.profile.id, "pdfa": report["pdfa"],
+            "layers": "image + OCR text" if s.profile.ocr_text_layer else "image",
+            "out_dir": report["out_dir"],
+            "files": [f"{f['file_name']} ({f['pages']} pages, {f['size'] / 1024:.0f} KB)" for f in report["files"]],
             "skipped": [f"{x['component']}: {x['reason']}" for x in report["skipped"]],
             **({"left_out": [x["reason"] for x in report["left_out"]]} if report["left_out"] else {})}
 

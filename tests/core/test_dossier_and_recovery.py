@@ -91,7 +91,8 @@ def test_recovery_lists_and_restores_unfinished_dossier(station):
     st2.store.dispose()
 
 
-def test_demo_runs_every_stage_and_rescans_the_cut_off_sheet(station_home):
+def test_demo_runs_every_stage_and_rescans_the_cut_off_sheet(fresh_station):
+    """``make demo`` on a new station: the rules in force (vn-2025), two-layer files of a few hundred KB."""
     r = subprocess.run([sys.executable, "-m", "scanstation", "demo", "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
@@ -103,6 +104,9 @@ def test_demo_runs_every_stage_and_rescans_the_cut_off_sheet(station_home):
     assert report[5]["confirmed"] == 2 and all(f["times_submitted"] == 1 for f in report[5]["received"])
     assert report[4]["clerk"] == "Trần Văn Đức"                   # the dossier's clerk, never its applicant
     assert report[4]["dossier_status"] == "queued" and report[5]["dossier"] == "uploaded"
+    assemble = report[3]
+    assert (assemble["profile"], assemble["layers"]) == ("vn-2025", "image + OCR text")
+    assert all(f["size"] < 1_000_000 for f in report[5]["received"]), report[5]["received"]
 
 
 def test_demo_stops_before_signing_while_a_finding_blocks(station, monkeypatch):

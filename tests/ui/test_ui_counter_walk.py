@@ -17,6 +17,7 @@ from scanstation.errors import ScanStationError
 from scanstation.model import DigitisationClass, DossierStatus
 from scanstation.ui import services
 from tests.ui.ui_keys import type_text
+from tests.ui.ui_pages import scan_result, shot, sign_result
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -28,13 +29,6 @@ VBUQ_DOC = "KHO-066190001234-0002"
 
 def _settle(qtbot, w, timeout=180_000):
     qtbot.waitUntil(lambda: not w.ctx.tasks.active and w.screens["capture"].scan_task is None, timeout=timeout)
-
-
-def _shot(w, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    p = folder / f"{name}.png"
-    assert w.grab().save(str(p))
-    return p
 
 
 def _answer_pin(pin: str) -> None:
@@ -99,7 +93,7 @@ def test_counter_walk_intake_identity_reuse_scan_sign_result_upload_revoke(make_
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)          # one key: reuse it, do not scan it
     assert box.isChecked()
-    _shot(w, shots, "counter-1-intake-identity")
+    shot(w, shots, "counter-1-intake-identity")
 
     qtbot.keyClick(intake.save_btn, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: ctx.dossier is not None and w.current_screen().key == "capture", timeout=20_000)
@@ -148,22 +142,9 @@ def test_counter_walk_intake_identity_reuse_scan_sign_result_upload_revoke(make_
     r = w.screens["records"]
     w.show_screen("records")
     _settle(qtbot, w)
-    r.r_name.setText("Giấy khai sinh")
-    r.r_code.setText("KQKS")
-    r.r_number.setText("15/2026")
-    r.r_date.setText("01/12/2026")
-    r.r_issuer.setText("UBND phường Tân Lợi")
-    r.scan_btn.click()
-    _settle(qtbot, w)
-    assert "Result scanned and checked" in r.status.text(), r.status.text()
-    res = next(c for c in d.components if c.role == "result")
-    for f in [f for f in checking.component_findings(s, res) if f.blocking and f.overridable]:
-        checking.override(s, f.id, "Đã đối chiếu với bản gốc")
-    r.r_token.setText("DEMO-ORG")
-    r.r_pin.setText("123456")
-    r.sign_btn.click()
-    _settle(qtbot, w)
-    assert "signed as SAO Y" in r.status.text(), r.status.text()
+    scan_result(qtbot, w, s, "Đã đối chiếu với bản gốc", _settle)
+    status = sign_result(qtbot, w, "DEMO-ORG", _settle)
+    assert "signed as SAO Y" in status, status
     _upload(qtbot, w, {"066190001234.GCS.pdf", "066190001234.KQKS.pdf"})
 
     # --- revocation of the result in the window ------------------------------------------------------------
@@ -183,7 +164,7 @@ def test_counter_walk_intake_identity_reuse_scan_sign_result_upload_revoke(make_
     assert states["066190001234.KQKS.pdf"].startswith("Revoked (kept) · ") and "Cấp sai ngày sinh" in states[
         "066190001234.KQKS.pdf"], states
     assert r.status.isVisible() and not r.id_box.isEnabled()      # the message in view; reuse is over once signed
-    _shot(w, shots, "counter-2-records-revoked")
+    shot(w, shots, "counter-2-records-revoked")
 
     # --- the final states ---------------------------------------------------------------------------------
     # a revoked file is never uploaded again: the clerk's "send now" and a retry of its job change nothing
@@ -236,7 +217,7 @@ def test_intake_identity_offline_in_vietnamese_then_checked_again(make_window, q
     assert panel.ans.status == "unavailable" and not panel.boxes
     assert "Không kiểm tra được" in panel.answer.text(), panel.answer.text()
     assert panel.check_btn.text().startswith("Kiểm tra lại"), panel.check_btn.text()
-    _shot(w, shots, "counter-3-intake-offline-vi")
+    shot(w, shots, "counter-3-intake-offline-vi")
 
     # the clerk goes on: the dossier is saved, every component still to scan; the attempt is audited
     qtbot.keyClick(intake.save_btn, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -261,7 +242,7 @@ def test_intake_identity_offline_in_vietnamese_then_checked_again(make_window, q
     qtbot.waitUntil(lambda: panel.ans is not None and panel.ans.status == "checked", timeout=30_000)
     assert "Đã có tài khoản định danh điện tử" in panel.answer.text(), panel.answer.text()
     assert [p.document_id for _b, _r, p in panel.boxes] == [VBUQ_DOC]
-    _shot(w, shots, "counter-4-intake-checked-again-vi")
+    shot(w, shots, "counter-4-intake-checked-again-vi")
     panel.boxes[0][0].setChecked(True)
     intake.submit()
     _settle(qtbot, w)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanstation.model import DossierStatus
+from tests.ui.ui_pages import scan_result, shot, sign_result
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -16,16 +17,9 @@ def _settle(qtbot, w, timeout=180_000):
     qtbot.waitUntil(lambda: not w.ctx.tasks.active, timeout=timeout)
 
 
-def _shot(w, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    p = folder / f"{name}.png"
-    assert w.grab().save(str(p))
-    return p
-
-
 def test_records_officer_screen(make_window, qtbot, tmp_path):
     from scanstation.dossier_io import load_dossier_file
-    from scanstation.flow import checking, new_dossier, open_dossier
+    from scanstation.flow import new_dossier, open_dossier
     from scanstation.flow.demo import STAGES, DemoRun
     from scanstation.resources import resource
 
@@ -48,7 +42,7 @@ def test_records_officer_screen(make_window, qtbot, tmp_path):
     assert "already held as valid electronic data" in r.status.text()
     comp = next(c for c in s.dossier.components if c.document_type_code == "VBUQ")
     assert not comp.digitised and comp.reused_document_id == "KHO-066190001234-0002"
-    _shot(w, shots, "records-1-identity-reuse")
+    shot(w, shots, "records-1-identity-reuse")
 
     # 2. An uploaded dossier (the demo's whole run): the records officer's result, then its revocation.
     run = DemoRun(st)
@@ -60,32 +54,16 @@ def test_records_officer_screen(make_window, qtbot, tmp_path):
     r.activated()
     _settle(qtbot, w)
     assert r.answer.text() == "" and r.papers.rowCount() == 0       # nothing of the previous dossier stays
-    r.r_name.setText("Giấy khai sinh")
-    r.r_code.setText("KQKS")
-    r.r_number.setText("15/2026")
-    r.r_date.setText("01/12/2026")
-    r.r_issuer.setText("UBND phường Tân Lợi")
-    r.scan_btn.click()
-    _settle(qtbot, w)
-    assert "Result scanned and checked" in r.status.text(), r.status.text()
-    res = next(c for c in d2.dossier.components if c.role == "result")
-    for f in [f for f in checking.component_findings(d2, res) if f.blocking and f.overridable]:
-        checking.override(d2, f.id, "Đã xem bằng mắt")
-    r.r_token.setText("DEMO-CLERK")                      # a personal certificate: refused
-    r.r_pin.setText("123456")
-    r.sign_btn.click()
-    _settle(qtbot, w)
-    assert "personal" in r.status.text() or "cá nhân" in r.status.text(), r.status.text()
-    r.r_token.setText("DEMO-ORG")
-    r.r_pin.setText("123456")
-    r.sign_btn.click()
-    _settle(qtbot, w)
-    assert "signed as SAO Y" in r.status.text(), r.status.text()
+    scan_result(qtbot, w, d2, "Đã xem bằng mắt", _settle)
+    status = sign_result(qtbot, w, "DEMO-CLERK", _settle)      # a personal certificate: refused
+    assert "personal" in status or "cá nhân" in status, status
+    status = sign_result(qtbot, w, "DEMO-ORG", _settle)
+    assert "signed as SAO Y" in status, status
     r.activated()
     _settle(qtbot, w)
     names = [r.files.item(i, 0).text() for i in range(r.files.rowCount())]
     assert any(n.endswith(".KQKS.pdf") for n in names)
-    _shot(w, shots, "records-2-result-signed")
+    shot(w, shots, "records-2-result-signed")
 
     row = next(i for i, n in enumerate(names) if n.endswith(".KQKS.pdf"))
     r.files.selectRow(row)
@@ -98,4 +76,4 @@ def test_records_officer_screen(make_window, qtbot, tmp_path):
     _settle(qtbot, w)
     states = {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
     assert states[names[row]].startswith("Revoked (kept) · ") and "Cấp sai ngày sinh" in states[names[row]]
-    _shot(w, shots, "records-3-revoked")
+    shot(w, shots, "records-3-revoked")

@@ -34,3 +34,41 @@ def set_checks(ctx, component, findings, pairs=()):
     """What a component check would have journaled: its findings for the component's current pages."""
     ctx.session.checks[component.id] = {"pages": [p.id for p in component.pages], "findings": list(findings),
                                         "pairs": list(pairs), "summary": {}}
+
+
+def shot(w, folder, name: str):
+    """A screenshot of the window, for a human to look at (the path)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / f"{name}.png"
+    assert w.grab().save(str(p))
+    return p
+
+
+def scan_result(qtbot, w, session, reason: str, settle) -> object:
+    """The records officer's result typed into the records screen, scanned and checked; whatever still
+    blocks and may be overridden is overridden with ``reason`` (the clerk looked). The result component."""
+    from scanstation.flow import checking
+
+    r = w.screens["records"]
+    r.r_name.setText("Giấy khai sinh")
+    r.r_code.setText("KQKS")
+    r.r_number.setText("15/2026")
+    r.r_date.setText("01/12/2026")
+    r.r_issuer.setText("UBND phường Tân Lợi")
+    r.scan_btn.click()
+    settle(qtbot, w)
+    assert "Result scanned and checked" in r.status.text(), r.status.text()
+    res = next(c for c in session.dossier.components if c.role == "result")
+    for f in [f for f in checking.component_findings(session, res) if f.blocking and f.overridable]:
+        checking.override(session, f.id, reason)
+    return res
+
+
+def sign_result(qtbot, w, token: str, settle) -> str:
+    """Sign the scanned result with ``token`` (the demo PIN); the status line it leaves."""
+    r = w.screens["records"]
+    r.r_token.setText(token)
+    r.r_pin.setText("123456")
+    r.sign_btn.click()
+    settle(qtbot, w)
+    return r.status.text()
