@@ -236,6 +236,8 @@ def test_headless_demo_captures_checks_assembles_and_says_why_it_cannot_sign(ins
         assert report[stage]["status"] == "done", report[stage]
     assert report["capture"]["pages"] > 0
     assert report["assemble"]["files"], report["assemble"]
+    # the installed runtime's Tesseract and its bundled models make the 2025 rules' text layer
+    assert (report["assemble"]["profile"], report["assemble"]["layers"]) == ("vn-2025", "image + OCR text")
     pdfs = list(installed.unix(home).rglob("*.pdf"))
     assert pdfs and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs), pdfs
     sign = report["sign"]
