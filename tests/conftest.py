@@ -17,17 +17,19 @@ def station_home(tmp_path, monkeypatch):
     # fresh station without this file (``fresh_station``).
     import json
 
-    settings = home / "settings"
-    settings.mkdir(mode=0o700)
-    (settings / "station.json").write_text(json.dumps(
-        {"version": 1, "values": {"compliance.profile": "vn-2019-seeds"}, "locked": []}), "utf-8")
+    # the window's demo mode keeps its own home inside this one (``<home>/demo``): pinned the same way
+    for settings in (home / "settings", home / "demo" / "settings"):
+        settings.mkdir(mode=0o700, parents=True)
+        (settings / "station.json").write_text(json.dumps(
+            {"version": 1, "values": {"compliance.profile": "vn-2019-seeds"}, "locked": []}), "utf-8")
     return home
 
 
 @pytest.fixture
 def fresh_station(station_home):
     """A station as installed, with no station settings at all (embedded defaults)."""
-    (station_home / "settings" / "station.json").unlink()
+    for settings in (station_home / "settings", station_home / "demo" / "settings"):
+        (settings / "station.json").unlink()
     return station_home
 
 
