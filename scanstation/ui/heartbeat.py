@@ -32,7 +32,9 @@ class Heartbeat(QObject):
         self.ticks = 0
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        """Start ticking. Until the first tick the event loop may not be running yet (the window is
+        still being built): that wait is start-up, not a stall, and is not counted."""
+        self._last = 0.0
         self._timer.start()
 
     def stop(self) -> None:
@@ -47,6 +49,9 @@ class Heartbeat(QObject):
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        if not self._last:
+            self._last = now
+            return
         stall = (now - self._last) * 1000.0 - self.interval_ms
         self._last = now
         self.ticks += 1
