@@ -38,8 +38,8 @@ class _ReadAhead:
     """Decodes the next image on a helper thread while this one is checked (the decode releases the
     interpreter lock): the command's wall time per page tends to the decode's on a free second core,
     and to the same as without it when there is none. The decode alone costs more than the checks,
-    so luma and chroma are left to the checking thread (:meth:`LoadedPage.derive`), which has time to
-    spare. (Two decoding threads were tried: with the checking thread that is three busy threads on
+    so luma and chroma are left to the checking thread (``PageChecker.analyse`` derives them), which has
+    time to spare. (Two decoding threads were tried: with the checking thread that is three busy threads on
     two cores, and the command was ~10 % slower.) Errors come out in feed order."""
 
     def __init__(self, sources: list[Source], names: list[str], threaded: bool = True) -> None:
@@ -63,7 +63,7 @@ class _ReadAhead:
             self._next = (i + 1, self._pool.submit(load_page, self._sources[i + 1], name=self._names[i + 1],
                                                    derive=False))
         if fut is not None:
-            return fut.result().derive()
+            return fut.result()
         return load_page(self._sources[i], name=self._names[i])
 
 

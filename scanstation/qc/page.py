@@ -205,9 +205,9 @@ class PageChecker:
     def analyse(self, source: Source, *, key: str | None = None, name: str | None = None,
                 loaded: LoadedPage | None = None) -> PageAnalysis:
         """Decode and run every check that needs only this image. Raises UnreadableImageError.
-        ``loaded``: the image already decoded by :func:`load_page` (the caller read it ahead)."""
-        if loaded is None:
-            loaded = load_page(source, name=name)
+        ``loaded``: the image already decoded by :func:`load_page` (the caller read it ahead; its luma and
+        chroma are made here if it was loaded without them)."""
+        loaded = load_page(source, name=name) if loaded is None else loaded.derive()
         a = PageAnalysis(loaded)
         if loaded.usable:
             ppm = loaded.px_per_mm

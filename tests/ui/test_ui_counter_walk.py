@@ -17,7 +17,7 @@ from scanstation.errors import ScanStationError
 from scanstation.model import DigitisationClass, DossierStatus
 from scanstation.ui import services
 from tests.ui.ui_keys import type_text
-from tests.ui.ui_pages import scan_result, shot, sign_result
+from tests.ui.ui_pages import revoke_result, scan_result, shot, sign_result
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -152,14 +152,7 @@ def test_counter_walk_intake_identity_reuse_scan_sign_result_upload_revoke(make_
     r.activated()
     _settle(qtbot, w)
     names = [r.files.item(i, 0).text() for i in range(r.files.rowCount())]
-    row = names.index("066190001234.KQKS.pdf")
-    r.files.selectRow(row)
-    r.reason.setText("Cấp sai ngày sinh")
-    r.revoke_btn.click()
-    _settle(qtbot, w)
-    assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
-    _settle(qtbot, w)
-    states = {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
+    states = revoke_result(qtbot, w, names.index("066190001234.KQKS.pdf"), "Cấp sai ngày sinh", _settle)
     assert states["066190001234.GCS.pdf"] == "Uploaded", states
     assert states["066190001234.KQKS.pdf"].startswith("Revoked (kept) · ") and "Cấp sai ngày sinh" in states[
         "066190001234.KQKS.pdf"], states

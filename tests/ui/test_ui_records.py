@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanstation.model import DossierStatus
-from tests.ui.ui_pages import scan_result, shot, sign_result
+from tests.ui.ui_pages import revoke_result, scan_result, shot, sign_result
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -69,11 +69,6 @@ def test_records_officer_screen(make_window, qtbot, tmp_path):
     r.files.selectRow(row)
     r.revoke_btn.click()                                 # no reason: refused, nothing revoked
     assert "reason" in r.status.text()
-    r.reason.setText("Cấp sai ngày sinh")
-    r.revoke_btn.click()
-    _settle(qtbot, w)
-    assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
-    _settle(qtbot, w)
-    states = {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
+    states = revoke_result(qtbot, w, row, "Cấp sai ngày sinh", _settle)
     assert states[names[row]].startswith("Revoked (kept) · ") and "Cấp sai ngày sinh" in states[names[row]]
     shot(w, shots, "records-3-revoked")

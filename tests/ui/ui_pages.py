@@ -72,3 +72,16 @@ def sign_result(qtbot, w, token: str, settle) -> str:
     r.sign_btn.click()
     settle(qtbot, w)
     return r.status.text()
+
+
+def revoke_result(qtbot, w, row: int, reason: str, settle) -> dict[str, str]:
+    """Revoke the file in ``row`` of the records screen with ``reason``; the screen's files and their
+    states afterwards. The screen must say the file was revoked and the provincial system told."""
+    r = w.screens["records"]
+    r.files.selectRow(row)
+    r.reason.setText(reason)
+    r.revoke_btn.click()
+    settle(qtbot, w)
+    assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
+    settle(qtbot, w)
+    return {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
