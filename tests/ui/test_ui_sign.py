@@ -73,6 +73,13 @@ def test_wrong_pin_then_sign_the_dossier(make_window, qtbot):
     # The certified copy (SAO Y) comes next, in the window as on the command line: the organisation's token.
     qtbot.waitUntil(lambda: "certified copy" in s.banner.text(), timeout=10000)
     assert s.token.currentText() == "DEMO-ORG"              # chosen by the window: its certificate is the org's
+    # Mid-batch, after the flow saved the clerk's signature, a file's state arrives: the banner does not yet
+    # announce the organisation's certificate (the token below is chosen only when the batch ends).
+    s.task = object()
+    s._file_state(d.components[0].id, "signing")
+    assert "certified copy" not in s.banner.text() or s.banner.isHidden()
+    s._finish()
+    assert "certified copy" in s.banner.text() and s.token.currentText() == "DEMO-ORG"
     # the preview: the SAO Y stamp, top right of the page 1 the clerk signed
     qtbot.waitUntil(lambda: s.close_up.toolTip().startswith("SAO Y\n"), timeout=30000)
     x = s.preview._regions[0][0].x()

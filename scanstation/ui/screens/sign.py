@@ -286,7 +286,9 @@ class SignScreen(Screen):
         self.sign_btn.setEnabled(ready)
         copy_next = d is not None and services.signing_role(self.ctx) == "copy"
         signed = d is not None and d.status.value in ("signed", "queued", "uploaded") and not copy_next
-        if copy_next and not reasons:
+        if copy_next and not reasons and self.task is None:
+            # only once the clerk's batch has ended: a file's state arriving mid-batch (after the flow saved the
+            # clerk's signature) must not announce the organisation's certificate before it is chosen below
             self.banner.setStyleSheet(banner_style("warn"))
             self.banner.setText(self.tr("The clerk has signed. Next, the certified copy (SAO Y) with the "
                                         "organisation's certificate (chosen below): press F9."))
