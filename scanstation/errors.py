@@ -71,6 +71,12 @@ class StationSettingsReadOnlyError(SettingsError):
     code = "STATION_SETTINGS_READ_ONLY"
 
 
+class StationIdInUseError(SettingsError):
+    """On a shared database, this station.id is held by another counter PC (a cloned image, an id typed twice)."""
+
+    code = "STATION_ID_IN_USE"
+
+
 # --- storage -----------------------------------------------------------------------------------
 class StorageError(ScanStationError):
     code = "STORAGE"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from scanstation.cli import EXIT_FINDINGS, emit
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default=None, metavar="URL", help="database URL (default: the setting db.url)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+    p = d.add_parser("stations", help="shared database: which counter PC holds each station.id")
+    p.add_argument("--url", default=None, metavar="URL", help="database URL (default: the setting db.url)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stations)
+    p = d.add_parser("release-station", help="shared database: free a station.id held by a PC that was replaced, "
+                                             "so that the next PC to open it takes it")
+    p.add_argument("station_id", metavar="ID")
+    p.add_argument("--url", default=None, metavar="URL", help="database URL (default: the setting db.url)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_release_station)
 
 
 def _url(args: argparse.Namespace) -> str | None:
@@ -49,3 +62,52 @@ def cmd_status(args: argparse.Namespace) -> int:
     emit(rep, args.json, f"{rep['database']}: revision {rep['revision'] or 'none'}, this version needs "
                          f"{rep['code_revision']}: {rep['state']}{hint}")
     return 0 if rep["state"] == "current" else EXIT_FINDINGS
+
+
+def _shared_store(args: argparse.Namespace):
+    from scanstation.errors import ValidationError
+    from scanstation.store.db import open_store
+
+    store = open_store(_url(args))
+    if not store.shared:
+        store.dispose()
+        raise ValidationError("This station's database is its own SQLite file: station ids are held only on a "
+                              "shared database (db.url = postgresql://...)",
+                              "Trạm dùng cơ sở dữ liệu riêng; mã trạm chỉ được giữ trên cơ sở dữ liệu dùng chung",
+                              field="db.url")
+    return store
+
+
+def cmd_stations(args: argparse.Namespace) -> int:
+    from scanstation.store.seats import seats
+
+    store = _shared_store(args)
+    try:
+        got = seats(store)
+    finally:
+        store.dispose()
+    lines = [f"{s.station}: {s.host} ({s.home}), first opened {s.to_dict()['first_seen']}, last opened "
+             f"{s.to_dict()['last_seen']}" + (" - this PC" if s.mine else "") for s in got]
+    emit({"stations": [s.to_dict() for s in got]}, args.json, "\n".join(lines) or "no station has opened this "
+                                                                                 "database yet")
+    return 0
+
+
+def cmd_release_station(args: argparse.Namespace) -> int:
+    from scanstation.errors import ValidationError
+    from scanstation.store.seats import release_seat
+
+    sid = str(args.station_id).strip()
+    store = _shared_store(args)
+    try:
+        seat = release_seat(store, sid)
+    finally:
+        store.dispose()
+    if seat is None:
+        raise ValidationError(f"No counter PC holds station.id {sid} on this database (see: scanstation db "
+                              "stations)", f"Không có máy nào đang giữ mã trạm {sid}", field="station_id")
+    log.warning("station.id %s released from %s (%s); the next PC to open it takes it", sid, seat.host, seat.home)
+    emit({"released": seat.to_dict()}, args.json, f"station.id {sid} released from {seat.host} ({seat.home}, last "
+                                                  f"opened {seat.to_dict()['last_seen']}); the next counter PC "
+                                                  "to open it takes it")
+    return 0

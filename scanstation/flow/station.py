@@ -15,10 +15,11 @@ from scanstation import paths
 from scanstation.audit import AuditLog
 from scanstation.compliance import DEFAULT_PROFILE_ID, get_profile
 from scanstation.config import Settings
-from scanstation.errors import StorageError, ValidationError
+from scanstation.errors import ScanStationError, StorageError, ValidationError
 from scanstation.model import Component, Dossier, DossierStatus, OutputFile, Page, to_plain
 from scanstation.progress import NULL_PROGRESS, Progress
 from scanstation.store.db import Store, open_store
+from scanstation.store.seats import take_seat
 from scanstation.store.tables import DossierRow, PageRow
 from scanstation.workarea import WorkArea
 
@@ -54,6 +55,13 @@ class Station:
                 "a unique one per counter: scanstation settings set station.id NAME --station --lock",
                 "Trạm dùng cơ sở dữ liệu chung nhưng chưa có mã trạm (station.id) riêng; nhờ bộ phận CNTT đặt "
                 "mã trạm duy nhất cho quầy này", field="station.id")
+        if self.store.shared:
+            # ... and no other counter PC may hold the same id (a cloned image): the first PC holds it
+            try:
+                take_seat(self.store, str(self.settings.get("station.id")).strip())
+            except ScanStationError:
+                self.store.dispose()
+                raise
         self.audit = AuditLog(self.store, station=self.settings.get("station.id"))
         self.actor = self.settings.get("clerk.name") or "clerk"
 

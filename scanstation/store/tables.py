@@ -186,3 +186,16 @@ class ReviewRow(Base):
     sampled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StationSeatRow(Base):
+    """Which counter PC holds each station.id on a shared database: the first PC to open the id. Another
+    PC opening the same id is refused until IT staff release the seat (``scanstation db release-station``)."""
+
+    __tablename__ = "station_seat"
+    station: Mapped[str] = mapped_column(String(64), primary_key=True)
+    machine: Mapped[str] = mapped_column(String(64))          # fingerprint: host name + the OS's machine id
+    host: Mapped[str] = mapped_column(String(255))             # for people: the PC's name
+    home: Mapped[str] = mapped_column(Text)                    # for people: its data folder
+    first_seen: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[float] = mapped_column(Float)
