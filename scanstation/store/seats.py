@@ -111,7 +111,8 @@ def take_seat(store: Store, station: str, machine: Machine | None = None, now: f
                 "other's upload jobs and fork one audit log. IT staff: give this counter its own id "
                 "(scanstation settings set station.id NAME --station --lock), or, if this PC replaces "
                 f"{row.host}, release the id first (scanstation db release-station {station})",
-                f"Mã trạm {station} đang được máy {row.host} dùng trên cơ sở dữ liệu chung (mở lần cuối {when}). "
+                f"Mã trạm {station} đang được máy {row.host} dùng trên cơ sở dữ liệu chung (mở lần cuối lúc "
+                f"{datetime.fromtimestamp(row.last_seen).astimezone():%H:%M ngày %d/%m/%Y}). "
                 "Hai quầy không được dùng chung một mã trạm; nhờ bộ phận CNTT đặt mã trạm riêng cho quầy này, "
                 "hoặc giải phóng mã trạm nếu máy này thay cho máy kia", field="station.id",
                 holder=row.host)
