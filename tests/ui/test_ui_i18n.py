@@ -87,3 +87,28 @@ def test_switching_language_retranslates_the_window(make_window, qtbot):
     set_language("vi")
     qtbot.waitUntil(lambda: w.nav.item(0).text() == "1. Trang chủ")
     assert w.screens["intake"].save_btn.text() == "Lưu và quét (Ctrl+Enter)"
+
+
+def test_qt_own_buttons_and_details_speak_vietnamese(qapp):
+    """Qt ships no Vietnamese for its standard buttons: a Vietnamese question answered 'Yes'/'No' before."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from scanstation.ui.i18n import current_language, set_language
+
+    before = current_language()
+    set_language("vi")
+    try:
+        box = QMessageBox(QMessageBox.Icon.Question, "Quét lại?", "Quét lại tờ này?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                          | QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Ok)
+        box.setDetailedText("details for IT")
+        box.show()                                       # the details button is labelled when shown
+        texts = {b.text().replace("&", "") for b in box.buttons()}
+        box.close()
+        assert {"Có", "Không", "Hủy", "Đồng ý", "Xem chi tiết..."} <= texts, texts
+        set_language("en")
+        box = QMessageBox(QMessageBox.Icon.Question, "Rescan?", "Rescan this sheet?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        assert {b.text().replace("&", "") for b in box.buttons()} == {"Yes", "No"}
+    finally:
+        set_language(before)
