@@ -131,31 +131,20 @@ def test_station_ids_are_seats_only_on_a_shared_database(station_home):
     assert "station ids are held only on a shared database" in p.stderr, p.stderr
 
 
-def test_the_window_of_a_cloned_pc_says_which_pc_holds_its_id(station_home, pg_db, qtbot, tmp_path):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
+def test_the_window_of_a_cloned_pc_says_which_pc_holds_its_id(station_home, pg_db, qtbot):
     from scanstation.store.db import open_store
     from scanstation.store.seats import take_seat
     from scanstation.ui import app as app_mod
+    from tests.ui.ui_pages import read_message_box_later
 
     _counter(station_home, pg_db)
     store = open_store(pg_db)
     take_seat(store, "QUAY-03", _other_pc())
     store.dispose()
     seen: dict[str, str] = {}
-
-    def read_and_close() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, read_and_close)
-            return
-        seen.update(text=box.text(), detail=box.detailedText(), name=box.objectName())
-        box.grab().save(str(tmp_path / "refusal.png"))
-        box.accept()
-
-    QTimer.singleShot(50, read_and_close)
+    read_message_box_later(seen)
     assert app_mod.run() == 2
     assert seen["name"] == "startupRefusal"
     assert "Mã trạm QUAY-03 đang được máy QUAY-03-CLONE dùng" in seen["text"], seen["text"]
     assert "release-station QUAY-03" in seen["detail"]
+    assert "Đồng ý" in seen["buttons"] and "Xem chi tiết" in seen["buttons"], seen["buttons"]   # Qt's own words too

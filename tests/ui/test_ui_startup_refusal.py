@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from tests.ui.ui_pages import read_message_box_later
 
 
 def test_a_database_of_another_version_is_a_clear_refusal_not_a_traceback(qtbot, monkeypatch):
@@ -16,17 +15,7 @@ def test_a_database_of_another_version_is_a_clear_refusal_not_a_traceback(qtbot,
 
     monkeypatch.setattr(app_mod, "Station", newer)
     seen: dict[str, str] = {}
-
-    def read_and_close() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, read_and_close)
-            return
-        seen.update(title=box.windowTitle() or box.text(), text=box.text(), info=box.informativeText(),
-                    detail=box.detailedText(), name=box.objectName())
-        box.accept()
-
-    QTimer.singleShot(50, read_and_close)
+    read_message_box_later(seen)
     assert app_mod.run() == 2
     assert seen["name"] == "startupRefusal"
     assert "cập nhật phần mềm" in seen["text"]              # the core's own Vietnamese wording

@@ -85,3 +85,21 @@ def revoke_result(qtbot, w, row: int, reason: str, settle) -> dict[str, str]:
     assert "revoked" in r.status.text() and "was told" in r.status.text(), r.status.text()
     settle(qtbot, w)
     return {r.files.item(i, 0).text(): r.files.item(i, 1).text() for i in range(r.files.rowCount())}
+
+
+def read_message_box_later(seen: dict[str, str]) -> None:
+    """Once a modal message box is up (``app.run()`` blocks in it): note its words in ``seen``, then close it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, read_and_close)
+            return
+        seen.update(title=box.windowTitle() or box.text(), text=box.text(), info=box.informativeText(),
+                    detail=box.detailedText(), name=box.objectName(),
+                    buttons=" | ".join(b.text() for b in box.buttons()))
+        box.accept()
+
+    QTimer.singleShot(50, read_and_close)
