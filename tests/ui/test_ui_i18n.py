@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit, QPlainTextEdit
 
 from scanstation.ui.i18n import I18N_DIR
 
@@ -106,6 +106,10 @@ def test_qt_own_buttons_and_details_speak_vietnamese(qapp):
         texts = {b.text().replace("&", "") for b in box.buttons()}
         box.close()
         assert {"Có", "Không", "Hủy", "Đồng ý", "Xem chi tiết..."} <= texts, texts
+        for field in (QLineEdit(), QPlainTextEdit()):           # a field's right-click menu
+            menu = field.createStandardContextMenu()
+            words = {a.text().split("\t")[0].replace("&", "") for a in menu.actions() if a.text()}
+            assert words == {"Hoàn tác", "Làm lại", "Cắt", "Sao chép", "Dán", "Xóa", "Chọn tất cả"}, words
         set_language("en")
         box = QMessageBox(QMessageBox.Icon.Question, "Rescan?", "Rescan this sheet?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
