@@ -17,6 +17,7 @@ never an error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -293,7 +294,15 @@ class PageLane:
             self._pending.clear()
             self._encoded.clear()
         if ex is not None:
+            # The workers' results are only a head start (they write nothing), so they are stopped now, not
+            # waited for: a low-priority worker still loading the model or reading a page on a busy PC
+            # (an antivirus scan) kept the station's process alive after its window closed, for as long
+            # as the page took - the interpreter's exit joins the pool. Python 3.14 has terminate_workers().
+            workers = list((getattr(ex, "_processes", None) or {}).values())
             ex.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    proc.terminate()
 
 
 #: pages left from which the build's catch-up starts a pool on every core (fewer: read in-process)

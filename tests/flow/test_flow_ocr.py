@@ -208,3 +208,44 @@ def test_a_blank_back_kept_by_the_all_or_none_rule_is_not_read(sample_session, m
     by_page = dict(zip([p.id for p in gcs.kept_pages()], out[gcs.id], strict=True))
     assert by_page[blank[0].id] is None
     assert all(by_page[p.id] is not None for p in gcs.kept_pages() if p is not blank[0])
+
+
+LANE_CLOSE_CHILD = r"""
+import sys, time
+from scanstation.flow.ocr import PageLane
+lane = PageLane(workers=1)
+fut = lane._executor().submit(time.sleep, 120)     # a page the low-priority worker is still on
+while not fut.running():
+    time.sleep(0.05)
+print("BUSY", list(lane._ex._processes), flush=True)
+lane.close()
+print("CLOSED", flush=True)
+"""
+
+
+def test_closing_the_page_lane_does_not_wait_for_the_page_its_worker_is_on():
+    """A station whose window closed lived on while its low-priority OCR worker finished a page (on a busy
+    PC, minutes): the interpreter's exit joined the pool. The lane's work is a head start only."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    proc = subprocess.Popen([sys.executable, "-c", LANE_CLOSE_CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        busy = proc.stdout.readline()
+        assert busy.startswith("BUSY"), proc.stderr.read() if proc.poll() is not None else busy
+        worker = int(busy.split("[", 1)[1].split("]", 1)[0])
+        t = time.monotonic()
+        code = proc.wait(60)                           # the sleeping page would hold it 120 s
+        assert code == 0, proc.stderr.read()
+        assert time.monotonic() - t < 30
+        end = time.monotonic() + 10                    # and the worker is gone with it
+        while os.path.exists(f"/proc/{worker}") and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{worker}") or " Z " in Path(f"/proc/{worker}/stat").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
