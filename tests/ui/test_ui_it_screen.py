@@ -76,7 +76,8 @@ def test_a_calibration_with_worn_rollers_shows_the_failing_check_in_vietnamese(m
     qtbot.waitUntil(lambda: "đã được đặt làm mốc" in cal.status.text(), timeout=10_000)
 
     cal.save_target(shots / "target")
-    qtbot.waitUntil(lambda: "target.pdf" in cal.status.text(), timeout=30_000)
+    # background work runs at low priority (tasks.NICENESS): beside other busy programs this takes a while
+    qtbot.waitUntil(lambda: "target.pdf" in cal.status.text(), timeout=120_000)
     assert (shots / "target" / "target.pdf").read_bytes()[:5] == b"%PDF-"
     assert (shots / "target" / "target.json").is_file()
 
