@@ -86,10 +86,10 @@ def cmd_stations(args: argparse.Namespace) -> int:
         got = seats(store)
     finally:
         store.dispose()
-    lines = [f"{s.station}: {s.host} ({s.home}), first opened {s.to_dict()['first_seen']}, last opened "
-             f"{s.to_dict()['last_seen']}" + (" - this PC" if s.mine else "") for s in got]
-    emit({"stations": [s.to_dict() for s in got]}, args.json, "\n".join(lines) or "no station has opened this "
-                                                                                 "database yet")
+    rows = [s.to_dict() for s in got]
+    lines = [f"{r['station']}: {r['host']} ({r['home']}), first opened {r['first_seen']}, last opened "
+             f"{r['last_seen']}" + (" - this PC" if r["this_pc"] else "") for r in rows]
+    emit({"stations": rows}, args.json, "\n".join(lines) or "no station has opened this database yet")
     return 0
 
 
@@ -107,7 +107,7 @@ def cmd_release_station(args: argparse.Namespace) -> int:
         raise ValidationError(f"No counter PC holds station.id {sid} on this database (see: scanstation db "
                               "stations)", f"Không có máy nào đang giữ mã trạm {sid}", field="station_id")
     log.warning("station.id %s released from %s (%s); the next PC to open it takes it", sid, seat.host, seat.home)
-    emit({"released": seat.to_dict()}, args.json, f"station.id {sid} released from {seat.host} ({seat.home}, last "
-                                                  f"opened {seat.to_dict()['last_seen']}); the next counter PC "
-                                                  "to open it takes it")
+    freed = seat.to_dict()
+    emit({"released": freed}, args.json, f"station.id {sid} released from {seat.host} ({seat.home}, last opened "
+                                         f"{freed['last_seen']}); the next counter PC to open it takes it")
     return 0

@@ -148,3 +148,23 @@ def test_the_window_of_a_cloned_pc_says_which_pc_holds_its_id(station_home, pg_d
     assert "Mã trạm QUAY-03 đang được máy QUAY-03-CLONE dùng" in seen["text"], seen["text"]
     assert "release-station QUAY-03" in seen["detail"]
     assert "Đồng ý" in seen["buttons"] and "Xem chi tiết" in seen["buttons"], seen["buttons"]   # Qt's own words too
+
+
+def test_the_clone_given_its_own_id_as_the_refusal_says_opens_and_the_other_pc_keeps_its_own(station_home, pg_db):
+    from scanstation.flow import Station
+    from scanstation.store.db import open_store
+    from scanstation.store.seats import seats, take_seat
+
+    _counter(station_home, pg_db)
+    store = open_store(pg_db)
+    take_seat(store, "QUAY-03", _other_pc())
+    p = _cli(station_home, "dossier", "list")
+    assert p.returncode == 2 and "scanstation settings set station.id NAME --station --lock" in p.stderr, p.stderr
+    p = _cli(station_home, "settings", "set", "station.id", "QUAY-04", "--station", "--lock")   # the advice
+    assert p.returncode == 0, p.stderr
+    assert _cli(station_home, "dossier", "list").returncode == 0
+    st = Station()
+    st.store.dispose()
+    held = {s.station: (s.host, s.mine) for s in seats(store)}
+    store.dispose()
+    assert held["QUAY-03"] == ("QUAY-03-CLONE", False) and held["QUAY-04"][1] is True
